@@ -1,0 +1,141 @@
+//! Settings read from the environment, validated once at start-up.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `DATABASE_URL` | unset | PostgreSQL URL; unset → a private embedded cluster under `STEMCARE_DATA_DIR` |
+//! | `STEMCARE_BIND` | `127.0.0.1:8080` | socket address the HTTP server listens on |
+//! | `STEMCARE_DATA_DIR` | `./.stemcare` | where the embedded cluster keeps its data (`<dir>/pgdata`) |
+//! | `STEMCARE_BODY_LIMIT` | `65536` | largest accepted request body, in bytes |
+//! | `STEMCARE_DB_POOL_SIZE` | `16` | maximum database connections per instance |
+//! | `STEMCARE_WORKERS` | number of CPUs | HTTP worker threads |
+//! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
+//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// A setting that could not be used; the message names the variable.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}={value:?}: {reason}")]
+pub struct SettingError {
+    pub name: &'static str,
+    pub value: String,
+    pub reason: String,
+}
+
+/// Where the database lives.
+#[derive(Clone)]
+pub enum DatabaseSetting {
+    /// A server the operator runs; the URL may hold a password, so it is never printed.
+    External(String),
+    /// A private cluster that `serve` starts under this data directory.
+    Embedded,
+}
+
+impl std::fmt::Debug for DatabaseSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::External(_) => f.write_str("External(<redacted>)"),
+            Self::Embedded => f.write_str("Embedded"),
+        }
+    }
+}
+
+/// Validated process settings (see the module docs for every variable).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database: DatabaseSetting,
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub body_limit: usize,
+    pub pool_size: usize,
+    pub workers: usize,
+    pub pg_bin: Option<PathBuf>,
+}
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATA_DIR: &str = "./.stemcare";
+pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
+pub const DEFAULT_POOL_SIZE: usize = 16;
+
+impl Settings {
+    /// Reads every setting from the process environment.
+    pub fn from_env() -> Result<Self, SettingError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let database = match get("DATABASE_URL") {
+            None => DatabaseSetting::Embedded,
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                DatabaseSetting::External(url)
+            }
+            Some(_) => {
+                return Err(SettingError {
+                    name: "DATABASE_URL",
+                    value: "<redacted>".into(),
+                    reason: "must start with postgres:// or postgresql:// (or be unset for the embedded database)".into(),
+                })
+            }
+        };
+        let bind_raw = get("STEMCARE_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
+        let bind = bind_raw.parse().map_err(|_| SettingError {
+            name: "STEMCARE_BIND",
+            value: bind_raw.clone(),
+            reason: "expected host:port with an IP address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080".into(),
+        })?;
+        let data_dir = PathBuf::from(get("STEMCARE_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
+        let body_limit = parse_number(&get, "STEMCARE_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 16 * 1024 * 1024)?;
+        let pool_size = parse_number(&get, "STEMCARE_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 512)?;
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let workers = parse_number(&get, "STEMCARE_WORKERS", cpus, 1, 256)?;
+        let pg_bin = get("PG_BIN").map(PathBuf::from);
+        Ok(Self { database, bind, data_dir, body_limit, pool_size, workers, pg_bin })
+    }
+}
+
+fn parse_number(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: usize,
+    min: usize,
+    max: usize,
+) -> Result<usize, SettingError> {
+    let Some(raw) = get(name) else { return Ok(default) };
+    match raw.trim().parse::<usize>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(SettingError { name, value: raw, reason: format!("expected a whole number from {min} to {max}") }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
+        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Settings::from_lookup(|k| env.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let s = settings(&[]).expect("defaults are valid");
+        assert!(matches!(s.database, DatabaseSetting::Embedded));
+        assert_eq!(s.bind.to_string(), DEFAULT_BIND);
+        assert_eq!(s.body_limit, DEFAULT_BODY_LIMIT);
+    }
+
+    #[test]
+    fn a_bad_setting_names_the_variable() {
+        let err = settings(&[("STEMCARE_BIND", "localhost")]).unwrap_err();
+        assert!(err.to_string().contains("STEMCARE_BIND"));
+        let err = settings(&[("STEMCARE_BODY_LIMIT", "ten")]).unwrap_err();
+        assert!(err.to_string().contains("STEMCARE_BODY_LIMIT"));
+        let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+        assert!(!err.to_string().contains("mysql://x"), "URLs may hold passwords");
+    }
+}

@@ -1,0 +1,154 @@
+//! Database access: the connection pool, embedded migrations and the readiness check.
+
+pub mod embedded;
+
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+/// Every migration under `migrations/`, compiled into the binary.
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+pub type DbPool = Pool<AsyncPgConnection>;
+pub type DbConn = Object<AsyncPgConnection>;
+
+/// Builds the pool. Connections are opened lazily; checkouts give up after a few seconds so a
+/// sick database turns into 503s instead of requests that hang.
+pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    Pool::builder(manager)
+        .max_size(max_size)
+        .wait_timeout(Some(Duration::from_secs(5)))
+        .create_timeout(Some(Duration::from_secs(5)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .runtime(deadpool::Runtime::Tokio1)
+        .build()
+        .map_err(|e| format!("could not build the database pool: {e}"))
+}
+
+/// Applies every pending migration; returns the versions it applied.
+pub async fn run_migrations(database_url: &str) -> Result<Vec<String>, String> {
+    let url = database_url.to_owned();
+    // diesel_migrations is synchronous: run it on a blocking thread through the async wrapper.
+    tokio::task::spawn_blocking(move || {
+        let mut conn = AsyncConnectionWrapper::<AsyncPgConnection>::establish(&url)
+            .map_err(|e| format!("could not connect to the database: {e}"))?;
+        conn.run_pending_migrations(MIGRATIONS)
+            .map(|versions| versions.iter().map(ToString::to_string).collect())
+            .map_err(|e| format!("migration failed: {e}"))
+    })
+    .await
+    .map_err(|e| format!("migration task failed: {e}"))?
+}
+
+/// The newest migration version compiled into this binary, e.g. `20261129000000`.
+pub fn latest_embedded_version() -> Option<String> {
+    use diesel::migration::MigrationSource;
+    let migrations: Vec<Box<dyn diesel::migration::Migration<diesel::pg::Pg>>> =
+        MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS).ok()?;
+    migrations.iter().map(|m| m.name().version().to_string()).max()
+}
+
+#[derive(QueryableByName)]
+struct AppliedVersion {
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    version: Option<String>,
+}
+
+/// Why the service is not ready, if it is not.
+pub async fn readiness(pool: &DbPool) -> Result<(), String> {
+    let mut conn = pool.get().await.map_err(|e| format!("database unreachable: {e}"))?;
+    let applied: AppliedVersion =
+        diesel::sql_query("SELECT max(version)::text AS version FROM __diesel_schema_migrations")
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| format!("database query failed: {e}"))?;
+    let expected = latest_embedded_version();
+    if applied.version < expected {
+        return Err(format!(
+            "migrations pending: database at {:?}, binary expects {:?}",
+            applied.version, expected
+        ));
+    }
+    Ok(())
+}
+
+/// The database this process talks to: an operator's server, or the private embedded cluster.
+pub struct Database {
+    url: String,
+    cluster: Option<embedded::EmbeddedCluster>,
+}
+
+/// The database the application uses inside the embedded cluster.
+pub const EMBEDDED_DATABASE: &str = "stemcare";
+
+impl Database {
+    /// Uses `DATABASE_URL`, or starts (or attaches to) the embedded cluster and makes sure the
+    /// application database exists.
+    pub async fn open(settings: &crate::config::Settings) -> Result<Self, String> {
+        match &settings.database {
+            crate::config::DatabaseSetting::External(url) => Ok(Self { url: url.clone(), cluster: None }),
+            crate::config::DatabaseSetting::Embedded => {
+                let data_dir = settings.data_dir.clone();
+                let pg_bin = settings.pg_bin.clone();
+                let cluster = tokio::task::spawn_blocking(move || {
+                    embedded::EmbeddedCluster::start(&data_dir, pg_bin.as_deref(), Default::default())
+                })
+                .await
+                .map_err(|e| format!("embedded database task failed: {e}"))?
+                .map_err(|e| e.to_string())?;
+                create_database_if_missing(&cluster.connection_string("postgres"), EMBEDDED_DATABASE).await?;
+                let url = cluster.connection_string(EMBEDDED_DATABASE);
+                Ok(Self { url, cluster: Some(cluster) })
+            }
+        }
+    }
+
+    /// Connection string for the pool and migrations (may hold a password: never log it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// True when the embedded cluster was created by this start.
+    pub fn is_fresh(&self) -> bool {
+        self.cluster.as_ref().is_some_and(|c| c.is_fresh())
+    }
+
+    /// One line for the operator saying where the data lives.
+    pub fn describe(&self) -> String {
+        match &self.cluster {
+            Some(cluster) => format!("data: embedded PostgreSQL in {}", cluster.pgdata().display()),
+            None => "data: the PostgreSQL server named by DATABASE_URL".to_owned(),
+        }
+    }
+}
+
+/// Creates `name` unless it exists; `name` is a fixed identifier chosen by the caller, never user input.
+pub async fn create_database_if_missing(maintenance_url: &str, name: &str) -> Result<(), String> {
+    use diesel_async::AsyncConnection;
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        found: bool,
+    }
+    let mut conn = AsyncPgConnection::establish(maintenance_url)
+        .await
+        .map_err(|e| format!("could not connect to the embedded database: {e}"))?;
+    let exists: Found = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result(&mut conn)
+        .await
+        .map_err(|e| format!("could not inspect databases: {e}"))?;
+    if !exists.found {
+        diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
+            .execute(&mut conn)
+            .await
+            .map_err(|e| format!("could not create database {name}: {e}"))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,303 @@
+//! One error type for the whole API, rendered as RFC 9457 `application/problem+json`.
+//!
+//! Every problem has a stable `type` (`/problems/<slug>`, relative to the API's origin) that
+//! clients may switch on; `title` is fixed per type, `detail` explains this occurrence. Internal
+//! causes (SQL, paths, panics) are logged with the request id and never put in a response.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::middleware::RequestContext;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The kinds of problem the API reports; each maps to one stable `type` URI and status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemKind {
+    BadRequest,
+    MalformedJson,
+    InvalidQuery,
+    InvalidPageToken,
+    ValidationFailed,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    IdempotencyConflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    TooManyRequests,
+    Internal,
+    Unavailable,
+}
+
+impl ProblemKind {
+    /// Every kind, for documentation.
+    pub const ALL: [ProblemKind; 18] = [
+        Self::BadRequest,
+        Self::MalformedJson,
+        Self::InvalidQuery,
+        Self::InvalidPageToken,
+        Self::ValidationFailed,
+        Self::Unauthorized,
+        Self::Forbidden,
+        Self::NotFound,
+        Self::MethodNotAllowed,
+        Self::Conflict,
+        Self::IdempotencyConflict,
+        Self::PreconditionFailed,
+        Self::PreconditionRequired,
+        Self::PayloadTooLarge,
+        Self::UnsupportedMediaType,
+        Self::TooManyRequests,
+        Self::Internal,
+        Self::Unavailable,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::BadRequest => "bad-request",
+            Self::MalformedJson => "malformed-json",
+            Self::InvalidQuery => "invalid-query",
+            Self::InvalidPageToken => "invalid-page-token",
+            Self::ValidationFailed => "validation-failed",
+            Self::Unauthorized => "unauthorized",
+            Self::Forbidden => "forbidden",
+            Self::NotFound => "not-found",
+            Self::MethodNotAllowed => "method-not-allowed",
+            Self::Conflict => "conflict",
+            Self::IdempotencyConflict => "idempotency-key-reused",
+            Self::PreconditionFailed => "precondition-failed",
+            Self::PreconditionRequired => "precondition-required",
+            Self::PayloadTooLarge => "payload-too-large",
+            Self::UnsupportedMediaType => "unsupported-media-type",
+            Self::TooManyRequests => "too-many-requests",
+            Self::Internal => "internal-error",
+            Self::Unavailable => "service-unavailable",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::BadRequest => "Bad request",
+            Self::MalformedJson => "Malformed JSON body",
+            Self::InvalidQuery => "Invalid query parameter",
+            Self::InvalidPageToken => "Invalid page token",
+            Self::ValidationFailed => "Validation failed",
+            Self::Unauthorized => "Authentication required",
+            Self::Forbidden => "Not allowed",
+            Self::NotFound => "Not found",
+            Self::MethodNotAllowed => "Method not allowed",
+            Self::Conflict => "Conflict",
+            Self::IdempotencyConflict => "Idempotency key reused with another request",
+            Self::PreconditionFailed => "Precondition failed",
+            Self::PreconditionRequired => "Precondition required",
+            Self::PayloadTooLarge => "Request body too large",
+            Self::UnsupportedMediaType => "Unsupported media type",
+            Self::TooManyRequests => "Too many requests",
+            Self::Internal => "Internal server error",
+            Self::Unavailable => "Service unavailable",
+        }
+    }
+
+    pub fn status(self) -> StatusCode {
+        match self {
+            Self::BadRequest | Self::MalformedJson | Self::InvalidQuery | Self::InvalidPageToken => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::ValidationFailed | Self::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict => StatusCode::CONFLICT,
+            Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Self::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The closest kind for a status produced outside our handlers.
+    pub fn from_status(status: StatusCode) -> Self {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.status() == status)
+            .unwrap_or(if status.is_client_error() { Self::BadRequest } else { Self::Internal })
+    }
+
+    /// The stable `type` URI of this kind.
+    pub fn type_uri(self) -> String {
+        format!("/problems/{}", self.slug())
+    }
+}
+
+/// One invalid input, located by a JSON Pointer into the body (or `/query/<name>`, `/path/<name>`).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FieldError {
+    /// JSON Pointer (RFC 6901) to the offending value, e.g. `/budget/currency` or `/query/page_size`.
+    #[schema(example = "/query/page_size")]
+    pub pointer: String,
+    /// What is wrong and what is accepted instead.
+    #[schema(example = "must be between 1 and 100")]
+    pub message: String,
+}
+
+/// RFC 9457 problem details, the body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Stable identifier of the problem type; switch on this, not on `title`.
+    #[schema(example = "/problems/not-found")]
+    pub r#type: String,
+    /// Short human-readable summary of the problem type.
+    #[schema(example = "Not found")]
+    pub title: String,
+    /// The HTTP status code.
+    #[schema(example = 404)]
+    pub status: u16,
+    /// What went wrong in this occurrence.
+    #[schema(example = "no clinic has id 0b8f…")]
+    pub detail: String,
+    /// The request path this problem occurred on.
+    #[schema(example = "/v1/clinics/0b8f4e5e-3f7e-4a53-9f3e-0c2c1d7e9a10")]
+    pub instance: Option<String>,
+    /// The request id (also in the `X-Request-Id` header); quote it when asking for support.
+    #[schema(example = "01HZX3J9T1N6Y7Q8R2W4E5V6B7")]
+    pub request_id: Option<String>,
+    /// Validation errors, one per invalid input.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// The API's error: a problem kind, a safe detail, optional field errors and extra headers.
+#[derive(Debug)]
+pub struct ApiError {
+    pub kind: ProblemKind,
+    pub detail: String,
+    pub errors: Vec<FieldError>,
+    headers: Vec<(header::HeaderName, String)>,
+    /// Set when the error is rendered outside the request's task (see `middleware`).
+    context: Option<RequestContext>,
+}
+
+impl ApiError {
+    pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
+        Self { kind, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), context: None }
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(ProblemKind::NotFound, detail)
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(ProblemKind::BadRequest, detail)
+    }
+
+    /// A 400 for one bad query parameter, with its pointer.
+    pub fn invalid_query(name: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        Self::new(ProblemKind::InvalidQuery, format!("query parameter `{name}` {message}"))
+            .with_field(format!("/query/{name}"), message)
+    }
+
+    /// A 422 for body values that parse but break a rule.
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.len() {
+            1 => format!("{} {}", errors[0].pointer, errors[0].message),
+            n => format!("{n} fields are invalid"),
+        };
+        Self { errors, ..Self::new(ProblemKind::ValidationFailed, detail) }
+    }
+
+    /// A 500 whose cause is logged (with the request id) but never sent.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        log::error!("internal error: {cause}");
+        Self::new(ProblemKind::Internal, "the server failed to handle this request; it has been logged")
+    }
+
+    /// A 503 whose cause is logged but never sent.
+    pub fn unavailable(cause: impl std::fmt::Display) -> Self {
+        log::warn!("service unavailable: {cause}");
+        Self::new(ProblemKind::Unavailable, "a dependency is unavailable; retry later")
+    }
+
+    pub fn with_field(mut self, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        self.errors.push(FieldError { pointer: pointer.into(), message: message.into() });
+        self
+    }
+
+    pub fn with_context(mut self, context: RequestContext) -> Self {
+        self.context = Some(context);
+        self
+    }
+
+    pub fn with_header(mut self, name: header::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
+    }
+
+    /// The problem body, with the current request's id and path when there is one.
+    pub fn problem(&self) -> Problem {
+        let context = self.context.clone().or_else(RequestContext::current);
+        Problem {
+            r#type: self.kind.type_uri(),
+            title: self.kind.title().to_owned(),
+            status: self.kind.status().as_u16(),
+            detail: self.detail.clone(),
+            instance: context.as_ref().map(|c| c.path.clone()),
+            request_id: context.map(|c| c.request_id),
+            errors: self.errors.clone(),
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.kind.slug(), self.detail)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponse::build(self.kind.status());
+        response.content_type(PROBLEM_JSON).insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(context) = &self.context {
+            response.insert_header((crate::middleware::REQUEST_ID_HEADER, context.request_id.as_str()));
+        }
+        for (name, value) in &self.headers {
+            response.insert_header((name.clone(), value.as_str()));
+        }
+        response.json(self.problem())
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        match error {
+            diesel::result::Error::NotFound => Self::not_found("no such resource"),
+            other => Self::internal(format_args!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
+    fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
+        Self::unavailable(format_args!("database pool: {error}"))
+    }
+}
+
+/// Result alias for handlers and the code they call.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -1,0 +1,65 @@
+//! The OpenAPI document: its fixed parts (info, tags, shared schemas) and the endpoints that
+//! serve it. Paths come from the handlers themselves through utoipa-actix-web (see `startup`).
+
+use actix_web::{get, web, HttpResponse};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{FieldError, Problem};
+
+/// Shown wherever the API describes itself: StemCare informs, it does not advise.
+pub const MEDICAL_DISCLAIMER: &str = "StemCare is an information service, not medical advice. \
+No stem cell product is approved by the US FDA for chronic back pain; evidence for these \
+treatments is limited and mostly from small uncontrolled studies. Prices are indicative and dated. \
+Discuss any treatment with a qualified physician.";
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "StemCare API",
+        description = "JSON REST API behind apps that help people with chronic back pain compare stem \
+cell therapy abroad: a catalogue of clinics, conditions, cell types and treatment packages with \
+transparent, dated prices; quotes from clinics; and honest, graded evidence summaries.\n\n\
+**Medical disclaimer.** StemCare is an information service, not medical advice. No stem cell \
+product is approved by the US FDA for chronic back pain; evidence for these treatments is limited \
+and mostly from small uncontrolled studies. Prices are indicative and dated. Discuss any treatment \
+with a qualified physician.\n\n\
+Errors are RFC 9457 `application/problem+json` documents with a stable `type`.",
+        contact(name = "StemCare API team", email = "api@stemcare.example"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    tags(
+        (name = "health", description = "Liveness and readiness probes"),
+        (name = "meta", description = "This API's own description"),
+    ),
+    components(schemas(Problem, FieldError))
+)]
+pub struct ApiDoc;
+
+/// The spec as served and committed: pretty JSON with a trailing newline.
+pub fn render(document: &utoipa::openapi::OpenApi) -> String {
+    let mut json = document.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    json.push('\n');
+    json
+}
+
+/// The rendered spec, computed once at start-up.
+pub struct SpecJson(pub String);
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(get_openapi);
+}
+
+/// This API's OpenAPI 3.1 document (the same bytes as `openapi/openapi.json` in the repository).
+#[utoipa::path(
+    tag = "meta",
+    responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),
+    security(())
+)]
+#[get("/v1/openapi.json")]
+pub async fn get_openapi(spec: web::Data<SpecJson>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header(("Cache-Control", "public, max-age=300"))
+        .body(spec.0.clone())
+}

@@ -1,0 +1,122 @@
+//! Builds the actix App (routes registered once for actix and OpenAPI) and runs the server.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::http::header;
+use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error::{ApiError, ProblemKind};
+use crate::openapi::{ApiDoc, SpecJson};
+use crate::state::AppState;
+use crate::{extract, health, middleware, openapi};
+
+/// Extra routes mounted inside the full middleware stack; the test suite uses it to exercise
+/// failure paths (panics, body parsing) that no production endpoint triggers on demand.
+pub type ExtraRoutes = fn(&mut web::ServiceConfig);
+
+/// Every documented route. Registering through utoipa-actix-web keeps routes and spec in step.
+fn routes(cfg: &mut ServiceConfig) {
+    health::configure(cfg);
+    openapi::configure(cfg);
+}
+
+/// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let (_app, document) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    document
+}
+
+const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Paths and methods from the spec, so a known path with the wrong method answers 405 (not 404).
+pub struct RouteTable(Vec<(actix_router::ResourceDef, Vec<String>)>);
+
+impl RouteTable {
+    pub fn from_openapi(document: &utoipa::openapi::OpenApi) -> Self {
+        let routes = document
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods = serde_json::to_value(item)
+                    .ok()
+                    .and_then(|v| v.as_object().cloned())
+                    .map(|o| {
+                        HTTP_METHODS
+                            .iter()
+                            .filter(|m| o.contains_key(**m))
+                            .map(|m| m.to_ascii_uppercase())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                (actix_router::ResourceDef::new(path.as_str()), methods)
+            })
+            .collect();
+        Self(routes)
+    }
+
+    /// The methods served at `path`, empty when no route matches it.
+    pub fn allowed_methods(&self, path: &str) -> Vec<String> {
+        self.0.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.clone()).collect()
+    }
+}
+
+async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<HttpResponse, ApiError> {
+    let allowed = table.allowed_methods(req.path());
+    if allowed.is_empty() {
+        return Err(ApiError::not_found(format!("no endpoint at {}", req.path())));
+    }
+    Err(ApiError::new(
+        ProblemKind::MethodNotAllowed,
+        format!("{} is not allowed here; use {}", req.method(), allowed.join(", ")),
+    )
+    .with_header(header::ALLOW, allowed.join(", ")))
+}
+
+async fn docs_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+}
+
+/// Binds the server to `listener` with the full middleware stack. Returns the running server.
+pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) -> std::io::Result<Server> {
+    let document = openapi_document();
+    let spec = web::Data::new(SpecJson(openapi::render(&document)));
+    let table = web::Data::new(RouteTable::from_openapi(&document));
+    let body_limit = state.settings.body_limit;
+    let workers = state.settings.workers;
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        let (app, _document) =
+            App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+        app.app_data(state.clone())
+            .app_data(spec.clone())
+            .app_data(table.clone())
+            .app_data(extract::json_config(body_limit))
+            .app_data(extract::payload_config(body_limit))
+            .app_data(extract::query_config())
+            .app_data(extract::path_config())
+            .configure(extra)
+            .route("/docs", web::get().to(docs_redirect))
+            .service(
+                SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/v1/openapi.json"])),
+            )
+            .default_service(web::to(fallback))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "no-referrer")),
+            )
+            .wrap(from_fn(middleware::request_context))
+    })
+    .workers(workers)
+    .shutdown_timeout(10)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
