@@ -67,19 +67,20 @@ impl Settings {
     /// Reads settings through `lookup`, so tests can supply their own environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let database = match get("DATABASE_URL") {
-            None => DatabaseSetting::Embedded,
-            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
-                DatabaseSetting::External(url)
-            }
-            Some(_) => {
-                return Err(SettingError {
+        let database =
+            match get("DATABASE_URL") {
+                None => DatabaseSetting::Embedded,
+                Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                    DatabaseSetting::External(url)
+                }
+                Some(_) => return Err(SettingError {
                     name: "DATABASE_URL",
                     value: "<redacted>".into(),
-                    reason: "must start with postgres:// or postgresql:// (or be unset for the embedded database)".into(),
-                })
-            }
-        };
+                    reason:
+                        "must start with postgres:// or postgresql:// (or be unset for the embedded database)"
+                            .into(),
+                }),
+            };
         let bind_raw = get("STEMCARE_BIND").unwrap_or_else(|| DEFAULT_BIND.into());
         let bind = bind_raw.parse().map_err(|_| SettingError {
             name: "STEMCARE_BIND",
@@ -87,12 +88,26 @@ impl Settings {
             reason: "expected host:port with an IP address, e.g. 127.0.0.1:8080 or 0.0.0.0:8080".into(),
         })?;
         let data_dir = PathBuf::from(get("STEMCARE_DATA_DIR").unwrap_or_else(|| DEFAULT_DATA_DIR.into()));
-        let body_limit = parse_number(&get, "STEMCARE_BODY_LIMIT", DEFAULT_BODY_LIMIT, 1024, 16 * 1024 * 1024)?;
+        let body_limit = parse_number(
+            &get,
+            "STEMCARE_BODY_LIMIT",
+            DEFAULT_BODY_LIMIT,
+            1024,
+            16 * 1024 * 1024,
+        )?;
         let pool_size = parse_number(&get, "STEMCARE_DB_POOL_SIZE", DEFAULT_POOL_SIZE, 1, 512)?;
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = parse_number(&get, "STEMCARE_WORKERS", cpus, 1, 256)?;
         let pg_bin = get("PG_BIN").map(PathBuf::from);
-        Ok(Self { database, bind, data_dir, body_limit, pool_size, workers, pg_bin })
+        Ok(Self {
+            database,
+            bind,
+            data_dir,
+            body_limit,
+            pool_size,
+            workers,
+            pg_bin,
+        })
     }
 }
 
@@ -106,7 +121,11 @@ fn parse_number(
     let Some(raw) = get(name) else { return Ok(default) };
     match raw.trim().parse::<usize>() {
         Ok(n) if (min..=max).contains(&n) => Ok(n),
-        _ => Err(SettingError { name, value: raw, reason: format!("expected a whole number from {min} to {max}") }),
+        _ => Err(SettingError {
+            name,
+            value: raw,
+            reason: format!("expected a whole number from {min} to {max}"),
+        }),
     }
 }
 
@@ -116,7 +135,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, SettingError> {
-        let env: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let env: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Settings::from_lookup(|k| env.get(k).cloned())
     }
 

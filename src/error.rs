@@ -132,7 +132,11 @@ impl ProblemKind {
         Self::ALL
             .into_iter()
             .find(|kind| kind.status() == status)
-            .unwrap_or(if status.is_client_error() { Self::BadRequest } else { Self::Internal })
+            .unwrap_or(if status.is_client_error() {
+                Self::BadRequest
+            } else {
+                Self::Internal
+            })
     }
 
     /// The stable `type` URI of this kind.
@@ -191,7 +195,13 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(kind: ProblemKind, detail: impl Into<String>) -> Self {
-        Self { kind, detail: detail.into(), errors: Vec::new(), headers: Vec::new(), context: None }
+        Self {
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+            headers: Vec::new(),
+            context: None,
+        }
     }
 
     pub fn not_found(detail: impl Into<String>) -> Self {
@@ -205,8 +215,11 @@ impl ApiError {
     /// A 400 for one bad query parameter, with its pointer.
     pub fn invalid_query(name: &str, message: impl Into<String>) -> Self {
         let message = message.into();
-        Self::new(ProblemKind::InvalidQuery, format!("query parameter `{name}` {message}"))
-            .with_field(format!("/query/{name}"), message)
+        Self::new(
+            ProblemKind::InvalidQuery,
+            format!("query parameter `{name}` {message}"),
+        )
+        .with_field(format!("/query/{name}"), message)
     }
 
     /// A 422 for body values that parse but break a rule.
@@ -215,23 +228,35 @@ impl ApiError {
             1 => format!("{} {}", errors[0].pointer, errors[0].message),
             n => format!("{n} fields are invalid"),
         };
-        Self { errors, ..Self::new(ProblemKind::ValidationFailed, detail) }
+        Self {
+            errors,
+            ..Self::new(ProblemKind::ValidationFailed, detail)
+        }
     }
 
     /// A 500 whose cause is logged (with the request id) but never sent.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         log::error!("internal error: {cause}");
-        Self::new(ProblemKind::Internal, "the server failed to handle this request; it has been logged")
+        Self::new(
+            ProblemKind::Internal,
+            "the server failed to handle this request; it has been logged",
+        )
     }
 
     /// A 503 whose cause is logged but never sent.
     pub fn unavailable(cause: impl std::fmt::Display) -> Self {
         log::warn!("service unavailable: {cause}");
-        Self::new(ProblemKind::Unavailable, "a dependency is unavailable; retry later")
+        Self::new(
+            ProblemKind::Unavailable,
+            "a dependency is unavailable; retry later",
+        )
     }
 
     pub fn with_field(mut self, pointer: impl Into<String>, message: impl Into<String>) -> Self {
-        self.errors.push(FieldError { pointer: pointer.into(), message: message.into() });
+        self.errors.push(FieldError {
+            pointer: pointer.into(),
+            message: message.into(),
+        });
         self
     }
 
@@ -273,7 +298,9 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut response = HttpResponse::build(self.kind.status());
-        response.content_type(PROBLEM_JSON).insert_header((header::CACHE_CONTROL, "no-store"));
+        response
+            .content_type(PROBLEM_JSON)
+            .insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(context) = &self.context {
             response.insert_header((crate::middleware::REQUEST_ID_HEADER, context.request_id.as_str()));
         }

@@ -30,17 +30,19 @@ pub fn path_config() -> web::PathConfig {
 
 fn json_error(error: JsonPayloadError, limit: usize) -> ApiError {
     match error {
-        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            ApiError::new(ProblemKind::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
-        }
+        JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => ApiError::new(
+            ProblemKind::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        ),
         JsonPayloadError::ContentType => ApiError::new(
             ProblemKind::UnsupportedMediaType,
             "send the body as JSON with `Content-Type: application/json`",
         ),
         JsonPayloadError::Deserialize(error) => deserialize_error(&error),
-        JsonPayloadError::Payload(PayloadError::Overflow) => {
-            ApiError::new(ProblemKind::PayloadTooLarge, format!("the body is larger than {limit} bytes"))
-        }
+        JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::new(
+            ProblemKind::PayloadTooLarge,
+            format!("the body is larger than {limit} bytes"),
+        ),
         JsonPayloadError::Payload(_) => ApiError::bad_request("the request body could not be read"),
         _ => ApiError::bad_request("the request body could not be read"),
     }
@@ -58,7 +60,10 @@ fn deserialize_error(error: &serde_json::Error) -> ApiError {
         Category::Data => {
             // serde's message names the field and the expected type; it holds nothing internal.
             let message = strip_position(&error.to_string());
-            ApiError::validation(vec![crate::error::FieldError { pointer: String::new(), message }])
+            ApiError::validation(vec![crate::error::FieldError {
+                pointer: String::new(),
+                message,
+            }])
         }
     }
 }
@@ -75,8 +80,11 @@ fn query_error(error: QueryPayloadError) -> ApiError {
         QueryPayloadError::Deserialize(inner) => inner.to_string(),
         _ => "could not be parsed".to_owned(),
     };
-    ApiError::new(ProblemKind::InvalidQuery, format!("invalid query string: {message}"))
-        .with_field("/query", message)
+    ApiError::new(
+        ProblemKind::InvalidQuery,
+        format!("invalid query string: {message}"),
+    )
+    .with_field("/query", message)
 }
 
 fn path_error(error: PathError, req: &HttpRequest) -> ApiError {

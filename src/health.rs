@@ -28,7 +28,9 @@ pub struct HealthStatus {
 )]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().insert_header(("Cache-Control", "no-store")).json(HealthStatus { status: "ok" })
+    HttpResponse::Ok()
+        .insert_header(("Cache-Control", "no-store"))
+        .json(HealthStatus { status: "ok" })
 }
 
 /// Readiness: 200 only when the database answers and no migration is pending; 503 otherwise.
@@ -49,7 +51,10 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
             .json(HealthStatus { status: "ok" })),
         Err(reason) => {
             log::warn!("not ready: {reason}");
-            Err(ApiError::new(ProblemKind::Unavailable, "not ready: the database is unreachable or migrations are pending"))
+            Err(ApiError::new(
+                ProblemKind::Unavailable,
+                "not ready: the database is unreachable or migrations are pending",
+            ))
         }
     }
 }

@@ -6,8 +6,8 @@ use std::time::Instant;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::Error;
 use futures_util::FutureExt;
 
@@ -38,7 +38,9 @@ impl RequestContext {
 pub fn is_sane_request_id(value: &str) -> bool {
     !value.is_empty()
         && value.len() <= 128
-        && value.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 fn request_id_for(req: &ServiceRequest) -> String {
@@ -57,18 +59,25 @@ pub async fn request_context(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let started = Instant::now();
     let request_id = request_id_for(&req);
-    let context = RequestContext { request_id: request_id.clone(), path: req.path().to_owned() };
+    let context = RequestContext {
+        request_id: request_id.clone(),
+        path: req.path().to_owned(),
+    };
     let method = req.method().clone();
     // No clone of the HttpRequest may live across `next.call`: the router needs it unshared.
     let outcome = CONTEXT
-        .scope(context.clone(), async move { AssertUnwindSafe(next.call(req)).catch_unwind().await })
+        .scope(context.clone(), async move {
+            AssertUnwindSafe(next.call(req)).catch_unwind().await
+        })
         .await;
 
     let (status, result) = match outcome {
         Ok(Ok(response)) => {
-            let mut response = response.map_into_boxed_body();
+            let mut response = as_problem_if_framework_error(response.map_into_boxed_body(), &context);
             if let Ok(value) = HeaderValue::from_str(&request_id) {
-                response.headers_mut().insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+                response
+                    .headers_mut()
+                    .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
             }
             (response.status(), Ok(response))
         }
@@ -101,9 +110,31 @@ pub async fn request_context(
     result
 }
 
+/// Rejections rendered by actix itself (e.g. a raw body over the limit) arrive as plain text;
+/// re-render them as problems so every error has the same shape.
+fn as_problem_if_framework_error(
+    response: ServiceResponse<BoxBody>,
+    context: &RequestContext,
+) -> ServiceResponse<BoxBody> {
+    let is_problem = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(crate::error::PROBLEM_JSON.as_bytes()));
+    if is_problem || response.response().error().is_none() {
+        return response;
+    }
+    let kind = ProblemKind::from_status(response.status());
+    let (request, _) = response.into_parts();
+    let problem = ApiError::new(kind, kind.title()).with_context(context.clone());
+    ServiceResponse::new(request, actix_web::ResponseError::error_response(&problem))
+}
+
 fn route_label(result: &Result<ServiceResponse<BoxBody>, Error>) -> String {
     match result {
-        Ok(response) => response.request().match_pattern().unwrap_or_else(|| "<unmatched>".to_owned()),
+        Ok(response) => response
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "<unmatched>".to_owned()),
         Err(_) => "<error>".to_owned(),
     }
 }

@@ -28,11 +28,17 @@ fn routes(cfg: &mut ServiceConfig) {
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let (_app, document) = App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+    let (_app, document) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts();
     document
 }
 
-const HTTP_METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const HTTP_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Paths and methods from the spec, so a known path with the wrong method answers 405 (not 404).
 pub struct RouteTable(Vec<(actix_router::ResourceDef, Vec<String>)>);
@@ -63,7 +69,11 @@ impl RouteTable {
 
     /// The methods served at `path`, empty when no route matches it.
     pub fn allowed_methods(&self, path: &str) -> Vec<String> {
-        self.0.iter().filter(|(def, _)| def.is_match(path)).flat_map(|(_, m)| m.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(def, _)| def.is_match(path))
+            .flat_map(|(_, m)| m.clone())
+            .collect()
     }
 }
 
@@ -80,7 +90,9 @@ async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<Http
 }
 
 async fn docs_redirect() -> HttpResponse {
-    HttpResponse::PermanentRedirect().insert_header((header::LOCATION, "/docs/")).finish()
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/docs/"))
+        .finish()
 }
 
 /// Binds the server to `listener` with the full middleware stack. Returns the running server.
@@ -92,8 +104,11 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     let workers = state.settings.workers;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
-        let (app, _document) =
-            App::new().into_utoipa_app().openapi(ApiDoc::openapi()).configure(routes).split_for_parts();
+        let (app, _document) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .configure(routes)
+            .split_for_parts();
         app.app_data(state.clone())
             .app_data(spec.clone())
             .app_data(table.clone())

@@ -105,8 +105,16 @@ impl EmbeddedCluster {
             fresh = true;
         }
         if let Some(pid) = running_postmaster(&pgdata) {
-            log::info!("reusing the PostgreSQL cluster already running in {} (pid {pid})", pgdata.display());
-            return Ok(Self { pgdata, log_file, postmaster: None, fresh });
+            log::info!(
+                "reusing the PostgreSQL cluster already running in {} (pid {pid})",
+                pgdata.display()
+            );
+            return Ok(Self {
+                pgdata,
+                log_file,
+                postmaster: None,
+                fresh,
+            });
         }
 
         let log = fs::OpenOptions::new()
@@ -134,13 +142,25 @@ impl EmbeddedCluster {
             // after the HTTP server has drained.
             .process_group(0);
         if options.throwaway {
-            command.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
+            command.args([
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]);
         }
         if let Some(user) = &run_as {
             command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
         }
         let child = command.spawn().map_err(io_error("starting postgres"))?;
-        let mut cluster = Self { pgdata, log_file, postmaster: Some(child), fresh };
+        let mut cluster = Self {
+            pgdata,
+            log_file,
+            postmaster: Some(child),
+            fresh,
+        };
         cluster.wait_until_ready()?;
         Ok(cluster)
     }
@@ -188,7 +208,9 @@ impl EmbeddedCluster {
 
     /// Stops the postmaster with a fast shutdown if this process started it.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.postmaster.take() else { return };
+        let Some(mut child) = self.postmaster.take() else {
+            return;
+        };
         let pid = Pid::from_raw(child.id() as i32);
         let _ = kill(pid, Signal::SIGINT);
         let deadline = Instant::now() + STOP_TIMEOUT;
@@ -220,7 +242,11 @@ fn quote_conninfo(value: &str) -> String {
 fn find_binaries(pg_bin: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
     let has_both = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     if let Some(dir) = pg_bin {
-        return if has_both(dir) { Ok(dir.to_owned()) } else { Err(EmbeddedError::BinariesNotFound) };
+        return if has_both(dir) {
+            Ok(dir.to_owned())
+        } else {
+            Err(EmbeddedError::BinariesNotFound)
+        };
     }
     if let Some(path) = std::env::var_os("PATH") {
         for dir in std::env::split_paths(&path) {
@@ -246,7 +272,10 @@ fn find_binaries(pg_bin: Option<&Path>) -> Result<PathBuf, EmbeddedError> {
         })
         .collect();
     versions.sort();
-    versions.pop().map(|(_, dir)| dir).ok_or(EmbeddedError::BinariesNotFound)
+    versions
+        .pop()
+        .map(|(_, dir)| dir)
+        .ok_or(EmbeddedError::BinariesNotFound)
 }
 
 fn postgres_user_if_root() -> Result<Option<User>, EmbeddedError> {
@@ -297,7 +326,15 @@ fn init_cluster(
     command
         .arg("-D")
         .arg(pgdata)
-        .args(["-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-locale", "--no-instructions"])
+        .args([
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-locale",
+            "--no-instructions",
+        ])
         .current_dir(pgdata.parent().unwrap_or(Path::new("/")))
         .stdin(Stdio::null());
     if options.throwaway {
@@ -333,7 +370,9 @@ fn postmaster_status(pgdata: &Path) -> Option<String> {
 }
 
 fn log_tail(path: &Path) -> String {
-    let Ok(mut file) = fs::File::open(path) else { return String::new() };
+    let Ok(mut file) = fs::File::open(path) else {
+        return String::new();
+    };
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     let _ = file.seek(SeekFrom::Start(len.saturating_sub(2000)));
     let mut tail = String::new();

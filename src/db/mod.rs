@@ -62,7 +62,10 @@ struct AppliedVersion {
 
 /// Why the service is not ready, if it is not.
 pub async fn readiness(pool: &DbPool) -> Result<(), String> {
-    let mut conn = pool.get().await.map_err(|e| format!("database unreachable: {e}"))?;
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| format!("database unreachable: {e}"))?;
     let applied: AppliedVersion =
         diesel::sql_query("SELECT max(version)::text AS version FROM __diesel_schema_migrations")
             .get_result(&mut conn)
@@ -92,7 +95,10 @@ impl Database {
     /// application database exists.
     pub async fn open(settings: &crate::config::Settings) -> Result<Self, String> {
         match &settings.database {
-            crate::config::DatabaseSetting::External(url) => Ok(Self { url: url.clone(), cluster: None }),
+            crate::config::DatabaseSetting::External(url) => Ok(Self {
+                url: url.clone(),
+                cluster: None,
+            }),
             crate::config::DatabaseSetting::Embedded => {
                 let data_dir = settings.data_dir.clone();
                 let pg_bin = settings.pg_bin.clone();
@@ -104,7 +110,10 @@ impl Database {
                 .map_err(|e| e.to_string())?;
                 create_database_if_missing(&cluster.connection_string("postgres"), EMBEDDED_DATABASE).await?;
                 let url = cluster.connection_string(EMBEDDED_DATABASE);
-                Ok(Self { url, cluster: Some(cluster) })
+                Ok(Self {
+                    url,
+                    cluster: Some(cluster),
+                })
             }
         }
     }
@@ -139,11 +148,12 @@ pub async fn create_database_if_missing(maintenance_url: &str, name: &str) -> Re
     let mut conn = AsyncPgConnection::establish(maintenance_url)
         .await
         .map_err(|e| format!("could not connect to the embedded database: {e}"))?;
-    let exists: Found = diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
-        .bind::<diesel::sql_types::Text, _>(name)
-        .get_result(&mut conn)
-        .await
-        .map_err(|e| format!("could not inspect databases: {e}"))?;
+    let exists: Found =
+        diesel::sql_query("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1) AS found")
+            .bind::<diesel::sql_types::Text, _>(name)
+            .get_result(&mut conn)
+            .await
+            .map_err(|e| format!("could not inspect databases: {e}"))?;
     if !exists.found {
         diesel::sql_query(format!("CREATE DATABASE \"{name}\""))
             .execute(&mut conn)

@@ -1,0 +1,166 @@
+//! The `stemcare` binary itself: settings errors, the embedded database, restarts that keep data.
+
+use std::os::unix::fs::PermissionsExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn stemcare() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stemcare"));
+    command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
+    command
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    let output = stemcare()
+        .env("STEMCARE_BIND", "not-an-address")
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.contains("STEMCARE_BIND"), "{stderr}");
+}
+
+#[test]
+fn missing_postgres_binaries_say_how_to_install_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let output = stemcare()
+        .env("PG_BIN", "/nonexistent/bin")
+        .env("STEMCARE_DATA_DIR", dir.path())
+        .arg("serve")
+        .output()
+        .expect("run");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("apt-get install") && stderr.contains("DATABASE_URL"),
+        "{stderr}"
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+struct Server(Child);
+
+impl Server {
+    fn start(data_dir: &std::path::Path, port: u16) -> Server {
+        let child = stemcare()
+            .env("STEMCARE_DATA_DIR", data_dir)
+            .env("STEMCARE_BIND", format!("127.0.0.1:{port}"))
+            .arg("serve")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn stemcare serve");
+        Server(child)
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
+        nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+        self.0.wait().expect("wait")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+async fn wait_ready(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let client = reqwest::Client::new();
+    while Instant::now() < deadline {
+        if let Ok(response) = client.get(format!("http://127.0.0.1:{port}/readyz")).send().await {
+            if response.status().is_success() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("server on port {port} never became ready");
+}
+
+async fn connect(data_dir: &std::path::Path) -> diesel_async::AsyncPgConnection {
+    use diesel_async::AsyncConnection;
+    let pgdata = data_dir.join("pgdata");
+    let url = format!(
+        "host='{}' port=5432 user=postgres dbname=stemcare",
+        pgdata.display()
+    );
+    diesel_async::AsyncPgConnection::establish(&url)
+        .await
+        .expect("connect through the private socket")
+}
+
+#[derive(diesel::QueryableByName)]
+struct Value {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+#[tokio::test]
+async fn serve_starts_a_private_cluster_that_keeps_its_data_across_restarts() {
+    use diesel_async::RunQueryDsl;
+    let dir = tempfile::Builder::new()
+        .prefix("stemcare-serve-")
+        .tempdir()
+        .expect("dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let data_dir = dir.path().join("data");
+
+    let port = free_port();
+    let server = Server::start(&data_dir, port);
+    wait_ready(port).await;
+    assert!(
+        data_dir.join("pgdata/PG_VERSION").exists(),
+        "cluster initialised under STEMCARE_DATA_DIR"
+    );
+
+    // A second command on the same data directory attaches to the running cluster.
+    let migrate = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .arg("migrate")
+        .output()
+        .expect("migrate");
+    assert!(
+        migrate.status.success(),
+        "{}",
+        String::from_utf8_lossy(&migrate.stderr)
+    );
+    wait_ready(port).await;
+
+    let mut conn = connect(&data_dir).await;
+    diesel::sql_query("INSERT INTO app_meta (key, value) VALUES ('restart-test', 'kept')")
+        .execute(&mut conn)
+        .await
+        .expect("write");
+    drop(conn);
+
+    assert!(server.terminate().success(), "SIGTERM is a clean stop");
+    assert!(
+        !data_dir.join("pgdata/postmaster.pid").exists(),
+        "the cluster stopped with the server"
+    );
+
+    let port = free_port();
+    let server = Server::start(&data_dir, port);
+    wait_ready(port).await;
+    let mut conn = connect(&data_dir).await;
+    let row: Value = diesel::sql_query("SELECT value FROM app_meta WHERE key = 'restart-test'")
+        .get_result(&mut conn)
+        .await
+        .expect("the row survived the restart");
+    assert_eq!(row.value, "kept");
+    drop(conn);
+    assert!(server.terminate().success());
+}

@@ -1,0 +1,195 @@
+//! The test harness (GUIDE §6): one embedded PostgreSQL cluster per test binary, a migrated and
+//! seeded template database, and a fresh database cloned from it for every test.
+
+use std::net::TcpListener;
+use std::os::unix::fs::PermissionsExt;
+use std::sync::{Mutex, OnceLock};
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use stemcare::config::{DatabaseSetting, Settings};
+use stemcare::db::embedded::{ClusterOptions, EmbeddedCluster};
+use stemcare::state::AppState;
+
+const TEMPLATE: &str = "stemcare_template";
+
+struct TestCluster {
+    base_conninfo: String,
+}
+
+static CLUSTER: OnceLock<TestCluster> = OnceLock::new();
+/// Held here so the `atexit` hook can stop it: statics are never dropped.
+static RUNNING: Mutex<Option<(EmbeddedCluster, std::path::PathBuf)>> = Mutex::new(None);
+
+extern "C" fn stop_cluster() {
+    if let Ok(mut guard) = RUNNING.lock() {
+        if let Some((mut cluster, dir)) = guard.take() {
+            cluster.stop();
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn cluster() -> &'static TestCluster {
+    CLUSTER.get_or_init(|| {
+        let dir = tempfile::Builder::new()
+            .prefix("stemcare-test-")
+            .tempdir()
+            .expect("temp dir");
+        // The postgres user (when we run as root) must be able to traverse the directory.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
+        let cluster = EmbeddedCluster::start(dir.path(), None, ClusterOptions { throwaway: true })
+            .expect("start the test PostgreSQL cluster");
+        let maintenance = cluster.connection_string("postgres");
+        let base_conninfo = maintenance.trim_end_matches("dbname='postgres'").to_owned();
+        // Kept until exit: the atexit hook stops the cluster and removes the directory.
+        let dir = dir.keep();
+        *RUNNING.lock().expect("cluster lock") = Some((cluster, dir));
+        unsafe {
+            libc::atexit(stop_cluster);
+        }
+        // Build the template on a runtime of its own: this runs once, from whichever test is first.
+        let template = format!("{base_conninfo}dbname='{TEMPLATE}'");
+        let maintenance_for_thread = maintenance.clone();
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                stemcare::db::create_database_if_missing(&maintenance_for_thread, TEMPLATE)
+                    .await
+                    .expect("create template");
+                stemcare::db::run_migrations(&template)
+                    .await
+                    .expect("migrate template");
+            });
+        })
+        .join()
+        .expect("template set-up thread");
+        TestCluster { base_conninfo }
+    })
+}
+
+/// A running API server on a random port with its own fresh database.
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub database_url: String,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        let cluster = cluster();
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let maintenance = format!("{}dbname='postgres'", cluster.base_conninfo);
+        clone_template(&maintenance, &name).await;
+        let database_url = format!("{}dbname='{name}'", cluster.base_conninfo);
+        let settings = Settings {
+            database: DatabaseSetting::External(database_url.clone()),
+            bind: "127.0.0.1:0".parse().expect("address"),
+            data_dir: std::env::temp_dir(),
+            body_limit: stemcare::config::DEFAULT_BODY_LIMIT,
+            pool_size: 4,
+            workers: 1,
+            pg_bin: None,
+        };
+        let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
+        let port = listener.local_addr().expect("local address").port();
+        let server = stemcare::startup::build_server(listener, AppState { pool, settings }, test_routes)
+            .expect("build server");
+        tokio::spawn(server);
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+            database_url,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("GET request")
+    }
+}
+
+async fn clone_template(maintenance: &str, name: &str) {
+    use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+    let mut conn = AsyncPgConnection::establish(maintenance)
+        .await
+        .expect("connect to maintenance db");
+    diesel::sql_query(format!("CREATE DATABASE \"{name}\" TEMPLATE \"{TEMPLATE}\""))
+        .execute(&mut conn)
+        .await
+        .expect("clone the template database");
+}
+
+/// A body the echo route accepts; unknown fields are rejected like every real request DTO.
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EchoBody {
+    pub name: String,
+    pub count: u32,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    #[allow(dead_code)]
+    page_size: u32,
+}
+
+async fn panicking_handler() -> HttpResponse {
+    panic!("boom: /secret/path SELECT * FROM users")
+}
+
+/// Routes that exist only in tests, mounted inside the production middleware stack.
+fn test_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/__test/panic", web::get().to(panicking_handler))
+        .route(
+            "/__test/echo",
+            web::post()
+                .to(|body: web::Json<EchoBody>| async move { HttpResponse::Ok().json(body.into_inner()) }),
+        )
+        .route(
+            "/__test/query",
+            web::get().to(|_q: web::Query<PageQuery>| async { HttpResponse::NoContent().finish() }),
+        )
+        .route(
+            "/__test/raw",
+            web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body.len().to_string()) }),
+        );
+}
+
+/// Asserts a problem+json response and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16, type_slug: &str) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status, "status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let request_id = response
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    assert!(request_id.is_some(), "every response carries X-Request-Id");
+    let body: serde_json::Value = response.json().await.expect("problem body is JSON");
+    assert_eq!(body["type"], format!("/problems/{type_slug}"));
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["detail"].is_string());
+    assert_eq!(
+        body["request_id"].as_str(),
+        request_id.as_deref(),
+        "body and header ids agree"
+    );
+    body
+}
