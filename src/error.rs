@@ -190,7 +190,7 @@ pub struct ApiError {
     pub errors: Vec<FieldError>,
     headers: Vec<(header::HeaderName, String)>,
     /// Set when the error is rendered outside the request's task (see `middleware`).
-    context: Option<RequestContext>,
+    context: Option<Box<RequestContext>>,
 }
 
 impl ApiError {
@@ -261,7 +261,7 @@ impl ApiError {
     }
 
     pub fn with_context(mut self, context: RequestContext) -> Self {
-        self.context = Some(context);
+        self.context = Some(Box::new(context));
         self
     }
 
@@ -272,7 +272,7 @@ impl ApiError {
 
     /// The problem body, with the current request's id and path when there is one.
     pub fn problem(&self) -> Problem {
-        let context = self.context.clone().or_else(RequestContext::current);
+        let context = self.context.as_deref().cloned().or_else(RequestContext::current);
         Problem {
             r#type: self.kind.type_uri(),
             title: self.kind.title().to_owned(),

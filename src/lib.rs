@@ -1,15 +1,29 @@
 //! StemCare: the JSON REST API behind apps that help people with chronic back pain
 //! compare stem cell therapy abroad — clinics, transparent prices, quotes and honest evidence.
 //!
-//! The crate is organised by resource (see `GUIDE.md` at the repository root for the conventions).
+//! The crate is organised by resource (see `docs/CONVENTIONS.md` for the conventions).
 
+pub mod cell_types;
+pub mod clinics;
+pub mod conditions;
 pub mod config;
+pub mod cost_estimates;
+pub mod countries;
 pub mod db;
 pub mod error;
+pub mod exchange_rates;
 pub mod extract;
+pub mod filters;
 pub mod health;
+pub mod http_cache;
+pub mod listings;
 pub mod middleware;
+pub mod money;
 pub mod openapi;
+pub mod pagination;
+pub mod red_flags;
+pub mod seeds;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod treatment_packages;

@@ -74,12 +74,21 @@ async fn serve(settings: Settings) -> Result<(), String> {
         log::info!("applied {} migration(s)", applied.len());
     }
     let pool = db::build_pool(database.url(), settings.pool_size)?;
+    {
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("database unreachable: {e}"))?;
+        if stemcare::seeds::load_if_never_seeded(&mut conn).await? {
+            log::info!("loaded the seed data into a new database");
+        }
+    }
+    let state = AppState::load(pool, settings.clone()).await?;
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("cannot listen on STEMCARE_BIND={}: {e}", settings.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
     println!("StemCare listening on http://{address} (API docs: http://{address}/docs)");
     println!("{}", database.describe());
-    let state = AppState { pool, settings };
     let server = startup::build_server(listener, state, |_| {}).map_err(|e| e.to_string())?;
     // actix stops gracefully on SIGINT/SIGTERM; the embedded cluster is stopped when `database` drops.
     let result = server.await.map_err(|e| format!("server error: {e}"));
@@ -97,6 +106,8 @@ async fn migrate(settings: Settings) -> Result<(), String> {
 async fn seed(settings: Settings) -> Result<(), String> {
     let database = Database::open(&settings).await?;
     db::run_migrations(database.url()).await?;
-    println!("no seed data is defined yet");
+    let mut conn = db::connect(database.url()).await?;
+    stemcare::seeds::load(&mut conn).await?;
+    println!("seed data loaded (idempotent: unchanged rows were left as they were)");
     Ok(())
 }

@@ -31,6 +31,9 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `type`.",
     tags(
         (name = "health", description = "Liveness and readiness probes"),
         (name = "meta", description = "This API's own description"),
+        (name = "catalogue", description = "Conditions, cell types, countries, clinics, treatment packages, \
+prices and cost estimates. Every seeded fact carries its source; null means the source does not say."),
+        (name = "red-flags", description = "Warning signs of unproven stem cell clinics: the rules and a checker"),
     ),
     components(schemas(Problem, FieldError))
 )]

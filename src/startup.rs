@@ -14,7 +14,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::error::{ApiError, ProblemKind};
 use crate::openapi::{ApiDoc, SpecJson};
 use crate::state::AppState;
-use crate::{extract, health, middleware, openapi};
+use crate::{
+    cell_types, clinics, conditions, cost_estimates, countries, exchange_rates, extract, health, middleware,
+    openapi, red_flags, treatment_packages,
+};
 
 /// Extra routes mounted inside the full middleware stack; the test suite uses it to exercise
 /// failure paths (panics, body parsing) that no production endpoint triggers on demand.
@@ -24,6 +27,14 @@ pub type ExtraRoutes = fn(&mut web::ServiceConfig);
 fn routes(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
+    conditions::configure(cfg);
+    cell_types::configure(cfg);
+    countries::configure(cfg);
+    exchange_rates::configure(cfg);
+    clinics::configure(cfg);
+    treatment_packages::configure(cfg);
+    cost_estimates::configure(cfg);
+    red_flags::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -1,11 +1,39 @@
 //! Shared state handed to every handler.
 
+use std::sync::Arc;
+
 use crate::config::Settings;
 use crate::db::DbPool;
+use crate::pagination::PageTokens;
+use crate::red_flags::engine::RuleBook;
 
-/// Everything a handler may need besides the request; cheap to clone (the pool is an `Arc`).
+/// Everything a handler may need besides the request; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
     pub settings: Settings,
+    pub page_tokens: PageTokens,
+    /// The current red-flag rules, compiled once at start-up.
+    pub rules: Arc<RuleBook>,
+}
+
+impl AppState {
+    /// Reads what the state needs from the (migrated, seeded) database.
+    pub async fn load(pool: DbPool, settings: Settings) -> Result<Self, String> {
+        let mut conn = pool
+            .get()
+            .await
+            .map_err(|e| format!("database unreachable: {e}"))?;
+        let page_tokens = PageTokens::load_or_create(&mut conn).await?;
+        let rules = crate::red_flags::repo::load_rule_book(&mut conn)
+            .await
+            .map_err(|e| format!("could not load red-flag rules: {e}"))?;
+        drop(conn);
+        Ok(Self {
+            pool,
+            settings,
+            page_tokens,
+            rules: Arc::new(rules),
+        })
+    }
 }

@@ -1,6 +1,8 @@
 //! Database access: the connection pool, embedded migrations and the readiness check.
 
 pub mod embedded;
+pub mod schema;
+pub mod sql;
 
 use std::time::Duration;
 
@@ -161,4 +163,12 @@ pub async fn create_database_if_missing(maintenance_url: &str, name: &str) -> Re
             .map_err(|e| format!("could not create database {name}: {e}"))?;
     }
     Ok(())
+}
+
+/// One connection outside the pool, for commands.
+pub async fn connect(url: &str) -> Result<AsyncPgConnection, String> {
+    use diesel_async::AsyncConnection;
+    AsyncPgConnection::establish(url)
+        .await
+        .map_err(|e| format!("could not connect to the database: {e}"))
 }

@@ -97,8 +97,8 @@ impl TestApp {
         let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let port = listener.local_addr().expect("local address").port();
-        let server = stemcare::startup::build_server(listener, AppState { pool, settings }, test_routes)
-            .expect("build server");
+        let state = AppState::load(pool, settings).await.expect("load app state");
+        let server = stemcare::startup::build_server(listener, state, test_routes).expect("build server");
         tokio::spawn(server);
         TestApp {
             address: format!("http://127.0.0.1:{port}"),

@@ -1,0 +1,11 @@
+DROP TABLE red_flag_detections;
+DROP TABLE treatment_packages;
+DROP TABLE clinics;
+DROP FUNCTION clinics_search_vector();
+DROP TABLE red_flag_rules;
+DROP TABLE inclusion_items;
+DROP TABLE exchange_rates;
+DROP TABLE countries;
+DROP TABLE administration_methods;
+DROP TABLE cell_types;
+DROP TABLE conditions;

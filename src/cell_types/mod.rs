@@ -1,0 +1,5 @@
+//! Cell types (in clinical use or research only) and the methods used to administer them.
+
+mod routes;
+
+pub use routes::configure;

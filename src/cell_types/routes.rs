@@ -1,0 +1,158 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::schema::{administration_methods, cell_types};
+use crate::error::{ApiError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::pagination::{page_by_key, ListParams, Page};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_cell_types)
+        .service(get_cell_type)
+        .service(list_administration_methods);
+}
+
+/// A type of stem cell.
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = cell_types)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct CellTypeResponse {
+    #[schema(example = "bm-msc")]
+    pub slug: String,
+    #[schema(example = "Bone marrow-derived mesenchymal stem cells")]
+    pub name: String,
+    #[schema(example = "BM-MSC")]
+    pub abbreviation: String,
+    /// Tissue the cells come from; null when the source does not say.
+    pub source_tissue: Option<String>,
+    /// How the cells are collected; null when the source does not say.
+    pub collection_method: Option<String>,
+    /// Whether the patient's own cells can be used; null when unknown.
+    pub autologous: Option<bool>,
+    /// Whether donor cells can be used; null when unknown.
+    pub allogeneic: Option<bool>,
+    /// `in_use` (offered clinically) or `research` (not offered to patients).
+    #[schema(example = "in_use")]
+    pub clinical_status: String,
+    pub description: String,
+    /// Where this record comes from.
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+}
+
+/// A way of delivering stem cells.
+#[derive(Serialize, ToSchema, Queryable, Selectable)]
+#[diesel(table_name = administration_methods)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct AdministrationMethodResponse {
+    #[schema(example = "intradiscal-injection")]
+    pub slug: String,
+    #[schema(example = "Intradiscal injection")]
+    pub name: String,
+    pub description: String,
+    /// Imaging used to guide placement; null when the source does not say.
+    #[schema(example = "fluoroscopy")]
+    pub imaging_guidance: Option<String>,
+    /// Where this record comes from.
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+}
+
+/// List cell types, ordered by slug.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of cell types", body = Page<CellTypeResponse>),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/cell-types")]
+pub async fn list_cell_types(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<CellTypeResponse> = cell_types::table
+        .select(CellTypeResponse::as_select())
+        .order(cell_types::slug.asc())
+        .load(&mut conn)
+        .await?;
+    let page = page_by_key(
+        rows,
+        |c| c.slug.clone(),
+        &params,
+        &state.page_tokens,
+        "cell-types",
+    )?;
+    cacheable_json(&req, &page)
+}
+
+/// Get one cell type.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("slug" = String, Path, description = "Cell type slug", example = "bm-msc")),
+    responses(
+        (status = 200, description = "The cell type", body = CellTypeResponse),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such cell type", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/cell-types/{slug}")]
+pub async fn get_cell_type(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let row: CellTypeResponse = cell_types::table
+        .find(slug.as_str())
+        .select(CellTypeResponse::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no cell type has slug {slug}")))?;
+    cacheable_json(&req, &row)
+}
+
+/// List administration methods, ordered by slug.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of administration methods", body = Page<AdministrationMethodResponse>),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/administration-methods")]
+pub async fn list_administration_methods(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<AdministrationMethodResponse> = administration_methods::table
+        .select(AdministrationMethodResponse::as_select())
+        .order(administration_methods::slug.asc())
+        .load(&mut conn)
+        .await?;
+    let page = page_by_key(
+        rows,
+        |m| m.slug.clone(),
+        &params,
+        &state.page_tokens,
+        "administration-methods",
+    )?;
+    cacheable_json(&req, &page)
+}

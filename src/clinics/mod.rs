@@ -1,0 +1,9 @@
+//! Clinics: who offers stem cell therapy for back pain, what is known about them (and what is
+//! not), the claims they make, the red flags those claims raise, and a transparent score.
+
+pub mod model;
+mod present;
+mod routes;
+pub mod scoring;
+
+pub use routes::configure;

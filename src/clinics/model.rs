@@ -1,0 +1,79 @@
+//! Database rows of `clinics` (never serialised to clients directly).
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use crate::db::schema::clinics;
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = clinics)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct Clinic {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub country_code: String,
+    pub city: Option<String>,
+    pub ownership: Option<String>,
+    pub specialty_scope: Option<String>,
+    pub specialties: Vec<String>,
+    pub years_experience: Option<i32>,
+    pub years_experience_note: Option<String>,
+    pub patients_per_year: Option<i32>,
+    pub serves_adults: Option<bool>,
+    pub serves_children: Option<bool>,
+    pub min_age: Option<i32>,
+    pub patient_origin_regions: Vec<String>,
+    pub notable_technology: Vec<String>,
+    pub description: String,
+    pub claims: serde_json::Value,
+    pub conditions_treated: Vec<String>,
+    pub stem_cell_indications: Vec<String>,
+    pub accreditations: serde_json::Value,
+    pub notes: Option<String>,
+    pub source: serde_json::Value,
+    pub promoted: bool,
+    pub status: String,
+    pub score: Decimal,
+    pub score_parts: serde_json::Value,
+    pub price_from_usd: Option<Decimal>,
+    pub condition_slugs: Vec<String>,
+    pub cell_type_slugs: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Clinic {
+    /// Claim texts as stored (`[{text, kind}]`).
+    pub fn claim_texts(&self) -> Vec<String> {
+        self.claims
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.get("text").and_then(|t| t.as_str()).map(str::to_owned))
+            .collect()
+    }
+
+    /// Accreditations whose `verified_at` is set.
+    pub fn verified_accreditations(&self) -> usize {
+        self.accreditations
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a.get("verified_at").is_some_and(|v| !v.is_null()))
+            .count()
+    }
+
+    /// Names of accreditations claimed without verification.
+    pub fn unverified_accreditations(&self) -> Vec<String> {
+        self.accreditations
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a.get("verified_at").is_none_or(|v| v.is_null()))
+            .filter_map(|a| a.get("body").and_then(|b| b.as_str()).map(str::to_owned))
+            .collect()
+    }
+}

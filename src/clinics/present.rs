@@ -1,0 +1,171 @@
+//! The wire shape of a clinic.
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::clinics::model::Clinic;
+use crate::clinics::scoring::ScorePart;
+use crate::red_flags::RedFlag;
+use crate::treatment_packages::present::{ConvertedPrice, PackagePrice, TreatmentPackageResponse};
+
+/// Who the clinic treats; null means the source does not say.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AgesServed {
+    pub adults: Option<bool>,
+    pub children: Option<bool>,
+    /// Youngest age accepted, where stated.
+    #[schema(example = 12)]
+    pub min_age: Option<i32>,
+}
+
+/// A claim the clinic makes about itself, quoted, not verified.
+#[derive(Debug, Serialize, ToSchema, serde::Deserialize)]
+pub struct Claim {
+    /// The claim verbatim.
+    pub text: String,
+    /// `marketing_claim`: the clinic's words, not a fact StemCare checked.
+    #[schema(example = "marketing_claim")]
+    pub kind: String,
+}
+
+/// How the score was reached, so no ranking is a black box.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankExplanation {
+    /// Total out of 100.
+    #[schema(value_type = String, example = "50")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub score: Decimal,
+    pub parts: Vec<ScorePart>,
+    /// True only for paid placement; no seeded clinic is promoted.
+    pub promoted: bool,
+}
+
+/// The cheapest published package price of the clinic.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PriceFrom {
+    pub price: PackagePrice,
+    pub price_provenance: String,
+    pub converted_price: Option<ConvertedPrice>,
+}
+
+/// A clinic listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicResponse {
+    pub id: Uuid,
+    #[schema(example = "id-clinic-bangkok")]
+    pub slug: String,
+    #[schema(example = "ID Clinic Bangkok")]
+    pub name: String,
+    /// ISO 3166-1 alpha-2.
+    #[schema(example = "TH")]
+    pub country: String,
+    pub city: Option<String>,
+    /// `private` or `public`; null when unknown.
+    pub ownership: Option<String>,
+    /// `single` or `multi` specialty; null when unknown.
+    pub specialty_scope: Option<String>,
+    pub specialties: Vec<String>,
+    pub years_experience: Option<i32>,
+    /// The source's wording behind `years_experience` (e.g. "for over 20 years").
+    pub years_experience_note: Option<String>,
+    pub patients_per_year: Option<i32>,
+    pub ages_served: AgesServed,
+    pub patient_origin_regions: Vec<String>,
+    pub notable_technology: Vec<String>,
+    pub description: String,
+    /// The clinic's own claims, quoted; see `red_flags` for the ones that match warning signs.
+    pub claims: Vec<Claim>,
+    /// Everything the source says the clinic treats.
+    pub conditions_treated: Vec<String>,
+    /// Condition slugs covered by its published packages.
+    pub conditions: Vec<String>,
+    /// Accreditations on record (empty: none known).
+    #[schema(value_type = Vec<Object>)]
+    pub accreditations: serde_json::Value,
+    pub red_flags: Vec<RedFlag>,
+    /// True when any red flag is critical.
+    pub has_critical_red_flags: bool,
+    pub rank_explanation: RankExplanation,
+    pub promoted: bool,
+    pub price_from: Option<PriceFrom>,
+    /// Fields left null (or empty) because the source does not give them: unknown, not "no".
+    pub unknown_fields: Vec<String>,
+    pub notes: Option<String>,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A clinic with its published packages.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ClinicDetail {
+    #[serde(flatten)]
+    pub clinic: ClinicResponse,
+    pub treatment_packages: Vec<TreatmentPackageResponse>,
+}
+
+pub fn present(clinic: &Clinic, red_flags: Vec<RedFlag>, price_from: Option<PriceFrom>) -> ClinicResponse {
+    let unknown_fields = [
+        ("city", clinic.city.is_none()),
+        ("ownership", clinic.ownership.is_none()),
+        ("specialty_scope", clinic.specialty_scope.is_none()),
+        ("years_experience", clinic.years_experience.is_none()),
+        ("patients_per_year", clinic.patients_per_year.is_none()),
+        ("ages_served.adults", clinic.serves_adults.is_none()),
+        ("ages_served.children", clinic.serves_children.is_none()),
+        ("ages_served.min_age", clinic.min_age.is_none()),
+        (
+            "accreditations",
+            clinic.accreditations.as_array().is_none_or(|a| a.is_empty()),
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, missing)| *missing)
+    .map(|(name, _)| name.to_owned())
+    .collect();
+    let claims = serde_json::from_value(clinic.claims.clone()).unwrap_or_default();
+    let parts = serde_json::from_value(clinic.score_parts.clone()).unwrap_or_default();
+    ClinicResponse {
+        id: clinic.id,
+        slug: clinic.slug.clone(),
+        name: clinic.name.clone(),
+        country: clinic.country_code.clone(),
+        city: clinic.city.clone(),
+        ownership: clinic.ownership.clone(),
+        specialty_scope: clinic.specialty_scope.clone(),
+        specialties: clinic.specialties.clone(),
+        years_experience: clinic.years_experience,
+        years_experience_note: clinic.years_experience_note.clone(),
+        patients_per_year: clinic.patients_per_year,
+        ages_served: AgesServed {
+            adults: clinic.serves_adults,
+            children: clinic.serves_children,
+            min_age: clinic.min_age,
+        },
+        patient_origin_regions: clinic.patient_origin_regions.clone(),
+        notable_technology: clinic.notable_technology.clone(),
+        description: clinic.description.clone(),
+        claims,
+        conditions_treated: clinic.conditions_treated.clone(),
+        conditions: clinic.condition_slugs.clone(),
+        accreditations: clinic.accreditations.clone(),
+        has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
+        red_flags,
+        rank_explanation: RankExplanation {
+            score: clinic.score.normalize(),
+            parts,
+            promoted: clinic.promoted,
+        },
+        promoted: clinic.promoted,
+        price_from,
+        unknown_fields,
+        notes: clinic.notes.clone(),
+        source: clinic.source.clone(),
+        created_at: clinic.created_at,
+        updated_at: clinic.updated_at,
+    }
+}

@@ -1,0 +1,408 @@
+use std::collections::HashMap;
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::clinics::model::Clinic;
+use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
+use crate::db::schema::clinics;
+use crate::db::sql::{Bind, SqlBuilder};
+use crate::error::{ApiError, Problem};
+use crate::filters;
+use crate::http_cache::cacheable_json;
+use crate::money::Rates;
+use crate::pagination::{page_by_key, page_size, split_page, Cursor, KeyType, ListParams, Page, SortKey};
+use crate::red_flags::{repo as flags_repo, RedFlag};
+use crate::state::AppState;
+use crate::treatment_packages::present::PackagePrice;
+use crate::treatment_packages::present::TreatmentPackageResponse;
+use crate::treatment_packages::present_all;
+use crate::treatment_packages::repo as packages_repo;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_clinics)
+        .service(get_clinic)
+        .service(list_clinic_packages);
+}
+
+/// Sorts unknown prices after every known one.
+const UNKNOWN_PRICE_SORT: &str = "999999999999.99";
+
+/// Orderings of the clinic list; `-` means descending.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq, Default)]
+pub enum ClinicOrder {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    /// Cheapest published package first; clinics without a price last.
+    #[serde(rename = "price")]
+    Price,
+    #[serde(rename = "-price")]
+    PriceDesc,
+    /// Fewest first; unknown volumes sort as -1.
+    #[serde(rename = "patients_per_year")]
+    PatientsPerYear,
+    #[serde(rename = "-patients_per_year")]
+    PatientsPerYearDesc,
+    #[serde(rename = "score")]
+    Score,
+    /// Highest score first (the default).
+    #[serde(rename = "-score")]
+    #[default]
+    ScoreDesc,
+}
+
+impl ClinicOrder {
+    fn sort_key(self) -> SortKey {
+        use ClinicOrder::*;
+        let (expr, key_type) = match self {
+            Name | NameDesc => ("c.name", KeyType::Text),
+            Price | PriceDesc => ("COALESCE(c.price_from_usd, 999999999999.99)", KeyType::Numeric),
+            PatientsPerYear | PatientsPerYearDesc => ("COALESCE(c.patients_per_year, -1)", KeyType::Int),
+            Score | ScoreDesc => ("c.score", KeyType::Numeric),
+        };
+        SortKey {
+            expr,
+            key_type,
+            descending: matches!(self, NameDesc | PriceDesc | PatientsPerYearDesc | ScoreDesc),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        use ClinicOrder::*;
+        match self {
+            Name => "name",
+            NameDesc => "-name",
+            Price => "price",
+            PriceDesc => "-price",
+            PatientsPerYear => "patients_per_year",
+            PatientsPerYearDesc => "-patients_per_year",
+            Score => "score",
+            ScoreDesc => "-score",
+        }
+    }
+
+    fn cursor_of(self, clinic: &Clinic) -> Cursor {
+        use ClinicOrder::*;
+        let key = match self {
+            Name | NameDesc => serde_json::Value::String(clinic.name.clone()),
+            Price | PriceDesc => serde_json::Value::String(
+                clinic
+                    .price_from_usd
+                    .map_or_else(|| UNKNOWN_PRICE_SORT.to_owned(), |p| p.to_string()),
+            ),
+            PatientsPerYear | PatientsPerYearDesc => {
+                serde_json::Value::from(clinic.patients_per_year.unwrap_or(-1))
+            }
+            Score | ScoreDesc => serde_json::Value::String(clinic.score.to_string()),
+        };
+        Cursor { key, id: clinic.id }
+    }
+}
+
+/// Filters, order and paging of `GET /v1/clinics`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicListParams {
+    /// ISO 3166-1 alpha-2 country code.
+    #[param(example = "TR")]
+    pub country: Option<String>,
+    /// City, case-insensitive exact match.
+    #[param(example = "Istanbul")]
+    pub city: Option<String>,
+    /// Condition slug covered by a published package.
+    #[param(example = "sciatica")]
+    pub condition: Option<String>,
+    /// Cell type slug used by a published package.
+    #[param(example = "bm-msc")]
+    pub cell_type: Option<String>,
+    /// Accreditation body on record, e.g. `JCI`.
+    #[param(example = "JCI")]
+    pub accreditation: Option<String>,
+    /// `true`: clinics known to treat children; `false`: clinics known not to.
+    pub serves_children: Option<bool>,
+    /// Minimum known patients per year.
+    #[param(minimum = 0, example = 1000)]
+    pub min_patients_per_year: Option<i32>,
+    /// Highest acceptable cheapest-package price, in `currency`.
+    #[param(example = "9000")]
+    pub max_price: Option<String>,
+    /// ISO 4217 code for `max_price` and for the converted prices added to each item.
+    #[param(example = "EUR")]
+    pub currency: Option<String>,
+    /// Full-text search over name, city, specialties and description.
+    #[param(example = "bangkok")]
+    pub q: Option<String>,
+    /// Allow-listed order (default `-score`).
+    #[param(inline)]
+    pub order_by: Option<ClinicOrder>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// Opaque token from the previous page.
+    pub page_token: Option<String>,
+}
+
+/// Adds `AND <template with {} as the placeholder>`.
+fn filter(query: &mut SqlBuilder, template: &str, value: Bind) {
+    crate::treatment_packages::repo::filter(query, template, value);
+}
+
+async fn present_clinics(
+    conn: &mut AsyncPgConnection,
+    clinics: &[Clinic],
+    display: Option<(&Rates, &str)>,
+) -> Result<Vec<ClinicResponse>, ApiError> {
+    let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
+    let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    let mut cheapest: HashMap<Uuid, PriceFrom> = HashMap::new();
+    for package in packages_repo::published_for_clinics(conn, &ids).await? {
+        cheapest.entry(package.clinic_id).or_insert_with(|| {
+            let price = PackagePrice::of(&package);
+            let converted_price = display.and_then(|(rates, currency)| price.convert(rates, currency));
+            PriceFrom {
+                price,
+                price_provenance: package.price_provenance.clone(),
+                converted_price,
+            }
+        });
+    }
+    Ok(clinics
+        .iter()
+        .map(|clinic| {
+            let red_flags: Vec<RedFlag> = flags
+                .remove(&clinic.id)
+                .unwrap_or_default()
+                .into_iter()
+                .map(RedFlag::from)
+                .collect();
+            present(clinic, red_flags, cheapest.remove(&clinic.id))
+        })
+        .collect())
+}
+
+fn display_currency(rates: &Rates, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    raw.map(|raw| rates.parse_currency("currency", raw)).transpose()
+}
+
+/// List published clinics with filters and free-text search, in an allow-listed order. Every
+/// item carries its red flags and the parts of its score.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ClinicListParams),
+    responses(
+        (status = 200, description = "A page of clinics", body = Page<ClinicResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid filter, currency, order, page size or page token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics")]
+pub async fn list_clinics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ClinicListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let size = page_size(params.page_size)?;
+    let order = params.order_by.unwrap_or_default();
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let currency = display_currency(&rates, params.currency.as_deref())?;
+
+    let mut query = SqlBuilder::new("SELECT c.* FROM clinics c WHERE c.status = 'published'");
+    let mut scope = vec![format!("order={}", order.name())];
+    if let Some(raw) = &params.country {
+        let code = filters::known_country(&mut conn, "country", raw).await?;
+        filter(&mut query, "c.country_code = {}", Bind::Text(code.clone()));
+        scope.push(format!("country={code}"));
+    }
+    if let Some(city) = &params.city {
+        let city = filters::search_text("city", city)?;
+        filter(&mut query, "lower(c.city) = lower({})", Bind::Text(city.clone()));
+        scope.push(format!("city={}", city.to_lowercase()));
+    }
+    if let Some(raw) = &params.condition {
+        let slug = filters::known_condition(&mut conn, "condition", raw).await?;
+        filter(
+            &mut query,
+            "c.condition_slugs @> ARRAY[{}::text]",
+            Bind::Text(slug.clone()),
+        );
+        scope.push(format!("condition={slug}"));
+    }
+    if let Some(raw) = &params.cell_type {
+        let (slug, _) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
+        filter(
+            &mut query,
+            "c.cell_type_slugs @> ARRAY[{}::text]",
+            Bind::Text(slug.clone()),
+        );
+        scope.push(format!("cell_type={slug}"));
+    }
+    if let Some(body) = &params.accreditation {
+        let body = filters::search_text("accreditation", body)?;
+        filter(
+            &mut query,
+            "c.accreditation_bodies @> ARRAY[{}::text]",
+            Bind::Text(body.clone()),
+        );
+        scope.push(format!("accreditation={body}"));
+    }
+    if let Some(children) = params.serves_children {
+        filter(&mut query, "c.serves_children = {}", Bind::Bool(children));
+        scope.push(format!("serves_children={children}"));
+    }
+    if let Some(min) = params.min_patients_per_year {
+        if min < 0 {
+            return Err(ApiError::invalid_query(
+                "min_patients_per_year",
+                "must be 0 or more",
+            ));
+        }
+        filter(&mut query, "c.patients_per_year >= {}", Bind::Int(min));
+        scope.push(format!("min_patients_per_year={min}"));
+    }
+    if let Some(raw) = &params.max_price {
+        let amount = filters::amount("max_price", raw)?;
+        let from = currency.clone().unwrap_or_else(|| "USD".to_owned());
+        let usd: Decimal = rates
+            .to_usd(amount, &from)
+            .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
+        filter(&mut query, "c.price_from_usd <= {}", Bind::Numeric(usd));
+        scope.push(format!("max_price={amount}{from}"));
+    }
+    if let Some(q) = &params.q {
+        let q = filters::search_text("q", q)?;
+        filter(
+            &mut query,
+            "c.search @@ websearch_to_tsquery('english', {})",
+            Bind::Text(q.clone()),
+        );
+        scope.push(format!("q={q}"));
+    }
+    let scope = format!("clinics|{}", scope.join("|"));
+    let after = params
+        .page_token
+        .as_deref()
+        .map(|t| state.page_tokens.verify(&scope, t))
+        .transpose()?;
+    order
+        .sort_key()
+        .finish(&mut query, "c.id", after.as_ref(), size + 1)?;
+    let rows: Vec<Clinic> = query.into_query().load(&mut conn).await?;
+    let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
+    let display = currency.as_deref().map(|c| (&rates, c));
+    let items = present_clinics(&mut conn, &rows, display).await?;
+    let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
+    cacheable_json(
+        &req,
+        &Page {
+            items,
+            next_page_token,
+        },
+    )
+}
+
+/// `currency` for one clinic.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicGetParams {
+    /// ISO 4217 code: adds converted prices with the rate and its date.
+    #[param(example = "EUR")]
+    pub currency: Option<String>,
+}
+
+async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Clinic, ApiError> {
+    clinics::table
+        .find(id)
+        .filter(clinics::status.eq("published"))
+        .select(Clinic::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no clinic has id {id}")))
+}
+
+/// Get one clinic with its packages, claims, red flags and score.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = Uuid, Path, description = "Clinic id"), ClinicGetParams),
+    responses(
+        (status = 200, description = "The clinic", body = ClinicDetail),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid currency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such clinic", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics/{id}")]
+pub async fn get_clinic(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<ClinicGetParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let currency = display_currency(&rates, params.currency.as_deref())?;
+    let clinic = find_published(&mut conn, *id).await?;
+    let display = currency.as_deref().map(|c| (&rates, c));
+    let mut presented = present_clinics(&mut conn, std::slice::from_ref(&clinic), display).await?;
+    let packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
+    let treatment_packages = present_all(&mut conn, &packages, display).await?;
+    let clinic = presented
+        .pop()
+        .ok_or_else(|| ApiError::internal("presenting one clinic gave none"))?;
+    cacheable_json(
+        &req,
+        &ClinicDetail {
+            clinic,
+            treatment_packages,
+        },
+    )
+}
+
+/// List one clinic's published packages (ordered by id).
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = Uuid, Path, description = "Clinic id"), ListParams),
+    responses(
+        (status = 200, description = "A page of the clinic's packages", body = Page<TreatmentPackageResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid page size or token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such clinic", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics/{id}/treatment-packages")]
+pub async fn list_clinic_packages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let clinic = find_published(&mut conn, *id).await?;
+    let mut packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
+    packages.sort_by_key(|p| p.id);
+    let presented = present_all(&mut conn, &packages, None).await?;
+    let scope = format!("clinic-packages|{}", clinic.id);
+    let page = page_by_key(
+        presented,
+        |p| p.id.to_string(),
+        &params,
+        &state.page_tokens,
+        &scope,
+    )?;
+    cacheable_json(&req, &page)
+}

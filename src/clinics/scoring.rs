@@ -1,0 +1,182 @@
+//! The clinic scorecard: a transparent score out of 100 built only from what is known.
+//!
+//! | factor | max | rule |
+//! |---|---|---|
+//! | `accreditation` | 20 | 20 with at least one verified accreditation, else 0 |
+//! | `treatment_volume` | 15 | patients per year: unknown 0, under 1,000 → 5, under 3,000 → 10, else 15 |
+//! | `price_transparency` | 25 | +10 a package priced by the clinic itself (not a regional estimate); +10 every package states its exclusions; +5 a package lists its inclusions |
+//! | `claims` | 40 | 40, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0 |
+//!
+//! Missing information scores zero rather than being guessed, so a sparse listing ranks low
+//! until the clinic supplies verifiable facts.
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::red_flags::engine::Severity;
+
+/// One factor of a clinic's score.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
+pub struct ScorePart {
+    /// `accreditation`, `treatment_volume`, `price_transparency` or `claims`.
+    #[schema(example = "treatment_volume")]
+    pub factor: String,
+    /// Points earned.
+    #[schema(example = 15)]
+    pub points: u32,
+    /// Points available.
+    #[schema(example = 15)]
+    pub max_points: u32,
+    /// Why, in plain words.
+    #[schema(example = "4000 patients a year")]
+    pub reason: String,
+}
+
+/// What one package contributes to transparency.
+#[derive(Debug, Clone)]
+pub struct PackageTransparency {
+    pub priced_by_clinic: bool,
+    pub exclusions_stated: bool,
+    pub lists_inclusions: bool,
+}
+
+/// Everything the score is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct ScoreInput {
+    pub verified_accreditations: usize,
+    pub patients_per_year: Option<i32>,
+    pub packages: Vec<PackageTransparency>,
+    /// Severities of every red flag on the clinic and its packages.
+    pub flags: Vec<(String, Severity)>,
+}
+
+/// The total (0–100) and its parts.
+pub fn score(input: &ScoreInput) -> (Decimal, Vec<ScorePart>) {
+    let accreditation = if input.verified_accreditations > 0 {
+        part(
+            "accreditation",
+            20,
+            20,
+            format!("{} verified accreditation(s)", input.verified_accreditations),
+        )
+    } else {
+        part(
+            "accreditation",
+            0,
+            20,
+            "No verified accreditation on record".into(),
+        )
+    };
+
+    let volume = match input.patients_per_year {
+        None => part(
+            "treatment_volume",
+            0,
+            15,
+            "Patients per year not published".into(),
+        ),
+        Some(n) => {
+            let points = match n {
+                ..1000 => 5,
+                1000..3000 => 10,
+                _ => 15,
+            };
+            part("treatment_volume", points, 15, format!("{n} patients a year"))
+        }
+    };
+
+    let mut transparency = 0;
+    let mut reasons = Vec::new();
+    if input.packages.iter().any(|p| p.priced_by_clinic) {
+        transparency += 10;
+        reasons.push("priced by the clinic itself");
+    } else {
+        reasons.push("only a regional indicative price is known");
+    }
+    if !input.packages.is_empty() && input.packages.iter().all(|p| p.exclusions_stated) {
+        transparency += 10;
+        reasons.push("exclusions stated explicitly");
+    } else {
+        reasons.push("exclusions not fully stated");
+    }
+    if input.packages.iter().any(|p| p.lists_inclusions) {
+        transparency += 5;
+        reasons.push("inclusions listed");
+    }
+    let transparency = part(
+        "price_transparency",
+        transparency,
+        25,
+        capitalise(&reasons.join("; ")),
+    );
+
+    let critical: Vec<&str> = input
+        .flags
+        .iter()
+        .filter(|(_, s)| *s == Severity::Critical)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    let warnings: Vec<&str> = input
+        .flags
+        .iter()
+        .filter(|(_, s)| *s == Severity::Warn)
+        .map(|(c, _)| c.as_str())
+        .collect();
+    let penalty = 20 * critical.len() as u32 + 5 * warnings.len() as u32;
+    let claims_reason = if critical.is_empty() && warnings.is_empty() {
+        "No critical or warning red flags".to_owned()
+    } else {
+        let mut listed: Vec<&str> = critical.iter().chain(warnings.iter()).copied().collect();
+        listed.sort_unstable();
+        listed.dedup();
+        format!("Red flags: {}", listed.join(", "))
+    };
+    let claims = part("claims", 40u32.saturating_sub(penalty), 40, claims_reason);
+
+    let parts = vec![accreditation, volume, transparency, claims];
+    let total: u32 = parts.iter().map(|p| p.points).sum();
+    (Decimal::from(total), parts)
+}
+
+fn part(factor: &str, points: u32, max_points: u32, reason: String) -> ScorePart {
+    ScorePart {
+        factor: factor.to_owned(),
+        points,
+        max_points,
+        reason,
+    }
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknowns_score_zero_and_flags_cost_points() {
+        let (total, parts) = score(&ScoreInput::default());
+        assert_eq!(total, Decimal::from(40));
+        assert_eq!(parts[1].reason, "Patients per year not published");
+
+        let flagged = ScoreInput {
+            patients_per_year: Some(4000),
+            flags: vec![
+                ("GUARANTEED_OUTCOME".into(), Severity::Critical),
+                ("NOT_APPROVED_INDICATION".into(), Severity::Info),
+            ],
+            ..Default::default()
+        };
+        let (total, parts) = score(&flagged);
+        assert_eq!(parts[1].points, 15);
+        assert_eq!(parts[3].points, 20);
+        assert_eq!(total, Decimal::from(35));
+    }
+}

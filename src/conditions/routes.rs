@@ -1,0 +1,161 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::schema::{clinics, conditions};
+use crate::error::{ApiError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::pagination::{page_by_key, ListParams, Page};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_conditions).service(get_condition);
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = conditions)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+struct ConditionRow {
+    slug: String,
+    name: String,
+    description: String,
+    body_region: String,
+    spine_indication: bool,
+    cell_types: Vec<String>,
+    administration_methods: Vec<String>,
+    usage_note: Option<String>,
+    usage_source: Option<serde_json::Value>,
+    source: serde_json::Value,
+}
+
+/// A condition people seek stem cell therapy for.
+#[derive(Serialize, ToSchema)]
+pub struct ConditionResponse {
+    /// Stable identifier.
+    #[schema(example = "sciatica")]
+    pub slug: String,
+    #[schema(example = "Sciatica")]
+    pub name: String,
+    /// Plain-language description.
+    pub description: String,
+    /// Where in the body.
+    #[schema(example = "lumbar_spine")]
+    pub body_region: String,
+    /// True for back and spine conditions: no stem cell product is FDA-approved for them.
+    pub spine_indication: bool,
+    /// Cell types (slugs) the source describes for this condition; empty when it names none.
+    pub cell_types: Vec<String>,
+    /// Administration methods (slugs) the source describes for this condition.
+    pub administration_methods: Vec<String>,
+    /// How the two lists above were established.
+    pub usage_note: Option<String>,
+    /// Where the lists come from.
+    #[schema(value_type = Option<Object>)]
+    pub usage_source: Option<serde_json::Value>,
+    /// Where this record comes from: `{title, url, section, retrieved_at}`.
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+}
+
+impl From<ConditionRow> for ConditionResponse {
+    fn from(row: ConditionRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            body_region: row.body_region,
+            spine_indication: row.spine_indication,
+            cell_types: row.cell_types,
+            administration_methods: row.administration_methods,
+            usage_note: row.usage_note,
+            usage_source: row.usage_source,
+            source: row.source,
+        }
+    }
+}
+
+/// A condition with the number of listed clinics that treat it.
+#[derive(Serialize, ToSchema)]
+pub struct ConditionDetail {
+    #[serde(flatten)]
+    pub condition: ConditionResponse,
+    /// Published clinics with a package covering this condition.
+    pub clinics_offering_treatment: i64,
+}
+
+/// List conditions, ordered by slug.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of conditions", body = Page<ConditionResponse>),
+        (status = 304, description = "Not modified (If-None-Match matched)"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/conditions")]
+pub async fn list_conditions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<ConditionRow> = conditions::table
+        .select(ConditionRow::as_select())
+        .order(conditions::slug.asc())
+        .load(&mut conn)
+        .await?;
+    let items: Vec<ConditionResponse> = rows.into_iter().map(Into::into).collect();
+    let page = page_by_key(
+        items,
+        |c| c.slug.clone(),
+        &params,
+        &state.page_tokens,
+        "conditions",
+    )?;
+    cacheable_json(&req, &page)
+}
+
+/// Get one condition with the cell types and methods used for it and how many clinics treat it.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("slug" = String, Path, description = "Condition slug", example = "sciatica")),
+    responses(
+        (status = 200, description = "The condition", body = ConditionDetail),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such condition", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/conditions/{slug}")]
+pub async fn get_condition(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let row: ConditionRow = conditions::table
+        .find(slug.as_str())
+        .select(ConditionRow::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no condition has slug {slug}")))?;
+    let clinics_offering_treatment: i64 = clinics::table
+        .filter(clinics::status.eq("published"))
+        .filter(clinics::condition_slugs.contains(vec![row.slug.clone()]))
+        .count()
+        .get_result(&mut conn)
+        .await?;
+    cacheable_json(
+        &req,
+        &ConditionDetail {
+            condition: row.into(),
+            clinics_offering_treatment,
+        },
+    )
+}

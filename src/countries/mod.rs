@@ -1,0 +1,5 @@
+//! Countries: how stem cell therapy for back pain is regulated there and what it indicatively costs.
+
+mod routes;
+
+pub use routes::{configure, CountryRow};

@@ -1,0 +1,180 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::schema::countries;
+use crate::error::{ApiError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::pagination::{page_by_key, ListParams, Page};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_countries).service(get_country);
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = countries)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct CountryRow {
+    pub code: String,
+    pub name: String,
+    pub regulatory_status: String,
+    pub regulatory_note: Option<String>,
+    pub insurance_note: Option<String>,
+    pub injection_price_min: Option<Decimal>,
+    pub injection_price_max: Option<Decimal>,
+    pub package_price_min: Option<Decimal>,
+    pub package_price_max: Option<Decimal>,
+    pub price_currency: String,
+    pub price_as_of: Option<NaiveDate>,
+    pub price_date_note: Option<String>,
+    pub price_source: Option<serde_json::Value>,
+    pub source: serde_json::Value,
+}
+
+/// An indicative price range; `max` is null for "from" prices.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PriceRange {
+    #[schema(value_type = String, example = "1000.00")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub min: Decimal,
+    #[schema(value_type = Option<String>, example = "15000.00")]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub max: Option<Decimal>,
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+/// A country where treatment is offered (or compared against).
+#[derive(Serialize, ToSchema)]
+pub struct CountryResponse {
+    /// ISO 3166-1 alpha-2 code.
+    #[schema(example = "MX")]
+    pub code: String,
+    #[schema(example = "Mexico")]
+    pub name: String,
+    /// `not_approved`, `approved_locally` or `unknown`, as the source states it.
+    #[schema(example = "approved_locally")]
+    pub regulatory_status: String,
+    /// The source's statement on regulation.
+    pub regulatory_note: Option<String>,
+    /// Insurance coverage, where the source says anything.
+    pub insurance_note: Option<String>,
+    /// Indicative price per injection; null when the source gives none.
+    pub injection_price: Option<PriceRange>,
+    /// Indicative price of a comprehensive package; null when the source gives none.
+    pub package_price: Option<PriceRange>,
+    /// When the prices were recorded.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub price_as_of: Option<NaiveDate>,
+    /// What the date means.
+    pub price_date_note: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub price_source: Option<serde_json::Value>,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+}
+
+impl CountryRow {
+    pub fn injection_price(&self) -> Option<PriceRange> {
+        self.injection_price_min.map(|min| PriceRange {
+            min,
+            max: self.injection_price_max,
+            currency: self.price_currency.clone(),
+        })
+    }
+
+    pub fn package_price(&self) -> Option<PriceRange> {
+        self.package_price_min.map(|min| PriceRange {
+            min,
+            max: self.package_price_max,
+            currency: self.price_currency.clone(),
+        })
+    }
+}
+
+impl From<CountryRow> for CountryResponse {
+    fn from(row: CountryRow) -> Self {
+        Self {
+            injection_price: row.injection_price(),
+            package_price: row.package_price(),
+            code: row.code,
+            name: row.name,
+            regulatory_status: row.regulatory_status,
+            regulatory_note: row.regulatory_note,
+            insurance_note: row.insurance_note,
+            price_as_of: row.price_as_of,
+            price_date_note: row.price_date_note,
+            price_source: row.price_source,
+            source: row.source,
+        }
+    }
+}
+
+/// List countries, ordered by code.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of countries", body = Page<CountryResponse>),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/countries")]
+pub async fn list_countries(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rows: Vec<CountryRow> = countries::table
+        .select(CountryRow::as_select())
+        .order(countries::code.asc())
+        .load(&mut conn)
+        .await?;
+    let items: Vec<CountryResponse> = rows.into_iter().map(Into::into).collect();
+    let page = page_by_key(
+        items,
+        |c| c.code.clone(),
+        &params,
+        &state.page_tokens,
+        "countries",
+    )?;
+    cacheable_json(&req, &page)
+}
+
+/// Get one country by its ISO 3166-1 alpha-2 code.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code", example = "MX")),
+    responses(
+        (status = 200, description = "The country", body = CountryResponse),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such country", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/countries/{code}")]
+pub async fn get_country(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let code = code.to_ascii_uppercase();
+    let row: CountryRow = countries::table
+        .find(&code)
+        .select(CountryRow::as_select())
+        .first(&mut conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no country has code {code}")))?;
+    cacheable_json(&req, &CountryResponse::from(row))
+}

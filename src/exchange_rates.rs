@@ -1,0 +1,75 @@
+//! `GET /v1/exchange-rates`: the dated, sourced rates every conversion uses.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::{ApiError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::money::Rates;
+use crate::pagination::{page_by_key, ListParams, Page};
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_exchange_rates);
+}
+
+/// Units of `currency` per 1 USD on `as_of`.
+#[derive(Serialize, ToSchema)]
+pub struct ExchangeRateResponse {
+    #[schema(example = "EUR")]
+    pub currency: String,
+    #[schema(value_type = String, example = "0.849834")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub units_per_usd: Decimal,
+    #[schema(value_type = String, format = Date, example = "2026-02-20")]
+    pub as_of: NaiveDate,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+    /// How the rate was derived from the published one.
+    pub derivation: Option<String>,
+}
+
+/// List the exchange rates used for conversions, ordered by currency.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of rates", body = Page<ExchangeRateResponse>),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/exchange-rates")]
+pub async fn list_exchange_rates(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let items: Vec<ExchangeRateResponse> = rates
+        .codes()
+        .into_iter()
+        .filter_map(|code| rates.get(&code).cloned())
+        .map(|r| ExchangeRateResponse {
+            currency: r.currency,
+            units_per_usd: r.units_per_usd.normalize(),
+            as_of: r.as_of,
+            source: r.source,
+            derivation: r.derivation,
+        })
+        .collect();
+    let page = page_by_key(
+        items,
+        |r| r.currency.clone(),
+        &params,
+        &state.page_tokens,
+        "exchange-rates",
+    )?;
+    cacheable_json(&req, &page)
+}

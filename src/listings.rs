@@ -1,0 +1,186 @@
+//! Derived listing data, recomputed after every change to clinics, packages, rates or rules:
+//! USD prices for cross-currency filters, per-clinic aggregates, red flags and scores.
+//! Each write only touches rows whose derived values actually changed.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, Integer, Jsonb, Nullable, Numeric, Text, Uuid as SqlUuid};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::clinics::model::Clinic;
+use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
+use crate::db::schema::{clinics, conditions, treatment_packages};
+use crate::red_flags::engine::{self, Detection, Facts, PackageFacts, RuleBook, Subject};
+use crate::treatment_packages::model::TreatmentPackage;
+
+const REFRESH_PRICES: &str = "
+UPDATE treatment_packages p SET price_min_usd = round(p.price_min / r.units_per_usd, 2)
+FROM exchange_rates r
+WHERE r.currency = p.currency AND p.price_min_usd IS DISTINCT FROM round(p.price_min / r.units_per_usd, 2)";
+
+const REFRESH_CLINIC_AGGREGATES: &str = "
+WITH agg AS (
+    SELECT c.id,
+        (SELECT min(p.price_min_usd) FROM treatment_packages p WHERE p.clinic_id = c.id AND p.status = 'published') AS price_from_usd,
+        ARRAY(SELECT DISTINCT unnest(p.conditions) FROM treatment_packages p
+              WHERE p.clinic_id = c.id AND p.status = 'published' ORDER BY 1) AS condition_slugs,
+        ARRAY(SELECT DISTINCT p.cell_type FROM treatment_packages p
+              WHERE p.clinic_id = c.id AND p.status = 'published' AND p.cell_type IS NOT NULL ORDER BY 1) AS cell_type_slugs
+    FROM clinics c
+)
+UPDATE clinics c SET price_from_usd = agg.price_from_usd, condition_slugs = agg.condition_slugs,
+    cell_type_slugs = agg.cell_type_slugs
+FROM agg
+WHERE agg.id = c.id
+  AND (c.price_from_usd, c.condition_slugs, c.cell_type_slugs) IS DISTINCT FROM (agg.price_from_usd, agg.condition_slugs, agg.cell_type_slugs)";
+
+const UPSERT_DETECTION: &str = "
+INSERT INTO red_flag_detections (subject_type, subject_id, code, rule_version, severity, evidence_text, source_url)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (subject_type, subject_id, code) DO UPDATE SET rule_version = EXCLUDED.rule_version,
+    severity = EXCLUDED.severity, evidence_text = EXCLUDED.evidence_text, source_url = EXCLUDED.source_url,
+    detected_at = now()
+WHERE (red_flag_detections.rule_version, red_flag_detections.severity, red_flag_detections.evidence_text,
+       red_flag_detections.source_url)
+    IS DISTINCT FROM (EXCLUDED.rule_version, EXCLUDED.severity, EXCLUDED.evidence_text, EXCLUDED.source_url)";
+
+const DELETE_STALE_DETECTIONS: &str =
+    "DELETE FROM red_flag_detections WHERE subject_type = $1 AND subject_id = $2 AND NOT (code = ANY($3))";
+
+const UPDATE_SCORE: &str = "
+UPDATE clinics SET score = $2, score_parts = $3
+WHERE id = $1 AND (score, score_parts) IS DISTINCT FROM ($2::numeric, $3::jsonb)";
+
+/// Recomputes every derived value for every listing.
+pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    diesel::sql_query(REFRESH_PRICES).execute(conn).await?;
+    diesel::sql_query(REFRESH_CLINIC_AGGREGATES).execute(conn).await?;
+
+    let book = crate::red_flags::repo::load_rule_book(conn).await?;
+    let spine: Vec<String> = conditions::table
+        .filter(conditions::spine_indication.eq(true))
+        .select(conditions::slug)
+        .load(conn)
+        .await?;
+    let all_clinics: Vec<Clinic> = clinics::table.select(Clinic::as_select()).load(conn).await?;
+    let packages: Vec<TreatmentPackage> = treatment_packages::table
+        .select(TreatmentPackage::as_select())
+        .load(conn)
+        .await?;
+    let mut packages_by_clinic: HashMap<Uuid, Vec<&TreatmentPackage>> = HashMap::new();
+    for package in &packages {
+        packages_by_clinic
+            .entry(package.clinic_id)
+            .or_default()
+            .push(package);
+    }
+
+    for clinic in &all_clinics {
+        let own_packages = packages_by_clinic.get(&clinic.id).cloned().unwrap_or_default();
+        let mut flags = clinic_flags(&book, clinic, &spine);
+        store_detections(conn, "clinic", clinic.id, &flags).await?;
+        for package in &own_packages {
+            let package_flags = package_flags(&book, package, &spine);
+            store_detections(conn, "treatment_package", package.id, &package_flags).await?;
+            flags.extend(package_flags);
+        }
+        let input = ScoreInput {
+            verified_accreditations: clinic.verified_accreditations(),
+            patients_per_year: clinic.patients_per_year,
+            packages: own_packages
+                .iter()
+                .filter(|p| p.status == "published")
+                .map(|p| PackageTransparency {
+                    priced_by_clinic: p.priced_by_clinic(),
+                    exclusions_stated: p.exclusions_stated(),
+                    lists_inclusions: !p.inclusions.is_empty(),
+                })
+                .collect(),
+            flags: flags.iter().map(|d| (d.code.clone(), d.severity)).collect(),
+        };
+        let (total, parts) = scoring::score(&input);
+        diesel::sql_query(UPDATE_SCORE)
+            .bind::<SqlUuid, _>(clinic.id)
+            .bind::<Numeric, _>(total)
+            .bind::<Jsonb, _>(serde_json::to_value(&parts).unwrap_or_default())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn is_spine(conditions: &[String], spine: &[String]) -> bool {
+    conditions.iter().any(|c| spine.contains(c))
+}
+
+/// Red flags of a clinic's own listing text and facts.
+pub fn clinic_flags(book: &RuleBook, clinic: &Clinic, spine: &[String]) -> Vec<Detection> {
+    let claims = clinic.claim_texts();
+    let mut texts = vec![("/description".to_owned(), clinic.description.as_str())];
+    texts.extend(
+        claims
+            .iter()
+            .enumerate()
+            .map(|(i, text)| (format!("/claims/{i}/text"), text.as_str())),
+    );
+    let subject = Subject {
+        texts,
+        facts: Facts {
+            spine_indication: is_spine(&clinic.condition_slugs, spine),
+            stem_cell_indications: clinic.stem_cell_indications.clone(),
+            package: None,
+            unverified_accreditations: clinic.unverified_accreditations(),
+        },
+    };
+    engine::evaluate(book, &subject)
+}
+
+/// Red flags of one package.
+pub fn package_flags(book: &RuleBook, package: &TreatmentPackage, spine: &[String]) -> Vec<Detection> {
+    let subject = Subject {
+        texts: vec![("/title".to_owned(), package.title.as_str())],
+        facts: Facts {
+            spine_indication: is_spine(&package.conditions, spine),
+            stem_cell_indications: Vec::new(),
+            package: Some(PackageFacts {
+                authored_by_clinic: package.priced_by_clinic(),
+                cell_type: package.cell_type.clone(),
+                cell_source: package.cell_source.clone(),
+                exclusions_stated: package.exclusions_stated(),
+                price_open_ended: package.price_kind == "from",
+            }),
+            unverified_accreditations: Vec::new(),
+        },
+    };
+    engine::evaluate(book, &subject)
+}
+
+async fn store_detections(
+    conn: &mut AsyncPgConnection,
+    subject_type: &str,
+    subject_id: Uuid,
+    detections: &[Detection],
+) -> QueryResult<()> {
+    let codes: Vec<String> = detections.iter().map(|d| d.code.clone()).collect();
+    diesel::sql_query(DELETE_STALE_DETECTIONS)
+        .bind::<Text, _>(subject_type)
+        .bind::<SqlUuid, _>(subject_id)
+        .bind::<Array<Text>, _>(&codes)
+        .execute(conn)
+        .await?;
+    for detection in detections {
+        diesel::sql_query(UPSERT_DETECTION)
+            .bind::<Text, _>(subject_type)
+            .bind::<SqlUuid, _>(subject_id)
+            .bind::<Text, _>(&detection.code)
+            .bind::<Integer, _>(detection.rule_version)
+            .bind::<Text, _>(detection.severity.as_str())
+            .bind::<Text, _>(&detection.evidence_text)
+            .bind::<Nullable<Text>, _>(detection.source_url.as_deref())
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,9 @@
+//! Red flags of unproven stem cell clinics: versioned rules with stable codes, the engine that
+//! applies them, the stored detections, and the public endpoints (`/v1/red-flag-rules`,
+//! `/v1/claim-checks`).
+
+pub mod engine;
+pub mod repo;
+mod routes;
+
+pub use routes::{configure, RedFlag};

@@ -1,0 +1,115 @@
+//! Rules and detections in the database.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{red_flag_detections, red_flag_rules};
+use crate::red_flags::engine::{DetectionKind, Rule, RuleBook, Severity};
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = red_flag_rules)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct RuleRow {
+    pub code: String,
+    pub version: i32,
+    pub title: String,
+    pub description: String,
+    pub severity: String,
+    pub detection: String,
+    pub patterns: Vec<String>,
+    pub source_url: Option<String>,
+    pub source_note: Option<String>,
+}
+
+/// A stored detection.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = red_flag_detections)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct DetectionRow {
+    pub subject_id: Uuid,
+    pub code: String,
+    pub rule_version: i32,
+    pub severity: String,
+    pub evidence_text: String,
+    pub source_url: Option<String>,
+}
+
+fn parse_severity(raw: &str) -> Severity {
+    match raw {
+        "critical" => Severity::Critical,
+        "warn" => Severity::Warn,
+        _ => Severity::Info,
+    }
+}
+
+fn parse_detection(raw: &str) -> DetectionKind {
+    match raw {
+        "text" => DetectionKind::Text,
+        "always" => DetectionKind::Always,
+        _ => DetectionKind::Structured,
+    }
+}
+
+/// The newest version of every rule, ordered by code.
+pub async fn current_rules(conn: &mut AsyncPgConnection) -> QueryResult<Vec<RuleRow>> {
+    let rows: Vec<RuleRow> = red_flag_rules::table
+        .select(RuleRow::as_select())
+        .order((red_flag_rules::code.asc(), red_flag_rules::version.desc()))
+        .load(conn)
+        .await?;
+    let mut newest: Vec<RuleRow> = Vec::new();
+    for row in rows {
+        if newest.last().is_none_or(|last| last.code != row.code) {
+            newest.push(row);
+        }
+    }
+    Ok(newest)
+}
+
+/// Compiles the newest rules. A pattern that does not compile is a data error: it fails loudly.
+pub async fn load_rule_book(conn: &mut AsyncPgConnection) -> QueryResult<RuleBook> {
+    let rules = current_rules(conn)
+        .await?
+        .into_iter()
+        .map(|row| Rule {
+            severity: parse_severity(&row.severity),
+            detection: parse_detection(&row.detection),
+            code: row.code,
+            version: row.version,
+            title: row.title,
+            description: row.description,
+            patterns: row.patterns,
+            source_url: row.source_url,
+            source_note: row.source_note,
+        })
+        .collect();
+    RuleBook::compile(rules).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))
+}
+
+/// Stored detections of the given subjects, grouped by subject, most severe first.
+pub async fn detections_for(
+    conn: &mut AsyncPgConnection,
+    subject_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, Vec<DetectionRow>>> {
+    let rows: Vec<DetectionRow> = red_flag_detections::table
+        .filter(red_flag_detections::subject_id.eq_any(subject_ids))
+        .select(DetectionRow::as_select())
+        .order(red_flag_detections::code.asc())
+        .load(conn)
+        .await?;
+    let mut grouped: HashMap<Uuid, Vec<DetectionRow>> = HashMap::new();
+    for row in rows {
+        grouped.entry(row.subject_id).or_default().push(row);
+    }
+    for detections in grouped.values_mut() {
+        detections.sort_by(|a, b| {
+            parse_severity(&b.severity)
+                .cmp(&parse_severity(&a.severity))
+                .then(a.code.cmp(&b.code))
+        });
+    }
+    Ok(grouped)
+}

@@ -1,0 +1,363 @@
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::db::schema::{conditions, inclusion_items};
+use crate::error::{ApiError, FieldError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::pagination::{page_by_key, ListParams, Page};
+use crate::red_flags::engine::{self, Facts, PackageFacts, RuleBook, Subject};
+use crate::red_flags::repo;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(list_red_flag_rules).service(check_claims);
+}
+
+/// A red flag raised on a listing, package or text.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RedFlag {
+    /// Stable rule code.
+    #[schema(example = "GUARANTEED_OUTCOME")]
+    pub code: String,
+    /// `info` (context, no penalty), `warn` or `critical`.
+    #[schema(example = "critical")]
+    pub severity: String,
+    /// The words that triggered the rule, quoted from the listing.
+    #[schema(example = "The doctors have a 100% success rate on getting a result for autistic cases.")]
+    pub evidence_text: String,
+    /// Where the rule comes from.
+    pub source_url: Option<String>,
+    /// Version of the rule that raised it.
+    #[schema(example = 1)]
+    pub rule_version: i32,
+}
+
+impl From<repo::DetectionRow> for RedFlag {
+    fn from(row: repo::DetectionRow) -> Self {
+        Self {
+            code: row.code,
+            severity: row.severity,
+            evidence_text: row.evidence_text,
+            source_url: row.source_url,
+            rule_version: row.rule_version,
+        }
+    }
+}
+
+impl From<engine::Detection> for RedFlag {
+    fn from(d: engine::Detection) -> Self {
+        Self {
+            code: d.code,
+            severity: d.severity.as_str().to_owned(),
+            evidence_text: d.evidence_text,
+            source_url: d.source_url,
+            rule_version: d.rule_version,
+        }
+    }
+}
+
+/// A published red-flag rule.
+#[derive(Serialize, ToSchema)]
+pub struct RedFlagRuleResponse {
+    #[schema(example = "CELEBRITY_OR_ATHLETE")]
+    pub code: String,
+    #[schema(example = 1)]
+    pub version: i32,
+    pub title: String,
+    /// What triggers the rule.
+    pub description: String,
+    #[schema(example = "warn")]
+    pub severity: String,
+    /// `text` (patterns over listing text), `structured` (listing fields) or `always`.
+    pub detection: String,
+    /// Case-insensitive regular expressions for text rules.
+    pub patterns: Vec<String>,
+    /// False for rules published for transparency but not yet applied, because StemCare does
+    /// not record the fields they need.
+    pub evaluated: bool,
+    pub source_url: Option<String>,
+    /// The sources behind the rule.
+    pub source_note: Option<String>,
+}
+
+/// List the red-flag rules StemCare applies (newest version of each), ordered by code.
+#[utoipa::path(
+    tag = "red-flags",
+    params(ListParams),
+    responses(
+        (status = 200, description = "A page of rules", body = Page<RedFlagRuleResponse>),
+        (status = 304, description = "Not modified"),
+        (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/red-flag-rules")]
+pub async fn list_red_flag_rules(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rules: Vec<RedFlagRuleResponse> = repo::current_rules(&mut conn)
+        .await?
+        .into_iter()
+        .map(|r| RedFlagRuleResponse {
+            evaluated: RuleBook::is_evaluated(&r.code),
+            code: r.code,
+            version: r.version,
+            title: r.title,
+            description: r.description,
+            severity: r.severity,
+            detection: r.detection,
+            patterns: r.patterns,
+            source_url: r.source_url,
+            source_note: r.source_note,
+        })
+        .collect();
+    let page = page_by_key(
+        rules,
+        |r| r.code.clone(),
+        &params,
+        &state.page_tokens,
+        "red-flag-rules",
+    )?;
+    cacheable_json(&req, &page)
+}
+
+/// Structured package fields to check alongside the text.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimCheckPackage {
+    /// Cell type slug (e.g. `bm-msc`) or the product's own name (e.g. `exosomes`); omit if unknown.
+    #[schema(max_length = 100, example = "bm-msc")]
+    pub cell_type: Option<String>,
+    /// `autologous` or `allogeneic`; omit if unknown.
+    #[schema(example = "autologous")]
+    pub cell_source: Option<String>,
+    /// Included items (inclusion vocabulary codes).
+    #[schema(max_items = 50)]
+    #[serde(default)]
+    pub inclusions: Vec<String>,
+    /// Excluded items (inclusion vocabulary codes). Items neither included nor excluded count as unstated.
+    #[schema(max_items = 50)]
+    #[serde(default)]
+    pub exclusions: Vec<String>,
+    /// `exact`, `range` or `from` (a price with no maximum).
+    #[schema(example = "range")]
+    pub price_kind: Option<String>,
+}
+
+/// Listing text and fields to check against the red-flag rules before publishing.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimCheckRequest {
+    /// The listing's description or any marketing text (plain text, at most 20,000 characters).
+    #[schema(
+        max_length = 20000,
+        example = "Our doctors have a 100% success rate. Celebrities trust us."
+    )]
+    pub text: String,
+    /// Individual claims, each checked separately (at most 50, 2,000 characters each).
+    #[schema(max_items = 50)]
+    #[serde(default)]
+    pub claims: Vec<String>,
+    /// Condition slugs the listing treats (spine conditions add the informational FDA flag).
+    #[schema(max_items = 20, example = json!(["sciatica"]))]
+    #[serde(default)]
+    pub conditions: Vec<String>,
+    /// Everything the provider says it treats with stem cells, in its own words.
+    #[schema(max_items = 50, example = json!(["back pain", "autism"]))]
+    #[serde(default)]
+    pub stem_cell_indications: Vec<String>,
+    /// Structured fields of a package the clinic prices itself.
+    pub package: Option<ClaimCheckPackage>,
+}
+
+/// The flags a text would raise.
+#[derive(Serialize, ToSchema)]
+pub struct ClaimCheckResponse {
+    /// Flags, most severe first; empty when nothing was found.
+    pub red_flags: Vec<RedFlag>,
+    /// Codes of rules that were applied.
+    pub evaluated_rules: Vec<String>,
+    /// Codes of published rules not applied yet (StemCare does not record their fields).
+    pub not_evaluated_rules: Vec<String>,
+}
+
+fn validate(
+    request: &ClaimCheckRequest,
+    known_conditions: &[String],
+    vocabulary: &[String],
+) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut fail = |pointer: String, message: &str| {
+        errors.push(FieldError {
+            pointer,
+            message: message.to_owned(),
+        })
+    };
+    if request.text.trim().is_empty() {
+        fail("/text".into(), "must not be empty");
+    }
+    if request.text.chars().count() > 20_000 {
+        fail("/text".into(), "must be at most 20000 characters");
+    }
+    if request.claims.len() > 50 {
+        fail("/claims".into(), "must have at most 50 items");
+    }
+    for (i, claim) in request.claims.iter().enumerate() {
+        if claim.chars().count() > 2_000 {
+            fail(format!("/claims/{i}"), "must be at most 2000 characters");
+        }
+    }
+    if request.conditions.len() > 20 {
+        fail("/conditions".into(), "must have at most 20 items");
+    }
+    for (i, slug) in request.conditions.iter().enumerate() {
+        if !known_conditions.contains(slug) {
+            fail(
+                format!("/conditions/{i}"),
+                "is not a known condition slug (see GET /v1/conditions)",
+            );
+        }
+    }
+    if request.stem_cell_indications.len() > 50 {
+        fail("/stem_cell_indications".into(), "must have at most 50 items");
+    }
+    for (i, indication) in request.stem_cell_indications.iter().enumerate() {
+        if indication.chars().count() > 200 {
+            fail(
+                format!("/stem_cell_indications/{i}"),
+                "must be at most 200 characters",
+            );
+        }
+    }
+    if let Some(package) = &request.package {
+        if package
+            .cell_type
+            .as_ref()
+            .is_some_and(|c| c.chars().count() > 100)
+        {
+            fail("/package/cell_type".into(), "must be at most 100 characters");
+        }
+        if package
+            .cell_source
+            .as_ref()
+            .is_some_and(|s| s != "autologous" && s != "allogeneic")
+        {
+            fail("/package/cell_source".into(), "must be autologous or allogeneic");
+        }
+        if package
+            .price_kind
+            .as_ref()
+            .is_some_and(|k| !["exact", "range", "from"].contains(&k.as_str()))
+        {
+            fail("/package/price_kind".into(), "must be exact, range or from");
+        }
+        for (field, items) in [
+            ("inclusions", &package.inclusions),
+            ("exclusions", &package.exclusions),
+        ] {
+            if items.len() > 50 {
+                fail(format!("/package/{field}"), "must have at most 50 items");
+            }
+            for (i, code) in items.iter().enumerate() {
+                if !vocabulary.contains(code) {
+                    fail(
+                        format!("/package/{field}/{i}"),
+                        "is not an inclusion vocabulary code",
+                    );
+                }
+            }
+        }
+    }
+    errors
+}
+
+/// Check listing text and package fields against the red-flag rules, without storing anything.
+/// Partners use it before publishing; the same rules run on every published listing.
+#[utoipa::path(
+    tag = "red-flags",
+    request_body(content = ClaimCheckRequest, example = json!({
+        "text": "Our doctors have a 100% success rate. Mike Tyson is among our patients.",
+        "conditions": ["sciatica"],
+        "stem_cell_indications": ["back pain", "autism"]
+    })),
+    responses(
+        (status = 200, description = "The flags the input would raise", body = ClaimCheckResponse),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "Not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[post("/v1/claim-checks")]
+pub async fn check_claims(
+    state: web::Data<AppState>,
+    body: web::Json<ClaimCheckRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let mut conn = state.pool.get().await?;
+    let known_conditions: Vec<String> = conditions::table.select(conditions::slug).load(&mut conn).await?;
+    let spine: Vec<String> = conditions::table
+        .filter(conditions::spine_indication.eq(true))
+        .select(conditions::slug)
+        .load(&mut conn)
+        .await?;
+    let vocabulary: Vec<String> = inclusion_items::table
+        .select(inclusion_items::code)
+        .load(&mut conn)
+        .await?;
+    drop(conn);
+    let errors = validate(&request, &known_conditions, &vocabulary);
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+
+    let mut texts = vec![("/text".to_owned(), request.text.as_str())];
+    texts.extend(
+        request
+            .claims
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (format!("/claims/{i}"), c.as_str())),
+    );
+    let package = request.package.as_ref().map(|p| PackageFacts {
+        authored_by_clinic: true,
+        cell_type: p.cell_type.clone(),
+        cell_source: p.cell_source.clone(),
+        exclusions_stated: vocabulary
+            .iter()
+            .all(|code| p.inclusions.contains(code) || p.exclusions.contains(code)),
+        price_open_ended: p.price_kind.as_deref() == Some("from"),
+    });
+    let subject = Subject {
+        texts,
+        facts: Facts {
+            spine_indication: request.conditions.iter().any(|c| spine.contains(c)),
+            stem_cell_indications: request.stem_cell_indications.clone(),
+            package,
+            unverified_accreditations: Vec::new(),
+        },
+    };
+    let red_flags = engine::evaluate(&state.rules, &subject)
+        .into_iter()
+        .map(RedFlag::from)
+        .collect();
+    let (evaluated_rules, not_evaluated_rules) = state
+        .rules
+        .rules()
+        .iter()
+        .map(|r| r.code.clone())
+        .partition(|code| RuleBook::is_evaluated(code));
+    Ok(HttpResponse::Ok().json(ClaimCheckResponse {
+        red_flags,
+        evaluated_rules,
+        not_evaluated_rules,
+    }))
+}

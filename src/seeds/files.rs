@@ -1,0 +1,304 @@
+//! The seed files, their strict shapes, and the upsert statement for each.
+
+use serde::Deserialize;
+use serde_json::Value;
+
+const CONDITIONS: &str = include_str!("../../seeds/catalogue/conditions.json");
+const CELL_TYPES: &str = include_str!("../../seeds/catalogue/cell_types.json");
+const METHODS: &str = include_str!("../../seeds/catalogue/administration_methods.json");
+const COUNTRIES: &str = include_str!("../../seeds/catalogue/countries.json");
+const RATES: &str = include_str!("../../seeds/catalogue/exchange_rates.json");
+const VOCABULARY: &str = include_str!("../../seeds/catalogue/inclusion_vocabulary.json");
+const RULES: &str = include_str!("../../seeds/catalogue/red_flag_rules.json");
+const CLINICS: &str = include_str!("../../seeds/catalogue/clinics.json");
+const PACKAGES: &str = include_str!("../../seeds/catalogue/treatment_packages.json");
+
+/// Where a seeded fact comes from. Required on every record.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read to validate the shape; stored as JSON
+struct Source {
+    title: String,
+    url: Option<String>,
+    section: Option<String>,
+    retrieved_at: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct PriceRange {
+    min: rust_decimal::Decimal,
+    max: Option<rust_decimal::Decimal>,
+    currency: String,
+}
+
+macro_rules! strict_record {
+    ($name:ident { $($field:ident : $ty:ty),* $(,)? }) => {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct $name { $($field: $ty),* }
+    };
+}
+
+strict_record!(Condition { slug: String, name: String, description: String, body_region: String, spine_indication: bool, cell_types: Vec<String>, administration_methods: Vec<String>, usage_note: Option<String>, usage_source: Option<Source>, source: Source });
+strict_record!(CellType { slug: String, name: String, abbreviation: String, source_tissue: Option<String>, collection_method: Option<String>, autologous: Option<bool>, allogeneic: Option<bool>, clinical_status: String, description: String, source: Source });
+strict_record!(Method { slug: String, name: String, description: String, imaging_guidance: Option<String>, source: Source });
+strict_record!(Country { code: String, name: String, regulatory_status: String, regulatory_note: Option<String>, insurance_note: Option<String>, injection_price: Option<PriceRange>, package_price: Option<PriceRange>, price_as_of: Option<String>, price_date_note: Option<String>, price_source: Option<Source>, source: Source });
+strict_record!(Rate { currency: String, units_per_usd: rust_decimal::Decimal, as_of: String, source: Source, derivation: Option<String> });
+strict_record!(VocabularyItem {
+    code: String,
+    label: String,
+    description: String,
+    source: Source
+});
+strict_record!(Rule { code: String, version: i32, title: String, description: String, severity: String, detection: String, patterns: Vec<String>, source_url: Option<String>, source_note: Option<String> });
+strict_record!(Claim {
+    text: String,
+    kind: String
+});
+strict_record!(Clinic {
+    slug: String, name: String, country: String, city: Option<String>, ownership: Option<String>,
+    specialty_scope: Option<String>, specialties: Vec<String>, years_experience: Option<i32>,
+    years_experience_note: Option<String>, patients_per_year: Option<i32>, serves_adults: Option<bool>,
+    serves_children: Option<bool>, min_age: Option<i32>, patient_origin_regions: Vec<String>,
+    notable_technology: Vec<String>, description: String, claims: Vec<Claim>, conditions_treated: Vec<String>,
+    stem_cell_indications: Vec<String>, stem_cell_indications_note: Option<String>, accreditations: Vec<Value>,
+    offers_stem_cell_back_pain: bool, notes: Option<String>, source: Source,
+});
+strict_record!(Package {
+    slug: String, clinic_slug: String, title: String, conditions: Vec<String>, cell_type: Option<String>,
+    cell_source: Option<String>, administration_method: Option<String>, injections: Option<i32>,
+    price: PriceRange, price_basis: String, price_provenance: String, price_as_of: String,
+    price_source: Source, inclusions: Vec<String>, exclusions: Vec<String>, unknown_items: Vec<String>,
+    add_ons: Vec<Value>, source: Source,
+});
+
+/// The parsed seed files, ready to be upserted.
+pub struct SeedFiles {
+    documents: Vec<(&'static str, Value)>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, String> {
+    serde_json::from_str::<Vec<T>>(text).map_err(|e| format!("seeds/catalogue/{name}.json: {e}"))?;
+    serde_json::from_str(text).map_err(|e| format!("seeds/catalogue/{name}.json: {e}"))
+}
+
+impl SeedFiles {
+    pub fn parse() -> Result<Self, String> {
+        let vocabulary: Value = parse::<VocabularyItem>("inclusion_vocabulary", VOCABULARY)?;
+        // The vocabulary's order is its display order.
+        let vocabulary = Value::Array(
+            vocabulary
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .map(|(position, item)| {
+                    let mut item = item.clone();
+                    item["position"] = Value::from(position);
+                    item
+                })
+                .collect(),
+        );
+        Ok(Self {
+            documents: vec![
+                (UPSERT_CONDITIONS, parse::<Condition>("conditions", CONDITIONS)?),
+                (UPSERT_CELL_TYPES, parse::<CellType>("cell_types", CELL_TYPES)?),
+                (
+                    UPSERT_METHODS,
+                    parse::<Method>("administration_methods", METHODS)?,
+                ),
+                (UPSERT_COUNTRIES, parse::<Country>("countries", COUNTRIES)?),
+                (UPSERT_RATES, parse::<Rate>("exchange_rates", RATES)?),
+                (UPSERT_VOCABULARY, vocabulary),
+                (UPSERT_RULES, parse::<Rule>("red_flag_rules", RULES)?),
+                (UPSERT_CLINICS, parse::<Clinic>("clinics", CLINICS)?),
+                (UPSERT_PACKAGES, parse::<Package>("treatment_packages", PACKAGES)?),
+            ],
+        })
+    }
+
+    /// One `(sql, document)` pair per table, in dependency order; `$1` is the document.
+    pub fn statements(&self) -> impl Iterator<Item = (&'static str, &Value)> {
+        self.documents.iter().map(|(sql, data)| (*sql, data))
+    }
+
+    /// The red-flag rules as seeded (for the rule engine).
+    pub fn rules_json() -> &'static str {
+        RULES
+    }
+}
+
+const UPSERT_CONDITIONS: &str = "
+INSERT INTO conditions (slug, name, description, body_region, spine_indication, cell_types, administration_methods,
+    usage_note, usage_source, source)
+SELECT slug, name, description, body_region, spine_indication, ARRAY(SELECT jsonb_array_elements_text(cell_types)),
+    ARRAY(SELECT jsonb_array_elements_text(administration_methods)), usage_note, usage_source, source
+FROM jsonb_to_recordset($1) AS x(slug text, name text, description text, body_region text, spine_indication boolean,
+    cell_types jsonb, administration_methods jsonb, usage_note text, usage_source jsonb, source jsonb)
+ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+    body_region = EXCLUDED.body_region, spine_indication = EXCLUDED.spine_indication,
+    cell_types = EXCLUDED.cell_types, administration_methods = EXCLUDED.administration_methods,
+    usage_note = EXCLUDED.usage_note, usage_source = EXCLUDED.usage_source, source = EXCLUDED.source,
+    updated_at = now()
+WHERE (conditions.name, conditions.description, conditions.body_region, conditions.spine_indication,
+       conditions.cell_types, conditions.administration_methods, conditions.usage_note, conditions.usage_source,
+       conditions.source)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.body_region, EXCLUDED.spine_indication,
+       EXCLUDED.cell_types, EXCLUDED.administration_methods, EXCLUDED.usage_note, EXCLUDED.usage_source,
+       EXCLUDED.source)";
+
+const UPSERT_CELL_TYPES: &str = "
+INSERT INTO cell_types (slug, name, abbreviation, source_tissue, collection_method, autologous, allogeneic, clinical_status, description, source)
+SELECT slug, name, abbreviation, source_tissue, collection_method, autologous, allogeneic, clinical_status, description, source
+FROM jsonb_to_recordset($1) AS x(slug text, name text, abbreviation text, source_tissue text, collection_method text,
+    autologous boolean, allogeneic boolean, clinical_status text, description text, source jsonb)
+ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, abbreviation = EXCLUDED.abbreviation,
+    source_tissue = EXCLUDED.source_tissue, collection_method = EXCLUDED.collection_method,
+    autologous = EXCLUDED.autologous, allogeneic = EXCLUDED.allogeneic, clinical_status = EXCLUDED.clinical_status,
+    description = EXCLUDED.description, source = EXCLUDED.source, updated_at = now()
+WHERE (cell_types.name, cell_types.abbreviation, cell_types.source_tissue, cell_types.collection_method,
+       cell_types.autologous, cell_types.allogeneic, cell_types.clinical_status, cell_types.description, cell_types.source)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.abbreviation, EXCLUDED.source_tissue, EXCLUDED.collection_method,
+       EXCLUDED.autologous, EXCLUDED.allogeneic, EXCLUDED.clinical_status, EXCLUDED.description, EXCLUDED.source)";
+
+const UPSERT_METHODS: &str = "
+INSERT INTO administration_methods (slug, name, description, imaging_guidance, source)
+SELECT slug, name, description, imaging_guidance, source
+FROM jsonb_to_recordset($1) AS x(slug text, name text, description text, imaging_guidance text, source jsonb)
+ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
+    imaging_guidance = EXCLUDED.imaging_guidance, source = EXCLUDED.source, updated_at = now()
+WHERE (administration_methods.name, administration_methods.description, administration_methods.imaging_guidance, administration_methods.source)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.imaging_guidance, EXCLUDED.source)";
+
+const UPSERT_COUNTRIES: &str = "
+INSERT INTO countries (code, name, regulatory_status, regulatory_note, insurance_note,
+    injection_price_min, injection_price_max, package_price_min, package_price_max, price_currency,
+    price_as_of, price_date_note, price_source, source)
+SELECT code, name, regulatory_status, regulatory_note, insurance_note,
+    (injection_price->>'min')::numeric, (injection_price->>'max')::numeric,
+    (package_price->>'min')::numeric, (package_price->>'max')::numeric,
+    coalesce(injection_price->>'currency', package_price->>'currency', 'USD'),
+    price_as_of, price_date_note, price_source, source
+FROM jsonb_to_recordset($1) AS x(code text, name text, regulatory_status text, regulatory_note text, insurance_note text,
+    injection_price jsonb, package_price jsonb, price_as_of date, price_date_note text, price_source jsonb, source jsonb)
+ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, regulatory_status = EXCLUDED.regulatory_status,
+    regulatory_note = EXCLUDED.regulatory_note, insurance_note = EXCLUDED.insurance_note,
+    injection_price_min = EXCLUDED.injection_price_min, injection_price_max = EXCLUDED.injection_price_max,
+    package_price_min = EXCLUDED.package_price_min, package_price_max = EXCLUDED.package_price_max,
+    price_currency = EXCLUDED.price_currency, price_as_of = EXCLUDED.price_as_of,
+    price_date_note = EXCLUDED.price_date_note, price_source = EXCLUDED.price_source, source = EXCLUDED.source,
+    updated_at = now()
+WHERE (countries.name, countries.regulatory_status, countries.regulatory_note, countries.insurance_note,
+       countries.injection_price_min, countries.injection_price_max, countries.package_price_min, countries.package_price_max,
+       countries.price_currency, countries.price_as_of, countries.price_date_note, countries.price_source, countries.source)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.regulatory_status, EXCLUDED.regulatory_note, EXCLUDED.insurance_note,
+       EXCLUDED.injection_price_min, EXCLUDED.injection_price_max, EXCLUDED.package_price_min, EXCLUDED.package_price_max,
+       EXCLUDED.price_currency, EXCLUDED.price_as_of, EXCLUDED.price_date_note, EXCLUDED.price_source, EXCLUDED.source)";
+
+const UPSERT_RATES: &str = "
+INSERT INTO exchange_rates (currency, units_per_usd, as_of, source, derivation)
+SELECT currency, units_per_usd, as_of, source, derivation
+FROM jsonb_to_recordset($1) AS x(currency text, units_per_usd numeric, as_of date, source jsonb, derivation text)
+ON CONFLICT (currency) DO UPDATE SET units_per_usd = EXCLUDED.units_per_usd, as_of = EXCLUDED.as_of,
+    source = EXCLUDED.source, derivation = EXCLUDED.derivation, updated_at = now()
+WHERE (exchange_rates.units_per_usd, exchange_rates.as_of, exchange_rates.source, exchange_rates.derivation)
+    IS DISTINCT FROM (EXCLUDED.units_per_usd, EXCLUDED.as_of, EXCLUDED.source, EXCLUDED.derivation)";
+
+const UPSERT_VOCABULARY: &str = "
+INSERT INTO inclusion_items (code, label, description, position, source)
+SELECT code, label, description, position, source
+FROM jsonb_to_recordset($1) AS x(code text, label text, description text, position integer, source jsonb)
+ON CONFLICT (code) DO UPDATE SET label = EXCLUDED.label, description = EXCLUDED.description,
+    position = EXCLUDED.position, source = EXCLUDED.source
+WHERE (inclusion_items.label, inclusion_items.description, inclusion_items.position, inclusion_items.source)
+    IS DISTINCT FROM (EXCLUDED.label, EXCLUDED.description, EXCLUDED.position, EXCLUDED.source)";
+
+const UPSERT_RULES: &str = "
+INSERT INTO red_flag_rules (code, version, title, description, severity, detection, patterns, source_url, source_note)
+SELECT code, version, title, description, severity, detection,
+    ARRAY(SELECT jsonb_array_elements_text(patterns)), source_url, source_note
+FROM jsonb_to_recordset($1) AS x(code text, version integer, title text, description text, severity text,
+    detection text, patterns jsonb, source_url text, source_note text)
+ON CONFLICT (code, version) DO NOTHING";
+
+const UPSERT_CLINICS: &str = "
+INSERT INTO clinics (slug, name, country_code, city, ownership, specialty_scope, specialties, years_experience,
+    years_experience_note, patients_per_year, serves_adults, serves_children, min_age, patient_origin_regions,
+    notable_technology, description, claims, conditions_treated, stem_cell_indications, accreditations,
+    accreditation_bodies, notes, source)
+SELECT slug, name, country, city, ownership, specialty_scope,
+    ARRAY(SELECT jsonb_array_elements_text(specialties)), years_experience, years_experience_note,
+    patients_per_year, serves_adults, serves_children, min_age,
+    ARRAY(SELECT jsonb_array_elements_text(patient_origin_regions)),
+    ARRAY(SELECT jsonb_array_elements_text(notable_technology)), description, claims,
+    ARRAY(SELECT jsonb_array_elements_text(conditions_treated)),
+    ARRAY(SELECT jsonb_array_elements_text(stem_cell_indications)), accreditations,
+    ARRAY(SELECT a->>'body' FROM jsonb_array_elements(accreditations) a WHERE a ? 'body'), notes, source
+FROM jsonb_to_recordset($1) AS x(slug text, name text, country text, city text, ownership text, specialty_scope text,
+    specialties jsonb, years_experience integer, years_experience_note text, patients_per_year integer,
+    serves_adults boolean, serves_children boolean, min_age integer, patient_origin_regions jsonb,
+    notable_technology jsonb, description text, claims jsonb, conditions_treated jsonb,
+    stem_cell_indications jsonb, accreditations jsonb, notes text, source jsonb)
+ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, country_code = EXCLUDED.country_code, city = EXCLUDED.city,
+    ownership = EXCLUDED.ownership, specialty_scope = EXCLUDED.specialty_scope, specialties = EXCLUDED.specialties,
+    years_experience = EXCLUDED.years_experience, years_experience_note = EXCLUDED.years_experience_note,
+    patients_per_year = EXCLUDED.patients_per_year, serves_adults = EXCLUDED.serves_adults,
+    serves_children = EXCLUDED.serves_children, min_age = EXCLUDED.min_age,
+    patient_origin_regions = EXCLUDED.patient_origin_regions, notable_technology = EXCLUDED.notable_technology,
+    description = EXCLUDED.description, claims = EXCLUDED.claims, conditions_treated = EXCLUDED.conditions_treated,
+    stem_cell_indications = EXCLUDED.stem_cell_indications, accreditations = EXCLUDED.accreditations,
+    accreditation_bodies = EXCLUDED.accreditation_bodies, notes = EXCLUDED.notes, source = EXCLUDED.source,
+    updated_at = now()
+WHERE (clinics.name, clinics.country_code, clinics.city, clinics.ownership, clinics.specialty_scope, clinics.specialties,
+       clinics.years_experience, clinics.years_experience_note, clinics.patients_per_year, clinics.serves_adults,
+       clinics.serves_children, clinics.min_age, clinics.patient_origin_regions, clinics.notable_technology,
+       clinics.description, clinics.claims, clinics.conditions_treated, clinics.stem_cell_indications,
+       clinics.accreditations, clinics.accreditation_bodies, clinics.notes, clinics.source)
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country_code, EXCLUDED.city, EXCLUDED.ownership, EXCLUDED.specialty_scope,
+       EXCLUDED.specialties, EXCLUDED.years_experience, EXCLUDED.years_experience_note, EXCLUDED.patients_per_year,
+       EXCLUDED.serves_adults, EXCLUDED.serves_children, EXCLUDED.min_age, EXCLUDED.patient_origin_regions,
+       EXCLUDED.notable_technology, EXCLUDED.description, EXCLUDED.claims, EXCLUDED.conditions_treated,
+       EXCLUDED.stem_cell_indications, EXCLUDED.accreditations, EXCLUDED.accreditation_bodies, EXCLUDED.notes,
+       EXCLUDED.source)";
+
+// price_min_usd starts at the listed amount and is corrected by `listings::refresh_all` in the
+// same transaction (it needs the exchange rates).
+const UPSERT_PACKAGES: &str = "
+INSERT INTO treatment_packages (slug, clinic_id, title, conditions, cell_type, cell_source, administration_method,
+    injections, price_min, price_max, price_kind, currency, price_basis, price_provenance, price_as_of,
+    price_source, inclusions, exclusions, unknown_items, add_ons, source, price_min_usd)
+SELECT x.slug, c.id, x.title, ARRAY(SELECT jsonb_array_elements_text(x.conditions)), x.cell_type, x.cell_source,
+    x.administration_method, x.injections, (x.price->>'min')::numeric, (x.price->>'max')::numeric,
+    CASE WHEN x.price->>'max' IS NULL THEN 'from'
+         WHEN (x.price->>'max')::numeric = (x.price->>'min')::numeric THEN 'exact' ELSE 'range' END,
+    x.price->>'currency', x.price_basis, x.price_provenance, x.price_as_of, x.price_source,
+    ARRAY(SELECT jsonb_array_elements_text(x.inclusions)), ARRAY(SELECT jsonb_array_elements_text(x.exclusions)),
+    ARRAY(SELECT jsonb_array_elements_text(x.unknown_items)), x.add_ons, x.source, (x.price->>'min')::numeric
+FROM jsonb_to_recordset($1) AS x(slug text, clinic_slug text, title text, conditions jsonb, cell_type text,
+    cell_source text, administration_method text, injections integer, price jsonb, price_basis text,
+    price_provenance text, price_as_of date, price_source jsonb, inclusions jsonb, exclusions jsonb,
+    unknown_items jsonb, add_ons jsonb, source jsonb)
+JOIN clinics c ON c.slug = x.clinic_slug
+ON CONFLICT (slug) DO UPDATE SET clinic_id = EXCLUDED.clinic_id, title = EXCLUDED.title, conditions = EXCLUDED.conditions,
+    cell_type = EXCLUDED.cell_type, cell_source = EXCLUDED.cell_source,
+    administration_method = EXCLUDED.administration_method, injections = EXCLUDED.injections,
+    price_min = EXCLUDED.price_min, price_max = EXCLUDED.price_max, price_kind = EXCLUDED.price_kind,
+    currency = EXCLUDED.currency, price_basis = EXCLUDED.price_basis, price_provenance = EXCLUDED.price_provenance,
+    price_as_of = EXCLUDED.price_as_of, price_source = EXCLUDED.price_source, inclusions = EXCLUDED.inclusions,
+    exclusions = EXCLUDED.exclusions, unknown_items = EXCLUDED.unknown_items, add_ons = EXCLUDED.add_ons,
+    source = EXCLUDED.source, updated_at = now()
+WHERE (treatment_packages.clinic_id, treatment_packages.title, treatment_packages.conditions, treatment_packages.cell_type,
+       treatment_packages.cell_source, treatment_packages.administration_method, treatment_packages.injections,
+       treatment_packages.price_min, treatment_packages.price_max, treatment_packages.price_kind,
+       treatment_packages.currency, treatment_packages.price_basis, treatment_packages.price_provenance,
+       treatment_packages.price_as_of, treatment_packages.price_source, treatment_packages.inclusions,
+       treatment_packages.exclusions, treatment_packages.unknown_items, treatment_packages.add_ons,
+       treatment_packages.source)
+    IS DISTINCT FROM (EXCLUDED.clinic_id, EXCLUDED.title, EXCLUDED.conditions, EXCLUDED.cell_type, EXCLUDED.cell_source,
+       EXCLUDED.administration_method, EXCLUDED.injections, EXCLUDED.price_min, EXCLUDED.price_max,
+       EXCLUDED.price_kind, EXCLUDED.currency, EXCLUDED.price_basis, EXCLUDED.price_provenance, EXCLUDED.price_as_of,
+       EXCLUDED.price_source, EXCLUDED.inclusions, EXCLUDED.exclusions, EXCLUDED.unknown_items, EXCLUDED.add_ons,
+       EXCLUDED.source)";

@@ -1,0 +1,9 @@
+//! Treatment packages: what a clinic offers for which conditions, at what (honestly sourced) price,
+//! with what is included, excluded or unknown.
+
+pub mod model;
+pub mod present;
+pub mod repo;
+mod routes;
+
+pub use routes::{configure, present_all};

@@ -1,0 +1,182 @@
+//! The wire shape of a package and its price, shared by the clinic and package endpoints.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::money::{AppliedRate, Rates};
+use crate::red_flags::RedFlag;
+use crate::treatment_packages::model::TreatmentPackage;
+
+/// A price as listed: `exact` (min = max), `range`, or `from` (no maximum known).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PackagePrice {
+    #[schema(example = "range")]
+    pub kind: String,
+    #[schema(value_type = String, example = "7000.00")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub min: Decimal,
+    #[schema(value_type = Option<String>, example = "10500.00")]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub max: Option<Decimal>,
+    #[schema(example = "USD")]
+    pub currency: String,
+}
+
+/// The price in the currency the caller asked for, with the rate used and its date.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ConvertedPrice {
+    #[schema(value_type = String, example = "5948.84")]
+    #[serde(with = "rust_decimal::serde::str")]
+    pub min: Decimal,
+    #[schema(value_type = Option<String>, example = "8923.26")]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub max: Option<Decimal>,
+    #[schema(example = "EUR")]
+    pub currency: String,
+    pub rate: AppliedRate,
+}
+
+impl PackagePrice {
+    pub fn of(package: &TreatmentPackage) -> Self {
+        Self {
+            kind: package.price_kind.clone(),
+            min: package.price_min,
+            max: package.price_max,
+            currency: package.currency.clone(),
+        }
+    }
+
+    /// This price in `currency`; `None` when a rate is missing.
+    pub fn convert(&self, rates: &Rates, currency: &str) -> Option<ConvertedPrice> {
+        let (min, rate) = rates.convert(self.min, &self.currency, currency)?;
+        let max = match self.max {
+            Some(max) => Some(rates.convert(max, &self.currency, currency)?.0),
+            None => None,
+        };
+        Some(ConvertedPrice {
+            min,
+            max,
+            currency: currency.to_owned(),
+            rate,
+        })
+    }
+}
+
+/// A treatment package.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TreatmentPackageResponse {
+    pub id: Uuid,
+    #[schema(example = "liv-hospital-ulus-back-pain-indicative")]
+    pub slug: String,
+    pub clinic_id: Uuid,
+    #[schema(example = "Liv Hospital Ulus")]
+    pub clinic_name: String,
+    /// ISO 3166-1 alpha-2 code of the clinic's country.
+    #[schema(example = "TR")]
+    pub country: String,
+    /// Regulatory status of stem cell therapy for back pain in that country, as the source states it.
+    #[schema(example = "approved_locally")]
+    pub regulatory_status: String,
+    pub title: String,
+    /// Condition slugs covered.
+    pub conditions: Vec<String>,
+    /// Cell type slug; null when the source does not say.
+    pub cell_type: Option<String>,
+    /// `autologous` or `allogeneic`; null when the source does not say.
+    pub cell_source: Option<String>,
+    /// Administration method slug; null when the source does not say.
+    pub administration_method: Option<String>,
+    /// Number of injections; null when the source does not say.
+    pub injections: Option<i32>,
+    pub price: PackagePrice,
+    /// Present when `currency` was requested.
+    pub converted_price: Option<ConvertedPrice>,
+    /// `per_injection` or `package`.
+    #[schema(example = "package")]
+    pub price_basis: String,
+    /// `regional_indicative` (StemCare's estimate from a regional range, not the clinic's price),
+    /// `clinic_listed` or `firm_offer`.
+    #[schema(example = "regional_indicative")]
+    pub price_provenance: String,
+    /// When the price was recorded.
+    #[schema(value_type = String, format = Date)]
+    pub price_as_of: NaiveDate,
+    pub price_date_note: Option<String>,
+    #[schema(value_type = Object)]
+    pub price_source: serde_json::Value,
+    /// Included items (inclusion vocabulary codes).
+    pub inclusions: Vec<String>,
+    /// Items explicitly not included.
+    pub exclusions: Vec<String>,
+    /// Items the source says nothing about: ask before booking.
+    pub unknown_items: Vec<String>,
+    /// Priced extras, where known.
+    #[schema(value_type = Vec<Object>)]
+    pub add_ons: serde_json::Value,
+    pub red_flags: Vec<RedFlag>,
+    /// Fields left null because the source does not give them.
+    pub unknown_fields: Vec<String>,
+    #[schema(value_type = Object)]
+    pub source: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What the presenter needs besides the package itself.
+pub struct PackageContext<'a> {
+    pub clinic_name: &'a str,
+    pub country: &'a str,
+    pub regulatory_status: &'a str,
+    pub display: Option<(&'a Rates, &'a str)>,
+    pub red_flags: Vec<RedFlag>,
+}
+
+pub fn present(package: &TreatmentPackage, context: PackageContext<'_>) -> TreatmentPackageResponse {
+    let price = PackagePrice::of(package);
+    let converted_price = context
+        .display
+        .and_then(|(rates, currency)| price.convert(rates, currency));
+    let unknown_fields = [
+        ("cell_type", package.cell_type.is_none()),
+        ("cell_source", package.cell_source.is_none()),
+        ("administration_method", package.administration_method.is_none()),
+        ("injections", package.injections.is_none()),
+    ]
+    .into_iter()
+    .filter(|(_, missing)| *missing)
+    .map(|(name, _)| name.to_owned())
+    .collect();
+    TreatmentPackageResponse {
+        id: package.id,
+        slug: package.slug.clone(),
+        clinic_id: package.clinic_id,
+        clinic_name: context.clinic_name.to_owned(),
+        country: context.country.to_owned(),
+        regulatory_status: context.regulatory_status.to_owned(),
+        title: package.title.clone(),
+        conditions: package.conditions.clone(),
+        cell_type: package.cell_type.clone(),
+        cell_source: package.cell_source.clone(),
+        administration_method: package.administration_method.clone(),
+        injections: package.injections,
+        price,
+        converted_price,
+        price_basis: package.price_basis.clone(),
+        price_provenance: package.price_provenance.clone(),
+        price_as_of: package.price_as_of,
+        price_date_note: package.price_date_note.clone(),
+        price_source: package.price_source.clone(),
+        inclusions: package.inclusions.clone(),
+        exclusions: package.exclusions.clone(),
+        unknown_items: package.unknown_items.clone(),
+        add_ons: package.add_ons.clone(),
+        red_flags: context.red_flags,
+        unknown_fields,
+        source: package.source.clone(),
+        created_at: package.created_at,
+        updated_at: package.updated_at,
+    }
+}

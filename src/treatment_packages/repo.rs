@@ -1,0 +1,109 @@
+//! Queries for treatment packages.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::db::schema::{clinics, countries, treatment_packages};
+use crate::db::sql::{Bind, SqlBuilder};
+use crate::treatment_packages::model::TreatmentPackage;
+
+/// The clinic facts shown with each package.
+#[derive(Debug, Clone)]
+pub struct ClinicSummary {
+    pub name: String,
+    pub country: String,
+    pub regulatory_status: String,
+}
+
+/// Names, countries and regulatory status of the given clinics.
+pub async fn clinic_summaries(
+    conn: &mut AsyncPgConnection,
+    clinic_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, ClinicSummary>> {
+    let rows: Vec<(Uuid, String, String, String)> = clinics::table
+        .inner_join(countries::table.on(countries::code.eq(clinics::country_code)))
+        .filter(clinics::id.eq_any(clinic_ids))
+        .select((
+            clinics::id,
+            clinics::name,
+            clinics::country_code,
+            countries::regulatory_status,
+        ))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, country, regulatory_status)| {
+            (
+                id,
+                ClinicSummary {
+                    name,
+                    country,
+                    regulatory_status,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Published packages of the given clinics, cheapest first.
+pub async fn published_for_clinics(
+    conn: &mut AsyncPgConnection,
+    clinic_ids: &[Uuid],
+) -> QueryResult<Vec<TreatmentPackage>> {
+    treatment_packages::table
+        .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
+        .filter(treatment_packages::status.eq("published"))
+        .order((
+            treatment_packages::price_min_usd.asc(),
+            treatment_packages::id.asc(),
+        ))
+        .select(TreatmentPackage::as_select())
+        .load(conn)
+        .await
+}
+
+pub async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<TreatmentPackage>> {
+    treatment_packages::table
+        .find(id)
+        .filter(treatment_packages::status.eq("published"))
+        .inner_join(clinics::table)
+        .filter(clinics::status.eq("published"))
+        .select(TreatmentPackage::as_select())
+        .first(conn)
+        .await
+        .optional()
+}
+
+/// Runs a list query built by the routes.
+pub async fn run_list(conn: &mut AsyncPgConnection, query: SqlBuilder) -> QueryResult<Vec<TreatmentPackage>> {
+    query.into_query().load(conn).await
+}
+
+/// The base of every package list: published packages of published clinics.
+pub fn list_base() -> SqlBuilder {
+    SqlBuilder::new(
+        "SELECT p.* FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
+         WHERE p.status = 'published' AND c.status = 'published'",
+    )
+}
+
+/// Adds `AND <expr> = ANY-style` filters; kept here so routes never write SQL fragments inline.
+pub fn filter(query: &mut SqlBuilder, template: &str, value: Bind) {
+    let placeholder = query.bind(value);
+    query.push(" AND ");
+    query.push(&template.replace("{}", &placeholder));
+}
+
+/// The inclusion vocabulary `(code, label)` in display order.
+pub async fn vocabulary(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
+    use crate::db::schema::inclusion_items;
+    inclusion_items::table
+        .order(inclusion_items::position.asc())
+        .select((inclusion_items::code, inclusion_items::label))
+        .load(conn)
+        .await
+}

@@ -1,0 +1,474 @@
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::db::sql::Bind;
+use crate::error::{ApiError, Problem};
+use crate::filters;
+use crate::http_cache::cacheable_json;
+use crate::money::{AppliedRate, Rates};
+use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, SortKey};
+use crate::red_flags::{repo as flags_repo, RedFlag};
+use crate::state::AppState;
+use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::present::{present, ConvertedPrice, PackageContext, TreatmentPackageResponse};
+use crate::treatment_packages::repo;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    // `compare` before `{id}`, so the literal path wins.
+    cfg.service(compare_treatment_packages)
+        .service(list_treatment_packages)
+        .service(get_treatment_package);
+}
+
+/// Who set a package's price.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PriceProvenance {
+    RegionalIndicative,
+    ClinicListed,
+    FirmOffer,
+}
+
+impl PriceProvenance {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::RegionalIndicative => "regional_indicative",
+            Self::ClinicListed => "clinic_listed",
+            Self::FirmOffer => "firm_offer",
+        }
+    }
+}
+
+/// Orderings of the package list.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq, Default)]
+pub enum PackageOrder {
+    /// Cheapest first (by the minimum price in USD at current rates).
+    #[serde(rename = "price")]
+    #[default]
+    Price,
+    #[serde(rename = "-price")]
+    PriceDesc,
+    /// Least recently updated first.
+    #[serde(rename = "updated_at")]
+    UpdatedAt,
+    #[serde(rename = "-updated_at")]
+    UpdatedAtDesc,
+}
+
+impl PackageOrder {
+    fn sort_key(self) -> SortKey {
+        match self {
+            Self::Price | Self::PriceDesc => SortKey {
+                expr: "p.price_min_usd",
+                key_type: KeyType::Numeric,
+                descending: self == Self::PriceDesc,
+            },
+            Self::UpdatedAt | Self::UpdatedAtDesc => SortKey {
+                expr: "p.updated_at",
+                key_type: KeyType::Timestamp,
+                descending: self == Self::UpdatedAtDesc,
+            },
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::Price => "price",
+            Self::PriceDesc => "-price",
+            Self::UpdatedAt => "updated_at",
+            Self::UpdatedAtDesc => "-updated_at",
+        }
+    }
+
+    fn cursor_of(self, package: &TreatmentPackage) -> Cursor {
+        let key = match self {
+            Self::Price | Self::PriceDesc => serde_json::Value::String(package.price_min_usd.to_string()),
+            Self::UpdatedAt | Self::UpdatedAtDesc => serde_json::Value::String(
+                package
+                    .updated_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+            ),
+        };
+        Cursor { key, id: package.id }
+    }
+}
+
+/// Filters, order and paging of `GET /v1/treatment-packages`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct PackageListParams {
+    /// Condition slug the package must cover.
+    #[param(example = "sciatica")]
+    pub condition: Option<String>,
+    /// Cell type slug.
+    #[param(example = "bm-msc")]
+    pub cell_type: Option<String>,
+    /// ISO 3166-1 alpha-2 code of the clinic's country.
+    #[param(example = "MX")]
+    pub country: Option<String>,
+    /// Only this clinic's packages.
+    pub clinic_id: Option<Uuid>,
+    /// Lowest acceptable minimum price, in `currency`.
+    #[param(example = "5000")]
+    pub min_price: Option<String>,
+    /// Highest acceptable minimum price, in `currency`.
+    #[param(example = "9000")]
+    pub max_price: Option<String>,
+    /// ISO 4217 code for `min_price`/`max_price` and for the converted prices added to each item
+    /// (default: prices in USD for filters, no conversion).
+    #[param(example = "EUR")]
+    pub currency: Option<String>,
+    /// Only prices of this provenance.
+    #[param(inline)]
+    pub price_provenance: Option<PriceProvenance>,
+    /// `price` (default), `-price`, `updated_at` or `-updated_at`.
+    #[param(inline)]
+    pub order_by: Option<PackageOrder>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// Opaque token from the previous page.
+    pub page_token: Option<String>,
+}
+
+/// Presents packages with their clinic facts, red flags and optional conversion.
+pub async fn present_all(
+    conn: &mut diesel_async::AsyncPgConnection,
+    packages: &[TreatmentPackage],
+    display: Option<(&Rates, &str)>,
+) -> Result<Vec<TreatmentPackageResponse>, ApiError> {
+    let clinic_ids: Vec<Uuid> = packages.iter().map(|p| p.clinic_id).collect();
+    let clinics = repo::clinic_summaries(conn, &clinic_ids).await?;
+    let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
+    let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    packages
+        .iter()
+        .map(|package| {
+            let clinic = clinics
+                .get(&package.clinic_id)
+                .ok_or_else(|| ApiError::internal(format_args!("package {} has no clinic", package.id)))?;
+            Ok(present(
+                package,
+                PackageContext {
+                    clinic_name: &clinic.name,
+                    country: &clinic.country,
+                    regulatory_status: &clinic.regulatory_status,
+                    display,
+                    red_flags: flags
+                        .remove(&package.id)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(RedFlag::from)
+                        .collect(),
+                },
+            ))
+        })
+        .collect()
+}
+
+/// List published treatment packages with filters, in an allow-listed order, a page at a time.
+#[utoipa::path(
+    tag = "catalogue",
+    params(PackageListParams),
+    responses(
+        (status = 200, description = "A page of packages", body = Page<TreatmentPackageResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid filter, currency, page size or page token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/treatment-packages")]
+pub async fn list_treatment_packages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<PackageListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let size = page_size(params.page_size)?;
+    let order = params.order_by.unwrap_or_default();
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let currency = match &params.currency {
+        Some(raw) => Some(rates.parse_currency("currency", raw)?),
+        None => None,
+    };
+    let filter_currency = currency.clone().unwrap_or_else(|| "USD".to_owned());
+
+    let mut query = repo::list_base();
+    let mut scope = vec![format!("order={}", order.name())];
+    if let Some(raw) = &params.condition {
+        let slug = filters::known_condition(&mut conn, "condition", raw).await?;
+        repo::filter(
+            &mut query,
+            "p.conditions @> ARRAY[{}::text]",
+            Bind::Text(slug.clone()),
+        );
+        scope.push(format!("condition={slug}"));
+    }
+    if let Some(raw) = &params.cell_type {
+        let (slug, _) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
+        repo::filter(&mut query, "p.cell_type = {}", Bind::Text(slug.clone()));
+        scope.push(format!("cell_type={slug}"));
+    }
+    if let Some(raw) = &params.country {
+        let code = filters::known_country(&mut conn, "country", raw).await?;
+        repo::filter(&mut query, "c.country_code = {}", Bind::Text(code.clone()));
+        scope.push(format!("country={code}"));
+    }
+    if let Some(clinic_id) = params.clinic_id {
+        repo::filter(&mut query, "p.clinic_id = {}", Bind::Uuid(clinic_id));
+        scope.push(format!("clinic_id={clinic_id}"));
+    }
+    for (field, raw, op) in [
+        ("min_price", &params.min_price, ">="),
+        ("max_price", &params.max_price, "<="),
+    ] {
+        if let Some(raw) = raw {
+            let amount = filters::amount(field, raw)?;
+            let usd = rates
+                .to_usd(amount, &filter_currency)
+                .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
+            repo::filter(
+                &mut query,
+                &format!("p.price_min_usd {op} {{}}"),
+                Bind::Numeric(usd),
+            );
+            scope.push(format!("{field}={amount}{filter_currency}"));
+        }
+    }
+    if let Some(provenance) = params.price_provenance {
+        repo::filter(
+            &mut query,
+            "p.price_provenance = {}",
+            Bind::Text(provenance.as_str().to_owned()),
+        );
+        scope.push(format!("price_provenance={}", provenance.as_str()));
+    }
+    let scope = format!("treatment-packages|{}", scope.join("|"));
+    let after = match &params.page_token {
+        Some(token) => Some(state.page_tokens.verify(&scope, token)?),
+        None => None,
+    };
+    order
+        .sort_key()
+        .finish(&mut query, "p.id", after.as_ref(), size + 1)?;
+    let rows = repo::run_list(&mut conn, query).await?;
+    let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
+    let display = currency.as_deref().map(|c| (&rates, c));
+    let items = present_all(&mut conn, &rows, display).await?;
+    let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
+    cacheable_json(
+        &req,
+        &Page {
+            items,
+            next_page_token,
+        },
+    )
+}
+
+/// `currency` for one package.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CurrencyParams {
+    /// ISO 4217 code: adds the price converted to this currency, with the rate and its date.
+    #[param(example = "EUR")]
+    pub currency: Option<String>,
+}
+
+/// Get one published treatment package.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = Uuid, Path, description = "Package id"), CurrencyParams),
+    responses(
+        (status = 200, description = "The package", body = TreatmentPackageResponse),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid currency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such package", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/treatment-packages/{id}")]
+pub async fn get_treatment_package(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<CurrencyParams>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let currency = match &params.currency {
+        Some(raw) => Some(rates.parse_currency("currency", raw)?),
+        None => None,
+    };
+    let package = repo::find_published(&mut conn, *id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
+    let display = currency.as_deref().map(|c| (&rates, c));
+    let mut items = present_all(&mut conn, std::slice::from_ref(&package), display).await?;
+    let item = items
+        .pop()
+        .ok_or_else(|| ApiError::internal("presenting one package gave none"))?;
+    cacheable_json(&req, &item)
+}
+
+/// `ids` and `currency` of a comparison.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CompareParams {
+    /// 2 to 5 package ids, comma-separated.
+    pub ids: String,
+    /// ISO 4217 code of the totals (default USD).
+    #[param(example = "EUR")]
+    pub currency: Option<String>,
+}
+
+/// Whether a package covers one vocabulary item.
+#[derive(Debug, Serialize, ToSchema, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Coverage {
+    Included,
+    Excluded,
+    /// The source says nothing either way: ask the clinic before booking.
+    Unknown,
+}
+
+/// One row of the comparison: an inclusion item and how each package treats it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonRow {
+    #[schema(example = "accommodation_nights")]
+    pub code: String,
+    #[schema(example = "Accommodation nights")]
+    pub label: String,
+    /// One entry per package, in the order of `packages`.
+    pub coverage: Vec<Coverage>,
+}
+
+/// One package in a comparison with its total in the common currency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparedPackage {
+    pub package: TreatmentPackageResponse,
+    /// The price in the comparison currency.
+    pub total: ConvertedPrice,
+    /// Vocabulary items this package does not include (excluded or unknown): costs to add for a
+    /// like-for-like comparison.
+    pub not_included: Vec<String>,
+}
+
+/// Packages lined up on the inclusion vocabulary with like-for-like totals.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonResponse {
+    #[schema(example = "EUR")]
+    pub currency: String,
+    pub packages: Vec<ComparedPackage>,
+    pub rows: Vec<ComparisonRow>,
+    /// Every rate used, with its date.
+    pub rates: Vec<AppliedRate>,
+    /// How to read the totals.
+    pub note: String,
+}
+
+const COMPARISON_NOTE: &str =
+    "Totals are each package's listed price converted at the dated rate shown; they are \
+comparable only for the items every package includes. Items marked excluded or unknown may cost extra.";
+
+/// Line up 2–5 packages on the inclusion vocabulary with totals in one currency.
+#[utoipa::path(
+    tag = "catalogue",
+    params(CompareParams),
+    responses(
+        (status = 200, description = "The comparison", body = ComparisonResponse),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Bad ids or currency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "A package does not exist", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/treatment-packages/compare")]
+pub async fn compare_treatment_packages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<CompareParams>,
+) -> Result<HttpResponse, ApiError> {
+    let ids: Vec<Uuid> = params
+        .ids
+        .split(',')
+        .map(|s| s.trim().parse::<Uuid>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| ApiError::invalid_query("ids", "must be comma-separated package ids (UUIDs)"))?;
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    if !(2..=5).contains(&ids.len()) || unique.len() != ids.len() {
+        return Err(ApiError::invalid_query(
+            "ids",
+            "must name 2 to 5 different packages",
+        ));
+    }
+    let mut conn = state.pool.get().await?;
+    let rates = Rates::load(&mut conn).await?;
+    let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
+    let mut packages = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let package = repo::find_published(&mut conn, *id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
+        packages.push(package);
+    }
+    let vocabulary = crate::treatment_packages::repo::vocabulary(&mut conn).await?;
+    let presented = present_all(&mut conn, &packages, Some((&rates, &currency))).await?;
+
+    let mut compared = Vec::with_capacity(presented.len());
+    let mut applied = Vec::new();
+    for (package, response) in packages.iter().zip(presented) {
+        let total = response
+            .price
+            .convert(&rates, &currency)
+            .ok_or_else(|| ApiError::internal(format_args!("no rate for {}", package.currency)))?;
+        if !applied.iter().any(|r: &AppliedRate| r.from == total.rate.from) {
+            applied.push(total.rate.clone());
+        }
+        let not_included = vocabulary
+            .iter()
+            .filter(|(code, _)| !package.inclusions.contains(code))
+            .map(|(code, _)| code.clone())
+            .collect();
+        compared.push(ComparedPackage {
+            package: response,
+            total,
+            not_included,
+        });
+    }
+    let rows = vocabulary
+        .iter()
+        .map(|(code, label)| ComparisonRow {
+            code: code.clone(),
+            label: label.clone(),
+            coverage: packages
+                .iter()
+                .map(|p| {
+                    if p.inclusions.contains(code) {
+                        Coverage::Included
+                    } else if p.exclusions.contains(code) {
+                        Coverage::Excluded
+                    } else {
+                        Coverage::Unknown
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let body = ComparisonResponse {
+        currency,
+        packages: compared,
+        rows,
+        rates: applied,
+        note: COMPARISON_NOTE.to_owned(),
+    };
+    cacheable_json(&req, &body)
+}
