@@ -63,6 +63,10 @@ fn cluster() -> &'static TestCluster {
                 stemcare::db::run_migrations(&template)
                     .await
                     .expect("migrate template");
+                let mut conn = stemcare::db::connect(&template)
+                    .await
+                    .expect("connect to template");
+                stemcare::seeds::load(&mut conn).await.expect("seed template");
             });
         })
         .join()
@@ -192,4 +196,41 @@ pub async fn assert_problem(response: reqwest::Response, status: u16, type_slug:
         "body and header ids agree"
     );
     body
+}
+
+impl TestApp {
+    /// GET and parse JSON, asserting the status.
+    pub async fn get_json(&self, path: &str, status: u16) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
+    /// Follows `next_page_token` from `path` to the end and returns every item in order.
+    pub async fn walk(&self, path: &str) -> Vec<serde_json::Value> {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..200 {
+            let url = match &token {
+                Some(t) => format!("{path}{separator}page_token={t}"),
+                None => path.to_owned(),
+            };
+            let page = self.get_json(&url, 200).await;
+            items.extend(page["items"].as_array().expect("items").iter().cloned());
+            match page["next_page_token"].as_str() {
+                Some(next) => token = Some(next.to_owned()),
+                None => return items,
+            }
+        }
+        panic!("pagination of {path} did not end");
+    }
+}
+
+/// The values of `field` in `items`.
+pub fn field(items: &[serde_json::Value], name: &str) -> Vec<String> {
+    items
+        .iter()
+        .map(|i| i[name].as_str().unwrap_or_default().to_owned())
+        .collect()
 }

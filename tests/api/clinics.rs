@@ -1,0 +1,358 @@
+//! Clinics: filters, search, ordering, keyset walks, red flags and scores.
+
+use std::collections::HashSet;
+
+use crate::helpers::{assert_problem, field, TestApp};
+
+fn names(items: &[serde_json::Value]) -> HashSet<String> {
+    field(items, "name").into_iter().collect()
+}
+
+fn set(names: &[&str]) -> HashSet<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
+#[tokio::test]
+async fn the_seven_clinics_are_listed_and_none_is_promoted() {
+    let app = TestApp::spawn().await;
+    let clinics = app.walk("/v1/clinics").await;
+    assert_eq!(clinics.len(), 7);
+    for clinic in &clinics {
+        assert_eq!(clinic["promoted"], false);
+        let parts = clinic["rank_explanation"]["parts"]
+            .as_array()
+            .expect("score parts");
+        assert_eq!(parts.len(), 4);
+        let total: u64 = parts.iter().map(|p| p["points"].as_u64().unwrap_or(0)).sum();
+        assert_eq!(
+            clinic["rank_explanation"]["score"],
+            total.to_string(),
+            "the score is the sum of its parts"
+        );
+        assert_eq!(clinic["price_from"]["price"]["min"], "7000.00");
+        assert_eq!(clinic["price_from"]["price_provenance"], "regional_indicative");
+        assert!(clinic["accreditations"].as_array().is_some_and(|a| a.is_empty()));
+        assert!(clinic["unknown_fields"]
+            .as_array()
+            .is_some_and(|a| a.contains(&"accreditations".into())));
+    }
+    let scores: Vec<i64> = clinics
+        .iter()
+        .map(|c| {
+            c["rank_explanation"]["score"]
+                .as_str()
+                .unwrap_or("0")
+                .parse()
+                .unwrap_or(0)
+        })
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "default order is by score, highest first: {scores:?}"
+    );
+}
+
+#[tokio::test]
+async fn each_filter_narrows_correctly() {
+    let app = TestApp::spawn().await;
+    let cases: Vec<(&str, HashSet<String>)> = vec![
+        (
+            "country=TR",
+            set(&["Liv Hospital Ulus", "Medipol University Hospital"]),
+        ),
+        ("country=th", set(&["ID Clinic Bangkok"])),
+        (
+            "city=playa%20del%20carmen",
+            set(&["Medical Center Juventa", "GIOSTAR Stem Cell Therapy Clinic"]),
+        ),
+        (
+            "serves_children=true",
+            set(&["Cellular Hope Institute", "GIOSTAR Stem Cell Therapy Clinic"]),
+        ),
+        ("min_patients_per_year=1000", set(&["ID Clinic Bangkok"])),
+        (
+            "min_patients_per_year=500",
+            set(&["ID Clinic Bangkok", "Medical Center Juventa"]),
+        ),
+        ("q=bangkok", set(&["ID Clinic Bangkok"])),
+        (
+            "q=orthopedics",
+            set(&["Medical Center Juventa", "Liv Hospital Ulus"]),
+        ),
+        ("condition=spinal-cord-injury", set(&[])),
+        ("cell_type=bm-msc", set(&[])),
+        ("accreditation=JCI", set(&[])),
+        ("max_price=6999.99&currency=USD", set(&[])),
+        (
+            "country=MX&condition=sciatica",
+            set(&[
+                "Cellular Hope Institute",
+                "Medical Center Juventa",
+                "Immunotherapy Regenerative Medicine",
+                "GIOSTAR Stem Cell Therapy Clinic",
+            ]),
+        ),
+    ];
+    for (query, expected) in cases {
+        let items = app.walk(&format!("/v1/clinics?{query}")).await;
+        assert_eq!(names(&items), expected, "{query}");
+    }
+    assert_eq!(app.walk("/v1/clinics?condition=sciatica").await.len(), 7);
+    assert_eq!(app.walk("/v1/clinics?max_price=7000").await.len(), 7);
+    // 7000 USD is 5948.84 EUR at the seeded rate: a EUR cap just below excludes every clinic.
+    assert_eq!(
+        app.walk("/v1/clinics?max_price=5948.83&currency=EUR").await.len(),
+        0
+    );
+    assert_eq!(
+        app.walk("/v1/clinics?max_price=5948.84&currency=EUR").await.len(),
+        7
+    );
+}
+
+#[tokio::test]
+async fn every_order_walks_every_clinic_exactly_once() {
+    let app = TestApp::spawn().await;
+    for order in [
+        "name",
+        "-name",
+        "price",
+        "-price",
+        "patients_per_year",
+        "-patients_per_year",
+        "score",
+        "-score",
+    ] {
+        for size in [1, 2, 3] {
+            let walked = app
+                .walk(&format!("/v1/clinics?order_by={order}&page_size={size}"))
+                .await;
+            let ids = field(&walked, "id");
+            let unique: HashSet<&String> = ids.iter().collect();
+            assert_eq!(
+                (ids.len(), unique.len()),
+                (7, 7),
+                "order_by={order} page_size={size}"
+            );
+            let all = app
+                .get_json(&format!("/v1/clinics?order_by={order}&page_size=100"), 200)
+                .await;
+            assert_eq!(
+                ids,
+                field(all["items"].as_array().expect("items"), "id"),
+                "same order page by page"
+            );
+        }
+    }
+    let by_name = field(&app.walk("/v1/clinics?order_by=name").await, "name");
+    let mut sorted = by_name.clone();
+    sorted.sort();
+    assert_eq!(by_name, sorted);
+}
+
+#[tokio::test]
+async fn bad_clinic_queries_are_400_problems() {
+    let app = TestApp::spawn().await;
+    for (query, pointer) in [
+        ("country=ZZ", "/query/country"),
+        ("condition=back-ache", "/query/condition"),
+        ("cell_type=unicorn", "/query/cell_type"),
+        ("currency=XYZ", "/query/currency"),
+        ("currency=euro", "/query/currency"),
+        ("page_size=0", "/query/page_size"),
+        ("max_price=-5", "/query/max_price"),
+        ("max_price=abc", "/query/max_price"),
+    ] {
+        let body = assert_problem(
+            app.get(&format!("/v1/clinics?{query}")).await,
+            400,
+            "invalid-query",
+        )
+        .await;
+        assert_eq!(body["errors"][0]["pointer"], pointer, "{query}");
+    }
+    assert_problem(
+        app.get("/v1/clinics?order_by=popularity").await,
+        400,
+        "invalid-query",
+    )
+    .await;
+    assert_problem(app.get("/v1/clinics?sort=name").await, 400, "invalid-query").await;
+
+    let page = app.get_json("/v1/clinics?page_size=2&country=MX", 200).await;
+    let token = page["next_page_token"]
+        .as_str()
+        .expect("a second page exists")
+        .to_owned();
+    let mut tampered = token.clone().into_bytes();
+    tampered[5] = if tampered[5] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).expect("ascii");
+    assert_problem(
+        app.get(&format!(
+            "/v1/clinics?page_size=2&country=MX&page_token={tampered}"
+        ))
+        .await,
+        400,
+        "invalid-page-token",
+    )
+    .await;
+    // The token is bound to its filters and order.
+    assert_problem(
+        app.get(&format!("/v1/clinics?page_size=2&country=TR&page_token={token}"))
+            .await,
+        400,
+        "invalid-page-token",
+    )
+    .await;
+    assert_problem(
+        app.get(&format!(
+            "/v1/clinics?page_size=2&country=MX&order_by=name&page_token={token}"
+        ))
+        .await,
+        400,
+        "invalid-page-token",
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/v1/clinics?page_size=2&country=MX&page_token={token}"))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn unknown_or_malformed_clinic_ids_are_404_problems() {
+    let app = TestApp::spawn().await;
+    assert_problem(
+        app.get("/v1/clinics/6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88").await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(app.get("/v1/clinics/not-a-uuid").await, 404, "not-found").await;
+    assert_problem(
+        app.get("/v1/clinics/6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88/treatment-packages")
+            .await,
+        404,
+        "not-found",
+    )
+    .await;
+}
+
+async fn clinic_by_slug(app: &TestApp, slug: &str) -> serde_json::Value {
+    let clinics = app.walk("/v1/clinics?page_size=100").await;
+    let summary = clinics.iter().find(|c| c["slug"] == slug).expect("seeded clinic");
+    app.get_json(
+        &format!("/v1/clinics/{}", summary["id"].as_str().expect("id")),
+        200,
+    )
+    .await
+}
+
+fn codes(clinic: &serde_json::Value) -> HashSet<String> {
+    clinic["red_flags"]
+        .as_array()
+        .expect("red_flags")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or("").to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn cellular_hope_shows_its_red_flags_with_evidence() {
+    let app = TestApp::spawn().await;
+    let clinic = clinic_by_slug(&app, "cellular-hope-institute").await;
+    let flags = codes(&clinic);
+    for code in [
+        "GUARANTEED_OUTCOME",
+        "CELEBRITY_OR_ATHLETE",
+        "SAME_CELLS_MANY_CONDITIONS",
+        "NOT_APPROVED_INDICATION",
+    ] {
+        assert!(flags.contains(code), "{code} in {flags:?}");
+    }
+    let guaranteed = clinic["red_flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .find(|f| f["code"] == "GUARANTEED_OUTCOME")
+        .expect("flag");
+    assert_eq!(guaranteed["severity"], "critical");
+    assert!(guaranteed["evidence_text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("100% success rate"));
+    assert_eq!(guaranteed["rule_version"], 1);
+    let same_cells = clinic["red_flags"]
+        .as_array()
+        .expect("flags")
+        .iter()
+        .find(|f| f["code"] == "SAME_CELLS_MANY_CONDITIONS")
+        .expect("flag");
+    assert!(same_cells["evidence_text"]
+        .as_str()
+        .unwrap_or("")
+        .contains("autism"));
+    assert_eq!(clinic["has_critical_red_flags"], true);
+    // Claims are quoted as claims, never restated as facts.
+    assert!(clinic["claims"]
+        .as_array()
+        .expect("claims")
+        .iter()
+        .all(|c| c["kind"] == "marketing_claim"));
+    assert_eq!(
+        clinic["treatment_packages"].as_array().expect("packages").len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn every_spine_listing_carries_the_fda_information_flag() {
+    let app = TestApp::spawn().await;
+    for clinic in app.walk("/v1/clinics?condition=sciatica").await {
+        let info = clinic["red_flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .find(|f| f["code"] == "NOT_APPROVED_INDICATION")
+            .cloned();
+        let info = info.unwrap_or_else(|| panic!("{} lacks the FDA flag", clinic["name"]));
+        assert_eq!(info["severity"], "info");
+    }
+    for package in app.walk("/v1/treatment-packages").await {
+        assert!(package["red_flags"]
+            .as_array()
+            .expect("flags")
+            .iter()
+            .any(|f| f["code"] == "NOT_APPROVED_INDICATION"));
+    }
+    let juventa = clinic_by_slug(&app, "medical-center-juventa").await;
+    assert_eq!(
+        codes(&juventa),
+        HashSet::from(["NOT_APPROVED_INDICATION".to_owned()]),
+        "no invented flags"
+    );
+}
+
+#[tokio::test]
+async fn clinic_prices_convert_to_the_callers_currency_to_the_cent() {
+    let app = TestApp::spawn().await;
+    let clinic = clinic_by_slug(&app, "liv-hospital-ulus").await;
+    let id = clinic["id"].as_str().expect("id");
+    let converted = app.get_json(&format!("/v1/clinics/{id}?currency=EUR"), 200).await;
+    let price = &converted["price_from"];
+    assert_eq!(price["price"]["min"], "7000.00", "the original price is kept");
+    assert_eq!(price["price"]["currency"], "USD");
+    // 7000 × 0.849834 = 5948.838 → 5948.84; 10500 × 0.849834 = 8923.257 → 8923.26
+    assert_eq!(price["converted_price"]["min"], "5948.84");
+    assert_eq!(price["converted_price"]["max"], "8923.26");
+    assert_eq!(price["converted_price"]["currency"], "EUR");
+    assert_eq!(price["converted_price"]["rate"]["rate"], "0.849834");
+    assert_eq!(price["converted_price"]["rate"]["as_of"], "2026-02-20");
+    let packages = app
+        .get_json(&format!("/v1/clinics/{id}/treatment-packages"), 200)
+        .await;
+    assert_eq!(packages["items"].as_array().expect("items").len(), 1);
+}
