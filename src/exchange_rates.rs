@@ -33,7 +33,9 @@ pub struct ExchangeRateResponse {
     pub derivation: Option<String>,
 }
 
-/// List the exchange rates used for conversions, ordered by currency.
+/// List exchange rates
+///
+/// The dated, sourced rates (units per 1 USD) every price conversion uses.
 #[utoipa::path(
     tag = "catalogue",
     params(ListParams),

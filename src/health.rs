@@ -20,7 +20,10 @@ pub struct HealthStatus {
     pub status: &'static str,
 }
 
-/// Liveness: answers 200 while the process is running, without touching the database.
+/// Liveness probe
+///
+/// Answers 200 while the process runs, without touching the database. Use it for restarts, not for
+/// routing traffic.
 #[utoipa::path(
     tag = "health",
     responses((status = 200, description = "The process is alive", body = HealthStatus)),
@@ -33,7 +36,10 @@ pub async fn healthz() -> HttpResponse {
         .json(HealthStatus { status: "ok" })
 }
 
-/// Readiness: 200 only when the database answers and no migration is pending; 503 otherwise.
+/// Readiness probe
+///
+/// Answers 200 only when the database answers and no migration is pending; otherwise a 503 problem. Use
+/// it to decide whether to route traffic to this instance.
 #[utoipa::path(
     tag = "health",
     responses(

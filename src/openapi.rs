@@ -53,7 +53,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(get_openapi);
 }
 
-/// This API's OpenAPI 3.1 document (the same bytes as `openapi/openapi.json` in the repository).
+/// This API's OpenAPI document
+///
+/// The OpenAPI 3.1 document generated from the handlers; the same bytes as `openapi/openapi.json` in
+/// the repository. Swagger UI at `/docs` renders it.
 #[utoipa::path(
     tag = "meta",
     responses((status = 200, description = "The OpenAPI document", content_type = "application/json")),

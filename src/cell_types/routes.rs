@@ -63,7 +63,10 @@ pub struct AdministrationMethodResponse {
     pub source: serde_json::Value,
 }
 
-/// List cell types, ordered by slug.
+/// List cell types
+///
+/// Stem cell types, ordered by slug. `clinical_status` tells which are offered to patients (`in_use`)
+/// and which are research only.
 #[utoipa::path(
     tag = "catalogue",
     params(ListParams),
@@ -96,7 +99,10 @@ pub async fn list_cell_types(
     cacheable_json(&req, &page)
 }
 
-/// Get one cell type.
+/// Get a cell type
+///
+/// One cell type by slug, with its source tissue, collection method and clinical status; fields the
+/// source does not give are null.
 #[utoipa::path(
     tag = "catalogue",
     params(("slug" = String, Path, description = "Cell type slug", example = "bm-msc")),
@@ -124,7 +130,9 @@ pub async fn get_cell_type(
     cacheable_json(&req, &row)
 }
 
-/// List administration methods, ordered by slug.
+/// List administration methods
+///
+/// Ways stem cells are delivered (e.g. intradiscal injection), ordered by slug, a page at a time.
 #[utoipa::path(
     tag = "catalogue",
     params(ListParams),

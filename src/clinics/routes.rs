@@ -193,8 +193,12 @@ fn display_currency(rates: &Rates, raw: Option<&str>) -> Result<Option<String>, 
     raw.map(|raw| rates.parse_currency("currency", raw)).transpose()
 }
 
-/// List published clinics with filters and free-text search, in an allow-listed order. Every
-/// item carries its red flags and the parts of its score.
+/// List clinics
+///
+/// Published clinics with filters, full-text search (`q`) and an allow-listed order (default `-score`),
+/// a page at a time with signed `page_token`s. Every item carries its red flags, the parts of its score
+/// (`rank_explanation`) and `promoted`, so no ranking is a black box. Flagged clinics are listed with
+/// their flags rather than hidden, so a patient who looks one up sees why it is flagged.
 #[utoipa::path(
     tag = "catalogue",
     params(ClinicListParams),
@@ -333,7 +337,10 @@ async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Clinic
         .ok_or_else(|| ApiError::not_found(format!("no clinic has id {id}")))
 }
 
-/// Get one clinic with its packages, claims, red flags and score.
+/// Get a clinic
+///
+/// One published clinic with its packages, quoted claims, red flags and score. Add `currency` to see
+/// prices converted with the dated rate used.
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = Uuid, Path, description = "Clinic id"), ClinicGetParams),
@@ -372,7 +379,9 @@ pub async fn get_clinic(
     )
 }
 
-/// List one clinic's published packages (ordered by id).
+/// List a clinic's packages
+///
+/// The published treatment packages of one clinic, ordered by id, a page at a time.
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = Uuid, Path, description = "Clinic id"), ListParams),

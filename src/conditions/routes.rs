@@ -86,7 +86,9 @@ pub struct ConditionDetail {
     pub clinics_offering_treatment: i64,
 }
 
-/// List conditions, ordered by slug.
+/// List conditions
+///
+/// Back and spine conditions people seek stem cell therapy for, ordered by slug.
 #[utoipa::path(
     tag = "catalogue",
     params(ListParams),
@@ -120,7 +122,10 @@ pub async fn list_conditions(
     cacheable_json(&req, &page)
 }
 
-/// Get one condition with the cell types and methods used for it and how many clinics treat it.
+/// Get a condition
+///
+/// One condition with the cell types and administration methods the source describes for it and the
+/// number of listed clinics that treat it.
 #[utoipa::path(
     tag = "catalogue",
     params(("slug" = String, Path, description = "Condition slug", example = "sciatica")),

@@ -171,9 +171,11 @@ fn unprocessable(field: &str, message: String) -> ApiError {
     }])
 }
 
-/// An indicative cost range for a condition in a country, beside the US price, with the cost
-/// factors and a disclaimer. Bad combinations (a research-only cell type, a condition without
-/// any priced treatment) are 422 problems naming the field.
+/// Estimate the cost of treatment
+///
+/// An indicative cost range for a condition in a country, next to the US price, with the cost factors
+/// the source names and a disclaimer. Bad combinations (a research-only cell type, a condition without
+/// any priced treatment) are 422 problems naming the field. This is never a quote.
 #[utoipa::path(
     tag = "catalogue",
     params(CostEstimateParams),

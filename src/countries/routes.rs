@@ -116,7 +116,10 @@ impl From<CountryRow> for CountryResponse {
     }
 }
 
-/// List countries, ordered by code.
+/// List countries
+///
+/// Countries with how stem cell therapy for back pain is regulated there (as the source states it) and
+/// indicative, dated price ranges.
 #[utoipa::path(
     tag = "catalogue",
     params(ListParams),
@@ -150,7 +153,9 @@ pub async fn list_countries(
     cacheable_json(&req, &page)
 }
 
-/// Get one country by its ISO 3166-1 alpha-2 code.
+/// Get a country
+///
+/// One country by ISO 3166-1 alpha-2 code (case-insensitive).
 #[utoipa::path(
     tag = "catalogue",
     params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code", example = "MX")),

@@ -84,7 +84,10 @@ pub struct RedFlagRuleResponse {
     pub source_note: Option<String>,
 }
 
-/// List the red-flag rules StemCare applies (newest version of each), ordered by code.
+/// List red-flag rules
+///
+/// The rules StemCare applies to listings, newest version of each, ordered by code. Rules with
+/// `evaluated: false` are published for transparency but not applied yet.
 #[utoipa::path(
     tag = "red-flags",
     params(ListParams),
@@ -278,8 +281,11 @@ fn validate(
     errors
 }
 
-/// Check listing text and package fields against the red-flag rules, without storing anything.
-/// Partners use it before publishing; the same rules run on every published listing.
+/// Check text for red flags
+///
+/// Runs listing text and structured package fields through the published red-flag rules and returns the
+/// flags they would raise, without storing anything. Partners use it before publishing; the same rules
+/// run on every published listing.
 #[utoipa::path(
     tag = "red-flags",
     request_body(content = ClaimCheckRequest, example = json!({

@@ -170,7 +170,11 @@ pub async fn present_all(
         .collect()
 }
 
-/// List published treatment packages with filters, in an allow-listed order, a page at a time.
+/// List treatment packages
+///
+/// Published packages with filters, an allow-listed order (default `price`) and signed page tokens.
+/// Prices keep their original currency; add `currency` for converted prices with the rate and its date.
+/// Price filters compare the minimum price in USD at current rates.
 #[utoipa::path(
     tag = "catalogue",
     params(PackageListParams),
@@ -280,7 +284,10 @@ pub struct CurrencyParams {
     pub currency: Option<String>,
 }
 
-/// Get one published treatment package.
+/// Get a treatment package
+///
+/// One published package with its price provenance, inclusions, explicit exclusions, unknown items and
+/// red flags.
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = Uuid, Path, description = "Package id"), CurrencyParams),
@@ -377,7 +384,10 @@ const COMPARISON_NOTE: &str =
     "Totals are each package's listed price converted at the dated rate shown; they are \
 comparable only for the items every package includes. Items marked excluded or unknown may cost extra.";
 
-/// Line up 2–5 packages on the inclusion vocabulary with totals in one currency.
+/// Compare packages
+///
+/// Lines up 2–5 packages on the inclusion vocabulary (included, excluded or unknown) with totals
+/// converted to one currency at dated rates, and lists what each leaves out.
 #[utoipa::path(
     tag = "catalogue",
     params(CompareParams),
