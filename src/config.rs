@@ -8,6 +8,9 @@
 //! | `STEMCARE_BODY_LIMIT` | `65536` | largest accepted request body, in bytes |
 //! | `STEMCARE_DB_POOL_SIZE` | `16` | maximum database connections per instance |
 //! | `STEMCARE_WORKERS` | number of CPUs | HTTP worker threads |
+//! | `STEMCARE_DATA_KEY` | unset | 64 hex chars: AES-256 key for personal data; required with `DATABASE_URL`, created in `<data_dir>/data.key` for the embedded database |
+//! | `STEMCARE_QUOTE_TTL_DAYS` | `30` | days after which an open quote expires |
+//! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -51,6 +54,9 @@ pub struct Settings {
     pub pool_size: usize,
     pub workers: usize,
     pub pg_bin: Option<PathBuf>,
+    pub data_key: Option<crate::crypto::DataKey>,
+    pub quote_ttl_days: usize,
+    pub quotes_per_email_per_day: usize,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -99,6 +105,17 @@ impl Settings {
         let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
         let workers = parse_number(&get, "STEMCARE_WORKERS", cpus, 1, 256)?;
         let pg_bin = get("PG_BIN").map(PathBuf::from);
+        let data_key = get("STEMCARE_DATA_KEY")
+            .map(|raw| {
+                crate::crypto::DataKey::from_hex(&raw).map_err(|reason| SettingError {
+                    name: "STEMCARE_DATA_KEY",
+                    value: "<redacted>".into(),
+                    reason,
+                })
+            })
+            .transpose()?;
+        let quote_ttl_days = parse_number(&get, "STEMCARE_QUOTE_TTL_DAYS", 30, 1, 365)?;
+        let quotes_per_email_per_day = parse_number(&get, "STEMCARE_QUOTES_PER_EMAIL_PER_DAY", 5, 1, 1000)?;
         Ok(Self {
             database,
             bind,
@@ -107,6 +124,9 @@ impl Settings {
             pool_size,
             workers,
             pg_bin,
+            data_key,
+            quote_ttl_days,
+            quotes_per_email_per_day,
         })
     }
 }

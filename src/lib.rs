@@ -3,12 +3,15 @@
 //!
 //! The crate is organised by resource (see `docs/CONVENTIONS.md` for the conventions).
 
+pub mod audit;
+pub mod auth;
 pub mod cell_types;
 pub mod clinics;
 pub mod conditions;
 pub mod config;
 pub mod cost_estimates;
 pub mod countries;
+pub mod crypto;
 pub mod db;
 pub mod error;
 pub mod exchange_rates;
@@ -16,11 +19,14 @@ pub mod extract;
 pub mod filters;
 pub mod health;
 pub mod http_cache;
+pub mod idempotency;
 pub mod listings;
 pub mod middleware;
 pub mod money;
 pub mod openapi;
 pub mod pagination;
+pub mod partners;
+pub mod quotes;
 pub mod red_flags;
 pub mod seeds;
 pub mod startup;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use stemcare::config::Settings;
+use stemcare::crypto::DataKey;
 use stemcare::db::{self, Database};
 use stemcare::state::AppState;
 use stemcare::{openapi, startup, telemetry};
@@ -27,6 +28,45 @@ enum Command {
     Seed,
     /// Print the OpenAPI document to standard output.
     Openapi,
+    /// Manage API keys (the secret is printed once, then only its hash is kept).
+    #[command(name = "api-keys", subcommand)]
+    ApiKeys(ApiKeyCommand),
+    /// Manage partner organisations, which own clinics.
+    #[command(subcommand)]
+    Partners(PartnerCommand),
+}
+
+#[derive(Subcommand)]
+enum ApiKeyCommand {
+    /// Create a key and print its secret once.
+    Create {
+        /// admin, coordinator or partner.
+        #[arg(long)]
+        role: String,
+        /// Partner id or name (partner keys only).
+        #[arg(long)]
+        partner: Option<String>,
+        /// A label to recognise the key by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke a key by its prefix (sk_live_…) or id.
+    Revoke {
+        /// The key's prefix or id.
+        key: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum PartnerCommand {
+    /// Create a partner (or reuse one with that name) and hand it clinics.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// Slug of a clinic the partner manages; repeat for several.
+        #[arg(long = "clinic")]
+        clinics: Vec<String>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +96,8 @@ fn main() -> ExitCode {
             Command::Migrate => migrate(settings).await,
             Command::Seed => seed(settings).await,
             Command::Openapi => Ok(()),
+            Command::ApiKeys(command) => api_keys(settings, command).await,
+            Command::Partners(command) => partners(settings, command).await,
         }
     });
     match result {
@@ -67,8 +109,21 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(settings: Settings) -> Result<(), String> {
+/// The data key: `STEMCARE_DATA_KEY`, or for the embedded database a key file in the data directory.
+fn resolve_data_key(settings: &mut Settings, database: &Database) -> Result<(), String> {
+    if settings.data_key.is_some() {
+        return Ok(());
+    }
+    if !database.is_embedded() {
+        return Err("STEMCARE_DATA_KEY must be set when DATABASE_URL is (64 hex characters, e.g. `openssl rand -hex 32`)".into());
+    }
+    settings.data_key = Some(DataKey::load_or_create(&settings.data_dir.join("data.key"))?);
+    Ok(())
+}
+
+async fn serve(mut settings: Settings) -> Result<(), String> {
     let database = Database::open(&settings).await?;
+    resolve_data_key(&mut settings, &database)?;
     let applied = db::run_migrations(database.url()).await?;
     if !applied.is_empty() {
         log::info!("applied {} migration(s)", applied.len());
@@ -84,6 +139,7 @@ async fn serve(settings: Settings) -> Result<(), String> {
         }
     }
     let state = AppState::load(pool, settings.clone()).await?;
+    stemcare::quotes::expiry::spawn_worker(state.pool.clone(), std::time::Duration::from_secs(60));
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("cannot listen on STEMCARE_BIND={}: {e}", settings.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;
@@ -109,5 +165,53 @@ async fn seed(settings: Settings) -> Result<(), String> {
     let mut conn = db::connect(database.url()).await?;
     stemcare::seeds::load(&mut conn).await?;
     println!("seed data loaded (idempotent: unchanged rows were left as they were)");
+    Ok(())
+}
+
+/// Opens the database (attaching to a running embedded cluster) and applies migrations.
+async fn migrated(settings: &Settings) -> Result<(Database, diesel_async::AsyncPgConnection), String> {
+    let database = Database::open(settings).await?;
+    db::run_migrations(database.url()).await?;
+    let conn = db::connect(database.url()).await?;
+    Ok((database, conn))
+}
+
+async fn api_keys(settings: Settings, command: ApiKeyCommand) -> Result<(), String> {
+    let (_database, mut conn) = migrated(&settings).await?;
+    match command {
+        ApiKeyCommand::Create { role, partner, name } => {
+            let partner_id = match partner {
+                Some(p) => Some(
+                    stemcare::partners::find(&mut conn, &p)
+                        .await?
+                        .ok_or_else(|| format!("no partner {p}"))?,
+                ),
+                None => None,
+            };
+            let key = stemcare::auth::api_keys::create(&mut conn, &role, partner_id, name.as_deref()).await?;
+            println!("{}", key.secret);
+            eprintln!(
+                "created {role} key {} (id {}); the secret above is shown only once",
+                key.prefix, key.id
+            );
+        }
+        ApiKeyCommand::Revoke { key } => {
+            if !stemcare::auth::api_keys::revoke(&mut conn, &key).await? {
+                return Err(format!("no active key matches {key}"));
+            }
+            println!("revoked {key}");
+        }
+    }
+    Ok(())
+}
+
+async fn partners(settings: Settings, command: PartnerCommand) -> Result<(), String> {
+    let (_database, mut conn) = migrated(&settings).await?;
+    match command {
+        PartnerCommand::Create { name, clinics } => {
+            let id = stemcare::partners::create_with_clinics(&mut conn, &name, &clinics).await?;
+            println!("{id}");
+        }
+    }
     Ok(())
 }

@@ -60,7 +60,7 @@ pub struct ExchangeRate {
 }
 
 /// The rate used for one conversion, shown beside every converted price.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct AppliedRate {
     /// Currency converted from.
     #[schema(example = "USD")]

@@ -34,10 +34,29 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `type`.",
         (name = "catalogue", description = "Conditions, cell types, countries, clinics, treatment packages, \
 prices and cost estimates. Every seeded fact carries its source; null means the source does not say."),
         (name = "red-flags", description = "Warning signs of unproven stem cell clinics: the rules and a checker"),
+        (name = "quotes", description = "A patient's request, ranked estimates, firm offers from clinics and acceptance. \
+Personal data is encrypted at rest, shared only with the clinics the patient chooses, and never cached."),
     ),
-    components(schemas(Problem, FieldError))
+    components(schemas(Problem, FieldError)),
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` security scheme: API keys (`sk_live_…`) and quote tokens (`qt_…`).
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some(
+            "A staff or partner API key (`sk_live_…`), or the patient's quote access token (`qt_…`) returned once by `POST /v1/quotes`."
+                .to_owned(),
+        );
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The spec as served and committed: pretty JSON with a trailing newline.
 pub fn render(document: &utoipa::openapi::OpenApi) -> String {

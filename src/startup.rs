@@ -16,7 +16,7 @@ use crate::openapi::{ApiDoc, SpecJson};
 use crate::state::AppState;
 use crate::{
     cell_types, clinics, conditions, cost_estimates, countries, exchange_rates, extract, health, middleware,
-    openapi, red_flags, treatment_packages,
+    openapi, quotes, red_flags, treatment_packages,
 };
 
 /// Extra routes mounted inside the full middleware stack; the test suite uses it to exercise
@@ -35,6 +35,7 @@ fn routes(cfg: &mut ServiceConfig) {
     treatment_packages::configure(cfg);
     cost_estimates::configure(cfg);
     red_flags::configure(cfg);
+    quotes::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

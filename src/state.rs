@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::crypto::DataKey;
 use crate::db::DbPool;
 use crate::pagination::PageTokens;
 use crate::red_flags::engine::RuleBook;
@@ -15,11 +16,17 @@ pub struct AppState {
     pub page_tokens: PageTokens,
     /// The current red-flag rules, compiled once at start-up.
     pub rules: Arc<RuleBook>,
+    /// Encrypts patients' personal data at rest.
+    pub data_key: DataKey,
 }
 
 impl AppState {
     /// Reads what the state needs from the (migrated, seeded) database.
     pub async fn load(pool: DbPool, settings: Settings) -> Result<Self, String> {
+        let data_key = settings
+            .data_key
+            .clone()
+            .ok_or("no data key: set STEMCARE_DATA_KEY (64 hex characters)")?;
         let mut conn = pool
             .get()
             .await
@@ -34,6 +41,7 @@ impl AppState {
             settings,
             page_tokens,
             rules: Arc::new(rules),
+            data_key,
         })
     }
 }

@@ -43,6 +43,8 @@ pub struct Clinic {
     pub cell_type_slugs: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The partner organisation that manages this listing, if any.
+    pub partner_id: Option<Uuid>,
 }
 
 impl Clinic {

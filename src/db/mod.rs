@@ -125,6 +125,11 @@ impl Database {
         &self.url
     }
 
+    /// True when this process uses the embedded cluster.
+    pub fn is_embedded(&self) -> bool {
+        self.cluster.is_some()
+    }
+
     /// True when the embedded cluster was created by this start.
     pub fn is_fresh(&self) -> bool {
         self.cluster.as_ref().is_some_and(|c| c.is_fresh())

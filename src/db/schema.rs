@@ -157,6 +157,7 @@ diesel::table! {
         search -> Tsvector,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        partner_id -> Nullable<Uuid>,
     }
 }
 
@@ -206,5 +207,130 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    partners (id) {
+        id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        prefix -> Text,
+        secret_hash -> Bytea,
+        role -> Text,
+        partner_id -> Nullable<Uuid>,
+        name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    quotes (id) {
+        id -> Uuid,
+        status -> Text,
+        access_token_hash -> Bytea,
+        condition_slug -> Text,
+        has_mri -> Bool,
+        preferred_countries -> Array<Text>,
+        preferred_cell_types -> Array<Text>,
+        budget_amount -> Nullable<Numeric>,
+        budget_currency -> Nullable<Bpchar>,
+        travel_from -> Nullable<Date>,
+        travel_to -> Nullable<Date>,
+        patient_country -> Nullable<Bpchar>,
+        preferred_language -> Nullable<Text>,
+        contact_ciphertext -> Nullable<Bytea>,
+        notes_ciphertext -> Nullable<Bytea>,
+        email_hash -> Nullable<Bytea>,
+        consent_at -> Timestamptz,
+        share_mode -> Text,
+        estimates -> Jsonb,
+        accepted_offer_id -> Nullable<Uuid>,
+        expires_at -> Timestamptz,
+        erased_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    quote_routes (quote_id, clinic_id) {
+        quote_id -> Uuid,
+        clinic_id -> Uuid,
+        routed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    offers (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        clinic_id -> Uuid,
+        author_key_id -> Uuid,
+        package_id -> Nullable<Uuid>,
+        line_items -> Jsonb,
+        total -> Numeric,
+        currency -> Bpchar,
+        injections -> Nullable<Int4>,
+        cell_type -> Nullable<Text>,
+        cell_source -> Nullable<Text>,
+        exclusions -> Array<Text>,
+        price_change_conditions -> Nullable<Text>,
+        max_increase_percent -> Numeric,
+        deposit -> Jsonb,
+        refund_policy -> Jsonb,
+        outcome_guarantee -> Nullable<Text>,
+        valid_until -> Timestamptz,
+        notes -> Nullable<Text>,
+        red_flags -> Jsonb,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (scope, key) {
+        scope -> Text,
+        key -> Text,
+        request_hash -> Bytea,
+        status_code -> Int4,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body_ciphertext -> Bytea,
+        quote_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        actor_key_id -> Nullable<Uuid>,
+        actor_role -> Text,
+        action -> Text,
+        quote_id -> Uuid,
+        request_id -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
-diesel::allow_tables_to_appear_in_same_query!(clinics, treatment_packages, countries, exchange_rates);
+diesel::joinable!(quote_routes -> clinics (clinic_id));
+diesel::joinable!(quote_routes -> quotes (quote_id));
+diesel::joinable!(offers -> quotes (quote_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    clinics,
+    treatment_packages,
+    countries,
+    exchange_rates,
+    quotes,
+    quote_routes,
+    offers,
+    partners,
+    api_keys
+);

@@ -18,7 +18,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// A red flag raised on a listing, package or text.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct RedFlag {
     /// Stable rule code.
     #[schema(example = "GUARANTEED_OUTCOME")]

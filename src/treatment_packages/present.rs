@@ -11,7 +11,7 @@ use crate::red_flags::RedFlag;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// A price as listed: `exact` (min = max), `range`, or `from` (no maximum known).
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct PackagePrice {
     #[schema(example = "range")]
     pub kind: String,
@@ -26,7 +26,7 @@ pub struct PackagePrice {
 }
 
 /// The price in the currency the caller asked for, with the rate used and its date.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
 pub struct ConvertedPrice {
     #[schema(value_type = String, example = "5948.84")]
     #[serde(with = "rust_decimal::serde::str")]

@@ -97,6 +97,9 @@ impl TestApp {
             pool_size: 4,
             workers: 1,
             pg_bin: None,
+            data_key: Some(stemcare::crypto::DataKey::random()),
+            quote_ttl_days: 30,
+            quotes_per_email_per_day: 5,
         };
         let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
@@ -233,4 +236,66 @@ pub fn field(items: &[serde_json::Value], name: &str) -> Vec<String> {
         .iter()
         .map(|i| i[name].as_str().unwrap_or_default().to_owned())
         .collect()
+}
+
+impl TestApp {
+    /// A direct database connection, for set-up and for checking what is stored.
+    pub async fn db(&self) -> diesel_async::AsyncPgConnection {
+        stemcare::db::connect(&self.database_url)
+            .await
+            .expect("connect to the test database")
+    }
+
+    /// Creates a partner owning the clinic with `clinic_slug` and returns a partner API key.
+    pub async fn partner_key(&self, partner: &str, clinic_slug: &str) -> String {
+        let mut conn = self.db().await;
+        let partner_id =
+            stemcare::partners::create_with_clinics(&mut conn, partner, &[clinic_slug.to_owned()])
+                .await
+                .expect("partner");
+        stemcare::auth::api_keys::create(&mut conn, "partner", Some(partner_id), Some("test"))
+            .await
+            .expect("partner key")
+            .secret
+    }
+
+    /// A staff key with `role` (`admin` or `coordinator`).
+    pub async fn staff_key(&self, role: &str) -> String {
+        let mut conn = self.db().await;
+        stemcare::auth::api_keys::create(&mut conn, role, None, Some("test"))
+            .await
+            .expect("staff key")
+            .secret
+    }
+
+    pub async fn post_json(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("POST request")
+    }
+
+    pub async fn get_as(&self, path: &str, bearer: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(bearer)
+            .send()
+            .await
+            .expect("GET request")
+    }
+
+    /// The id of the seeded clinic with this slug.
+    pub async fn clinic_id(&self, slug: &str) -> String {
+        let clinics = self.walk("/v1/clinics?page_size=100").await;
+        clinics.iter().find(|c| c["slug"] == slug).expect("seeded clinic")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
 }

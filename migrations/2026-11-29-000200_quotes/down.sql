@@ -1,0 +1,11 @@
+DROP TABLE audit_log;
+DROP FUNCTION audit_log_append_only();
+DROP TABLE idempotency_keys;
+DROP TABLE offers;
+DROP FUNCTION offers_check_transition();
+DROP TABLE quote_routes;
+DROP TABLE quotes;
+DROP FUNCTION quotes_check_transition();
+DROP TABLE api_keys;
+ALTER TABLE clinics DROP COLUMN partner_id;
+DROP TABLE partners;

@@ -1,0 +1,30 @@
+//! The append-only audit log of reads of patients' personal data by staff and partners.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::db::schema::audit_log;
+use crate::middleware::RequestContext;
+
+/// Records that `principal` read `action` (e.g. `read_contact`) of a quote, in this request.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    action: &str,
+    quote_id: Uuid,
+) -> QueryResult<()> {
+    let request_id = RequestContext::current().map(|c| c.request_id);
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_key_id.eq(principal.key_id()),
+            audit_log::actor_role.eq(principal.role()),
+            audit_log::action.eq(action),
+            audit_log::quote_id.eq(quote_id),
+            audit_log::request_id.eq(request_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

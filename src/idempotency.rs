@@ -1,0 +1,164 @@
+//! `Idempotency-Key` for POSTs that create (GUIDE §4): the first response to a key is stored
+//! (encrypted, 24 hours); the same key with the same body replays it byte for byte, the same key
+//! with another body is a 422. The record is written in the same transaction as the resource, so
+//! concurrent retries create exactly one.
+
+use std::future::{ready, Ready};
+
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::crypto::DataKey;
+use crate::db::schema::idempotency_keys;
+use crate::error::{ApiError, ProblemKind};
+
+/// How long a stored response is replayed.
+pub const RETENTION_HOURS: i64 = 24;
+
+fn retention_cutoff() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::hours(RETENTION_HOURS)
+}
+
+/// The `Idempotency-Key` header, when sent: 1–255 visible ASCII characters.
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let Some(value) = req.headers().get("idempotency-key") else {
+            return ready(Ok(Self(None)));
+        };
+        let valid = value
+            .to_str()
+            .ok()
+            .filter(|v| (1..=255).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_graphic()))
+            .map(str::to_owned);
+        ready(valid.map(|v| Self(Some(v))).ok_or_else(|| {
+            ApiError::bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters").with_field(
+                "/headers/idempotency-key",
+                "must be 1 to 255 visible ASCII characters",
+            )
+        }))
+    }
+}
+
+/// A response as stored for replay.
+pub struct StoredResponse {
+    pub status: u16,
+    pub location: Option<String>,
+    pub etag: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl StoredResponse {
+    pub fn to_http(&self) -> HttpResponse {
+        let status = actix_web::http::StatusCode::from_u16(self.status)
+            .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = HttpResponse::build(status);
+        response
+            .content_type("application/json")
+            .insert_header((header::CACHE_CONTROL, "no-store"));
+        if let Some(location) = &self.location {
+            response.insert_header((header::LOCATION, location.as_str()));
+        }
+        if let Some(etag) = &self.etag {
+            response.insert_header((header::ETAG, etag.as_str()));
+        }
+        response.insert_header(("idempotent-replayed", "true"));
+        response.body(self.body.clone())
+    }
+}
+
+/// The fingerprint of a JSON body: SHA-256 of its canonical form (keys sorted, no whitespace).
+pub fn request_hash(body: &serde_json::Value) -> Vec<u8> {
+    Sha256::digest(body.to_string().as_bytes()).to_vec()
+}
+
+/// The stored response for `(scope, key)`, if any; 422 when the key was used for another body.
+pub async fn lookup(
+    conn: &mut AsyncPgConnection,
+    data_key: &DataKey,
+    scope: &str,
+    key: &str,
+    hash: &[u8],
+) -> Result<Option<StoredResponse>, ApiError> {
+    type Row = (Vec<u8>, i32, Option<String>, Option<String>, Vec<u8>);
+    let row: Option<Row> = idempotency_keys::table
+        .filter(idempotency_keys::scope.eq(scope))
+        .filter(idempotency_keys::key.eq(key))
+        .filter(idempotency_keys::created_at.gt(retention_cutoff()))
+        .select((
+            idempotency_keys::request_hash,
+            idempotency_keys::status_code,
+            idempotency_keys::location,
+            idempotency_keys::etag,
+            idempotency_keys::body_ciphertext,
+        ))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((stored_hash, status, location, etag, body)) = row else {
+        return Ok(None);
+    };
+    if stored_hash != hash {
+        return Err(ApiError::new(
+            ProblemKind::IdempotencyConflict,
+            "this Idempotency-Key was already used with a different request body",
+        ));
+    }
+    let body = data_key.decrypt(&body).map_err(ApiError::internal)?;
+    Ok(Some(StoredResponse {
+        status: u16::try_from(status).unwrap_or(500),
+        location,
+        etag,
+        body,
+    }))
+}
+
+/// Stores a response; fails with a unique violation when a concurrent request stored one first.
+pub async fn store(
+    conn: &mut AsyncPgConnection,
+    data_key: &DataKey,
+    scope: &str,
+    key: &str,
+    hash: &[u8],
+    response: &StoredResponse,
+    quote_id: Option<Uuid>,
+) -> QueryResult<()> {
+    // Expired records may be replaced.
+    diesel::delete(
+        idempotency_keys::table
+            .filter(idempotency_keys::scope.eq(scope))
+            .filter(idempotency_keys::key.eq(key))
+            .filter(idempotency_keys::created_at.le(retention_cutoff())),
+    )
+    .execute(conn)
+    .await?;
+    diesel::insert_into(idempotency_keys::table)
+        .values((
+            idempotency_keys::scope.eq(scope),
+            idempotency_keys::key.eq(key),
+            idempotency_keys::request_hash.eq(hash),
+            idempotency_keys::status_code.eq(i32::from(response.status)),
+            idempotency_keys::location.eq(&response.location),
+            idempotency_keys::etag.eq(&response.etag),
+            idempotency_keys::body_ciphertext.eq(data_key.encrypt(&response.body)),
+            idempotency_keys::quote_id.eq(quote_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deletes records past their retention.
+pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
+    diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(retention_cutoff())))
+        .execute(conn)
+        .await
+}

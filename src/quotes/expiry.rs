@@ -1,0 +1,65 @@
+//! Expiry: open or offered quotes past `expires_at` and pending offers past `valid_until` become
+//! `expired`. Safe with several instances: rows are claimed with `FOR UPDATE SKIP LOCKED`, so two
+//! workers never expire the same row twice and never block each other. The clock is a parameter,
+//! so tests can move time forward.
+
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::Timestamptz;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::db::DbPool;
+
+const EXPIRE_QUOTES: &str = "
+WITH due AS (
+    SELECT id FROM quotes WHERE status IN ('open', 'offered') AND expires_at <= $1
+    ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED
+)
+UPDATE quotes q SET status = 'expired', updated_at = now() FROM due WHERE q.id = due.id";
+
+const EXPIRE_OFFERS: &str = "
+WITH due AS (
+    SELECT o.id FROM offers o JOIN quotes q ON q.id = o.quote_id
+    WHERE o.status = 'pending' AND (o.valid_until <= $1 OR q.status IN ('expired', 'cancelled'))
+    ORDER BY o.valid_until LIMIT 500 FOR UPDATE OF o SKIP LOCKED
+)
+UPDATE offers o SET status = 'expired', updated_at = now() FROM due WHERE o.id = due.id";
+
+/// Expires what is due at `now`; returns (quotes, offers) expired.
+pub async fn expire_due(
+    conn: &mut AsyncPgConnection,
+    now: DateTime<Utc>,
+) -> diesel::QueryResult<(usize, usize)> {
+    let quotes = diesel::sql_query(EXPIRE_QUOTES)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+    let offers = diesel::sql_query(EXPIRE_OFFERS)
+        .bind::<Timestamptz, _>(now)
+        .execute(conn)
+        .await?;
+    Ok((quotes, offers))
+}
+
+/// Runs expiry and the idempotency purge every `interval` until the process ends.
+pub fn spawn_worker(pool: DbPool, interval: StdDuration) {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        loop {
+            ticker.tick().await;
+            let Ok(mut conn) = pool.get().await else {
+                log::warn!("expiry worker: database unavailable; will retry");
+                continue;
+            };
+            match expire_due(&mut conn, Utc::now()).await {
+                Ok((0, 0)) => {}
+                Ok((quotes, offers)) => log::info!("expired {quotes} quote(s) and {offers} offer(s)"),
+                Err(e) => log::warn!("expiry worker failed: {e}"),
+            }
+            if let Err(e) = crate::idempotency::purge_expired(&mut conn).await {
+                log::warn!("idempotency purge failed: {e}");
+            }
+        }
+    });
+}

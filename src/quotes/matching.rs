@@ -1,0 +1,172 @@
+//! Ranking packages for a quote request: a documented score out of 100, with its parts and
+//! plain-language reasons, so a patient sees why a package ranks where it does.
+//!
+//! | factor | max | rule |
+//! |---|---|---|
+//! | `condition` | 25 | the package covers the requested condition (packages that do not are not ranked) |
+//! | `country` | 20 | 20 in a preferred country or when none is preferred, else 0 |
+//! | `cell_type` | 10 | 10 when the package's cell type is preferred or none is preferred; 0 when it differs or is not stated |
+//! | `budget` | 25 | no budget 12; whole price range within budget 25; only the lower end within 12; over budget 0 |
+//! | `clinic_score` | 20 | the clinic's score (0–100) × 0.2, rounded down |
+//!
+//! Ties are broken by the lower price, then by package id. Budget fit compares prices converted
+//! to the budget's currency at the dated rates.
+
+use rust_decimal::prelude::ToPrimitive;
+use rust_decimal::Decimal;
+
+use crate::clinics::scoring::ScorePart;
+use crate::money::Rates;
+use crate::quotes::dto::{Estimate, MoneyInput};
+use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::present::PackagePrice;
+
+/// What the request asks for.
+pub struct Wishes<'a> {
+    pub condition: &'a str,
+    pub preferred_countries: &'a [String],
+    pub preferred_cell_types: &'a [String],
+    pub budget: Option<&'a MoneyInput>,
+}
+
+/// A candidate package and its clinic.
+pub struct Candidate<'a> {
+    pub package: &'a TreatmentPackage,
+    pub clinic_name: &'a str,
+    pub country: &'a str,
+    pub clinic_score: Decimal,
+}
+
+fn part(factor: &str, points: u32, max_points: u32, reason: String) -> ScorePart {
+    ScorePart {
+        factor: factor.to_owned(),
+        points,
+        max_points,
+        reason,
+    }
+}
+
+/// Scores and ranks the candidates; at most `limit` estimates.
+pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, limit: usize) -> Vec<Estimate> {
+    let display_currency = wishes.budget.map_or("USD", |b| b.currency.as_str());
+    let mut scored: Vec<(Estimate, Decimal)> = candidates
+        .iter()
+        .filter(|c| c.package.conditions.iter().any(|slug| slug == wishes.condition))
+        .map(|c| {
+            let price = PackagePrice::of(c.package);
+            let converted = price.convert(rates, display_currency);
+            let mut parts = vec![part("condition", 25, 25, format!("Covers {}", wishes.condition))];
+            let mut reasons = Vec::new();
+
+            if wishes.preferred_countries.is_empty() {
+                parts.push(part("country", 20, 20, "No country preference".into()));
+            } else if wishes.preferred_countries.iter().any(|p| p == c.country) {
+                parts.push(part("country", 20, 20, "Country preferred".into()));
+                reasons.push("country preferred".to_owned());
+            } else {
+                parts.push(part("country", 0, 20, "Not in your preferred countries".into()));
+                reasons.push("not in your preferred countries".to_owned());
+            }
+
+            match (&c.package.cell_type, wishes.preferred_cell_types.is_empty()) {
+                (_, true) => parts.push(part("cell_type", 10, 10, "No cell type preference".into())),
+                (Some(cell), false) if wishes.preferred_cell_types.contains(cell) => {
+                    parts.push(part(
+                        "cell_type",
+                        10,
+                        10,
+                        format!("Uses {cell}, which you prefer"),
+                    ));
+                    reasons.push("cell type preferred".to_owned());
+                }
+                (Some(cell), false) => {
+                    parts.push(part(
+                        "cell_type",
+                        0,
+                        10,
+                        format!("Uses {cell}, not a preferred cell type"),
+                    ));
+                    reasons.push("different cell type".to_owned());
+                }
+                (None, false) => {
+                    parts.push(part(
+                        "cell_type",
+                        0,
+                        10,
+                        "The clinic does not state the cell type".into(),
+                    ));
+                    reasons.push("cell type not stated".to_owned());
+                }
+            }
+
+            let (budget_points, budget_reason) = match (wishes.budget, &converted) {
+                (None, _) => (12, "No budget given".to_owned()),
+                (Some(_), None) => (0, "Price could not be converted to your currency".to_owned()),
+                (Some(budget), Some(price)) => {
+                    if price.max.is_some_and(|max| max <= budget.amount) {
+                        (25, "Within budget".to_owned())
+                    } else if price.min <= budget.amount {
+                        (
+                            12,
+                            "Within budget only at the lower end of the price range".to_owned(),
+                        )
+                    } else {
+                        (
+                            0,
+                            format!("Over budget by {} {}", price.min - budget.amount, budget.currency),
+                        )
+                    }
+                }
+            };
+            reasons.push(budget_reason.to_lowercase());
+            parts.push(part("budget", budget_points, 25, budget_reason));
+
+            let clinic_points = (c.clinic_score * Decimal::new(2, 1))
+                .floor()
+                .to_u32()
+                .unwrap_or(0)
+                .min(20);
+            parts.push(part(
+                "clinic_score",
+                clinic_points,
+                20,
+                format!("Clinic score {}/100", c.clinic_score.normalize()),
+            ));
+            if c.package.price_provenance == "regional_indicative" {
+                reasons.push("indicative regional price, not the clinic's own".to_owned());
+            }
+
+            let match_score = parts.iter().map(|p| p.points).sum();
+            let sort_price = converted.as_ref().map_or(c.package.price_min_usd, |p| p.min);
+            let estimate = Estimate {
+                rank: 0,
+                package_id: c.package.id,
+                clinic_id: c.package.clinic_id,
+                clinic_name: c.clinic_name.to_owned(),
+                country: c.country.to_owned(),
+                match_score,
+                score_parts: parts,
+                reasons,
+                price_provenance: c.package.price_provenance.clone(),
+                price,
+                price_in_budget_currency: converted,
+            };
+            (estimate, sort_price)
+        })
+        .collect();
+    scored.sort_by(|(a, price_a), (b, price_b)| {
+        b.match_score
+            .cmp(&a.match_score)
+            .then(price_a.cmp(price_b))
+            .then(a.package_id.cmp(&b.package_id))
+    });
+    scored
+        .into_iter()
+        .take(limit)
+        .enumerate()
+        .map(|(i, (mut estimate, _))| {
+            estimate.rank = i + 1;
+            estimate
+        })
+        .collect()
+}
