@@ -626,7 +626,7 @@ async fn personal_data_is_encrypted_at_rest_and_erasable() {
         .get_result(&mut app.db().await)
         .await
         .expect("dump");
-    for secret in ["secret.person", "Jane Doe", "7946", "L5-S1"] {
+    for secret in ["secret.person", "Jane Doe", "+44 20 7946 0958", "L5-S1"] {
         assert!(
             !dump.dump.contains(secret),
             "{secret} must not be stored in plaintext"
