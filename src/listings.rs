@@ -53,8 +53,51 @@ const UPDATE_SCORE: &str = "
 UPDATE clinics SET score = $2, score_parts = $3
 WHERE id = $1 AND (score, score_parts) IS DISTINCT FROM ($2::numeric, $3::jsonb)";
 
+/// Median hours from a quote being routed to a clinic to that clinic's first offer on it.
+const RESPONSE_TIMES: &str = "
+SELECT r.clinic_id,
+       (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - r.routed_at)) / 3600.0)::float8 AS hours,
+       count(*) AS answered
+FROM quote_routes r
+JOIN LATERAL (SELECT min(o.created_at) AS first_at FROM offers o
+              WHERE o.quote_id = r.quote_id AND o.clinic_id = r.clinic_id) f ON f.first_at IS NOT NULL
+WHERE r.clinic_id = ANY($1)
+GROUP BY r.clinic_id";
+
+/// How fast a clinic answers quotes.
+#[derive(Debug, Clone, Copy, diesel::QueryableByName)]
+pub struct ResponseTime {
+    #[diesel(sql_type = SqlUuid)]
+    pub clinic_id: Uuid,
+    #[diesel(sql_type = diesel::sql_types::Double)]
+    pub hours: f64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub answered: i64,
+}
+
+/// Median response times of the given clinics (absent for clinics that never made an offer).
+pub async fn response_times(
+    conn: &mut AsyncPgConnection,
+    clinic_ids: &[Uuid],
+) -> QueryResult<HashMap<Uuid, ResponseTime>> {
+    let rows: Vec<ResponseTime> = diesel::sql_query(RESPONSE_TIMES)
+        .bind::<Array<SqlUuid>, _>(clinic_ids)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.clinic_id, r)).collect())
+}
+
 /// Recomputes every derived value for every listing.
 pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    refresh(conn, None).await
+}
+
+/// Recomputes the flags and score of one clinic (e.g. after it answered a quote).
+pub async fn refresh_clinic(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> QueryResult<()> {
+    refresh(conn, Some(clinic_id)).await
+}
+
+async fn refresh(conn: &mut AsyncPgConnection, only: Option<Uuid>) -> QueryResult<()> {
     diesel::sql_query(REFRESH_PRICES).execute(conn).await?;
     diesel::sql_query(REFRESH_CLINIC_AGGREGATES).execute(conn).await?;
 
@@ -64,11 +107,18 @@ pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
         .select(conditions::slug)
         .load(conn)
         .await?;
-    let all_clinics: Vec<Clinic> = clinics::table.select(Clinic::as_select()).load(conn).await?;
-    let packages: Vec<TreatmentPackage> = treatment_packages::table
+    let mut clinic_query = clinics::table.select(Clinic::as_select()).into_boxed();
+    let mut package_query = treatment_packages::table
         .select(TreatmentPackage::as_select())
-        .load(conn)
-        .await?;
+        .into_boxed();
+    if let Some(id) = only {
+        clinic_query = clinic_query.filter(clinics::id.eq(id));
+        package_query = package_query.filter(treatment_packages::clinic_id.eq(id));
+    }
+    let all_clinics: Vec<Clinic> = clinic_query.load(conn).await?;
+    let packages: Vec<TreatmentPackage> = package_query.load(conn).await?;
+    let clinic_ids: Vec<Uuid> = all_clinics.iter().map(|c| c.id).collect();
+    let speeds = response_times(conn, &clinic_ids).await?;
     let mut packages_by_clinic: HashMap<Uuid, Vec<&TreatmentPackage>> = HashMap::new();
     for package in &packages {
         packages_by_clinic
@@ -99,6 +149,7 @@ pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
                 })
                 .collect(),
             flags: flags.iter().map(|d| (d.code.clone(), d.severity)).collect(),
+            median_hours_to_first_offer: speeds.get(&clinic.id).map(|s| s.hours),
         };
         let (total, parts) = scoring::score(&input);
         diesel::sql_query(UPDATE_SCORE)

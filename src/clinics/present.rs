@@ -91,6 +91,8 @@ pub struct ClinicResponse {
     pub rank_explanation: RankExplanation,
     pub promoted: bool,
     pub price_from: Option<PriceFrom>,
+    /// How fast the clinic answers quote requests; null until it has answered one.
+    pub response_time: Option<ResponseTimeView>,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
     pub unknown_fields: Vec<String>,
     pub notes: Option<String>,
@@ -98,6 +100,16 @@ pub struct ClinicResponse {
     pub source: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// How fast a clinic makes its first offer after a quote is shared with it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResponseTimeView {
+    /// Median hours from sharing to the first offer.
+    #[schema(example = 6.5)]
+    pub median_hours_to_first_offer: f64,
+    /// Quotes it has answered.
+    pub quotes_answered: i64,
 }
 
 /// A clinic with its published packages.
@@ -108,7 +120,12 @@ pub struct ClinicDetail {
     pub treatment_packages: Vec<TreatmentPackageResponse>,
 }
 
-pub fn present(clinic: &Clinic, red_flags: Vec<RedFlag>, price_from: Option<PriceFrom>) -> ClinicResponse {
+pub fn present(
+    clinic: &Clinic,
+    red_flags: Vec<RedFlag>,
+    price_from: Option<PriceFrom>,
+    speed: Option<&crate::listings::ResponseTime>,
+) -> ClinicResponse {
     let unknown_fields = [
         ("city", clinic.city.is_none()),
         ("ownership", clinic.ownership.is_none()),
@@ -162,6 +179,10 @@ pub fn present(clinic: &Clinic, red_flags: Vec<RedFlag>, price_from: Option<Pric
         },
         promoted: clinic.promoted,
         price_from,
+        response_time: speed.map(|s| ResponseTimeView {
+            median_hours_to_first_offer: (s.hours * 10.0).round() / 10.0,
+            quotes_answered: s.answered,
+        }),
         unknown_fields,
         notes: clinic.notes.clone(),
         source: clinic.source.clone(),

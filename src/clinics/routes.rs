@@ -163,6 +163,7 @@ async fn present_clinics(
 ) -> Result<Vec<ClinicResponse>, ApiError> {
     let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
     let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    let speeds = crate::listings::response_times(conn, &ids).await?;
     let mut cheapest: HashMap<Uuid, PriceFrom> = HashMap::new();
     for package in packages_repo::published_for_clinics(conn, &ids).await? {
         cheapest.entry(package.clinic_id).or_insert_with(|| {
@@ -184,7 +185,12 @@ async fn present_clinics(
                 .into_iter()
                 .map(RedFlag::from)
                 .collect();
-            present(clinic, red_flags, cheapest.remove(&clinic.id))
+            present(
+                clinic,
+                red_flags,
+                cheapest.remove(&clinic.id),
+                speeds.get(&clinic.id),
+            )
         })
         .collect())
 }

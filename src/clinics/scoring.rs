@@ -5,7 +5,8 @@
 //! | `accreditation` | 20 | 20 with at least one verified accreditation, else 0 |
 //! | `treatment_volume` | 15 | patients per year: unknown 0, under 1,000 → 5, under 3,000 → 10, else 15 |
 //! | `price_transparency` | 25 | +10 a package priced by the clinic itself (not a regional estimate); +10 every package states its exclusions; +5 a package lists its inclusions |
-//! | `claims` | 40 | 40, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0 |
+//! | `claims` | 30 | 30, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0 |
+//! | `responsiveness` | 10 | median time from a quote being shared with the clinic to its first offer: unknown 0, up to 24 hours 10, up to 72 hours 5, longer 0 |
 //!
 //! Missing information scores zero rather than being guessed, so a sparse listing ranks low
 //! until the clinic supplies verifiable facts.
@@ -19,7 +20,7 @@ use crate::red_flags::engine::Severity;
 /// One factor of a clinic's score.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, ToSchema)]
 pub struct ScorePart {
-    /// `accreditation`, `treatment_volume`, `price_transparency` or `claims`.
+    /// `accreditation`, `treatment_volume`, `price_transparency`, `claims` or `responsiveness`.
     #[schema(example = "treatment_volume")]
     pub factor: String,
     /// Points earned.
@@ -49,6 +50,8 @@ pub struct ScoreInput {
     pub packages: Vec<PackageTransparency>,
     /// Severities of every red flag on the clinic and its packages.
     pub flags: Vec<(String, Severity)>,
+    /// Median hours from a quote being shared with the clinic to its first offer, if any offer was made.
+    pub median_hours_to_first_offer: Option<f64>,
 }
 
 /// The total (0–100) and its parts.
@@ -132,9 +135,28 @@ pub fn score(input: &ScoreInput) -> (Decimal, Vec<ScorePart>) {
         listed.dedup();
         format!("Red flags: {}", listed.join(", "))
     };
-    let claims = part("claims", 40u32.saturating_sub(penalty), 40, claims_reason);
+    let claims = part("claims", 30u32.saturating_sub(penalty), 30, claims_reason);
 
-    let parts = vec![accreditation, volume, transparency, claims];
+    let responsiveness = match input.median_hours_to_first_offer {
+        None => part("responsiveness", 0, 10, "No offers made yet".into()),
+        Some(hours) => {
+            let points = if hours <= 24.0 {
+                10
+            } else if hours <= 72.0 {
+                5
+            } else {
+                0
+            };
+            part(
+                "responsiveness",
+                points,
+                10,
+                format!("Median first offer after {hours:.1} hours"),
+            )
+        }
+    };
+
+    let parts = vec![accreditation, volume, transparency, claims, responsiveness];
     let total: u32 = parts.iter().map(|p| p.points).sum();
     (Decimal::from(total), parts)
 }
@@ -163,7 +185,7 @@ mod tests {
     #[test]
     fn unknowns_score_zero_and_flags_cost_points() {
         let (total, parts) = score(&ScoreInput::default());
-        assert_eq!(total, Decimal::from(40));
+        assert_eq!(total, Decimal::from(30));
         assert_eq!(parts[1].reason, "Patients per year not published");
 
         let flagged = ScoreInput {
@@ -176,7 +198,17 @@ mod tests {
         };
         let (total, parts) = score(&flagged);
         assert_eq!(parts[1].points, 15);
-        assert_eq!(parts[3].points, 20);
-        assert_eq!(total, Decimal::from(35));
+        assert_eq!(parts[3].points, 10);
+        assert_eq!(total, Decimal::from(25));
+        let quick = ScoreInput {
+            median_hours_to_first_offer: Some(5.0),
+            ..ScoreInput::default()
+        };
+        assert_eq!(score(&quick).1[4].points, 10);
+        let slow = ScoreInput {
+            median_hours_to_first_offer: Some(100.0),
+            ..ScoreInput::default()
+        };
+        assert_eq!(score(&slow).1[4].points, 0);
     }
 }

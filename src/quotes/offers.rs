@@ -349,6 +349,8 @@ pub async fn create_offer(
             Ok(offer)
         })
         .await?;
+    // The clinic's response speed is part of its score.
+    crate::listings::refresh_clinic(&mut conn, offer.clinic_id).await?;
     let name = clinic_name(&mut conn, offer.clinic_id).await?;
     let mut response = private_json(
         actix_web::http::StatusCode::CREATED,

@@ -139,6 +139,84 @@ async fn serve_starts_a_private_cluster_that_keeps_its_data_across_restarts() {
     );
     wait_ready(port).await;
 
+    // The personal-data key was created beside the data, readable by its owner only.
+    let key_mode = std::fs::metadata(data_dir.join("data.key"))
+        .expect("data.key")
+        .permissions()
+        .mode();
+    assert_eq!(key_mode & 0o777, 0o600);
+
+    // `api-keys create` prints a working secret once; `revoke` stops it.
+    let created = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .args(["api-keys", "create", "--role", "coordinator", "--name", "ops"])
+        .output()
+        .expect("api-keys create");
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let secret = String::from_utf8_lossy(&created.stdout).trim().to_owned();
+    assert!(secret.starts_with("sk_live_"));
+    let client = reqwest::Client::new();
+    let quotes = format!("http://127.0.0.1:{port}/v1/quotes");
+    let ok = client
+        .get(&quotes)
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(ok.status().as_u16(), 200);
+    let prefix = secret.split('.').next().expect("prefix").to_owned();
+    let revoked = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .args(["api-keys", "revoke", &prefix])
+        .output()
+        .expect("revoke");
+    assert!(revoked.status.success());
+    let refused = client
+        .get(&quotes)
+        .bearer_auth(&secret)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status().as_u16(), 401);
+    let partner = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .args([
+            "partners",
+            "create",
+            "--name",
+            "Liv Group",
+            "--clinic",
+            "liv-hospital-ulus",
+        ])
+        .output()
+        .expect("partners create");
+    assert!(
+        partner.status.success(),
+        "{}",
+        String::from_utf8_lossy(&partner.stderr)
+    );
+    let partner_key = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .args([
+            "api-keys",
+            "create",
+            "--role",
+            "partner",
+            "--partner",
+            "Liv Group",
+        ])
+        .output()
+        .expect("partner key");
+    assert!(
+        partner_key.status.success(),
+        "{}",
+        String::from_utf8_lossy(&partner_key.stderr)
+    );
+
     let mut conn = connect(&data_dir).await;
     diesel::sql_query("INSERT INTO app_meta (key, value) VALUES ('restart-test', 'kept')")
         .execute(&mut conn)

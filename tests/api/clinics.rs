@@ -22,7 +22,7 @@ async fn the_seven_clinics_are_listed_and_none_is_promoted() {
         let parts = clinic["rank_explanation"]["parts"]
             .as_array()
             .expect("score parts");
-        assert_eq!(parts.len(), 4);
+        assert_eq!(parts.len(), 5);
         let total: u64 = parts.iter().map(|p| p["points"].as_u64().unwrap_or(0)).sum();
         assert_eq!(
             clinic["rank_explanation"]["score"],

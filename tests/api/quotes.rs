@@ -222,6 +222,26 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
         .any(|e| e["actor_role"] == "partner"));
     assert_eq!(export["offers"].as_array().expect("offers").len(), 2);
 
+    // The clinic's response speed is now shown and counts in its score.
+    let clinic = app.get_json(&format!("/v1/clinics/{liv}"), 200).await;
+    assert_eq!(clinic["response_time"]["quotes_answered"], 1);
+    assert!(clinic["response_time"]["median_hours_to_first_offer"]
+        .as_f64()
+        .is_some_and(|h| h < 1.0));
+    let parts = clinic["rank_explanation"]["parts"].as_array().expect("parts");
+    let responsiveness = parts
+        .iter()
+        .find(|p| p["factor"] == "responsiveness")
+        .expect("responsiveness part");
+    assert_eq!(responsiveness["points"], 10, "{responsiveness}");
+    let juventa = app
+        .get_json(
+            &format!("/v1/clinics/{}", app.clinic_id("medical-center-juventa").await),
+            200,
+        )
+        .await;
+    assert_eq!(juventa["response_time"], Value::Null);
+
     // An illegal transition: accepting again, or cancelling an accepted quote, is a 409.
     let again = app
         .post_json(
