@@ -28,3 +28,24 @@ pub async fn record(
         .await?;
     Ok(())
 }
+
+/// Records an admin write (`action` on `subject`, e.g. `approve_listing` on `clinic:<id>`).
+pub async fn record_admin(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    action: &str,
+    subject: &str,
+) -> QueryResult<()> {
+    let request_id = RequestContext::current().map(|c| c.request_id);
+    diesel::insert_into(audit_log::table)
+        .values((
+            audit_log::actor_key_id.eq(principal.key_id()),
+            audit_log::actor_role.eq(principal.role()),
+            audit_log::action.eq(action),
+            audit_log::subject.eq(subject),
+            audit_log::request_id.eq(request_id),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -3,6 +3,7 @@
 //!
 //! The crate is organised by resource (see `docs/CONVENTIONS.md` for the conventions).
 
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cell_types;
@@ -25,6 +26,7 @@ pub mod middleware;
 pub mod money;
 pub mod openapi;
 pub mod pagination;
+pub mod partner_listings;
 pub mod partners;
 pub mod quotes;
 pub mod red_flags;

@@ -18,7 +18,8 @@ use crate::treatment_packages::model::TreatmentPackage;
 const REFRESH_PRICES: &str = "
 UPDATE treatment_packages p SET price_min_usd = round(p.price_min / r.units_per_usd, 2)
 FROM exchange_rates r
-WHERE r.currency = p.currency AND p.price_min_usd IS DISTINCT FROM round(p.price_min / r.units_per_usd, 2)";
+WHERE r.currency = p.currency AND p.price_min_usd IS DISTINCT FROM round(p.price_min / r.units_per_usd, 2)
+  AND ($1::uuid IS NULL OR p.clinic_id = $1)";
 
 const REFRESH_CLINIC_AGGREGATES: &str = "
 WITH agg AS (
@@ -29,6 +30,7 @@ WITH agg AS (
         ARRAY(SELECT DISTINCT p.cell_type FROM treatment_packages p
               WHERE p.clinic_id = c.id AND p.status = 'published' AND p.cell_type IS NOT NULL ORDER BY 1) AS cell_type_slugs
     FROM clinics c
+    WHERE $1::uuid IS NULL OR c.id = $1
 )
 UPDATE clinics c SET price_from_usd = agg.price_from_usd, condition_slugs = agg.condition_slugs,
     cell_type_slugs = agg.cell_type_slugs
@@ -89,19 +91,30 @@ pub async fn response_times(
 
 /// Recomputes every derived value for every listing.
 pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    refresh(conn, None).await
+    let book = crate::red_flags::repo::load_rule_book(conn).await?;
+    refresh(conn, &book, None).await
 }
 
 /// Recomputes the flags and score of one clinic (e.g. after it answered a quote).
-pub async fn refresh_clinic(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> QueryResult<()> {
-    refresh(conn, Some(clinic_id)).await
+/// `book` is the compiled rule set (compiling it is the expensive part, so callers pass theirs).
+pub async fn refresh_clinic(
+    conn: &mut AsyncPgConnection,
+    book: &RuleBook,
+    clinic_id: Uuid,
+) -> QueryResult<()> {
+    refresh(conn, book, Some(clinic_id)).await
 }
 
-async fn refresh(conn: &mut AsyncPgConnection, only: Option<Uuid>) -> QueryResult<()> {
-    diesel::sql_query(REFRESH_PRICES).execute(conn).await?;
-    diesel::sql_query(REFRESH_CLINIC_AGGREGATES).execute(conn).await?;
+async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uuid>) -> QueryResult<()> {
+    diesel::sql_query(REFRESH_PRICES)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
+        .execute(conn)
+        .await?;
+    diesel::sql_query(REFRESH_CLINIC_AGGREGATES)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
+        .execute(conn)
+        .await?;
 
-    let book = crate::red_flags::repo::load_rule_book(conn).await?;
     let spine: Vec<String> = conditions::table
         .filter(conditions::spine_indication.eq(true))
         .select(conditions::slug)
@@ -129,10 +142,10 @@ async fn refresh(conn: &mut AsyncPgConnection, only: Option<Uuid>) -> QueryResul
 
     for clinic in &all_clinics {
         let own_packages = packages_by_clinic.get(&clinic.id).cloned().unwrap_or_default();
-        let mut flags = clinic_flags(&book, clinic, &spine);
+        let mut flags = clinic_flags(book, clinic, &spine);
         store_detections(conn, "clinic", clinic.id, &flags).await?;
         for package in &own_packages {
-            let package_flags = package_flags(&book, package, &spine);
+            let package_flags = package_flags(book, package, &spine);
             store_detections(conn, "treatment_package", package.id, &package_flags).await?;
             flags.extend(package_flags);
         }

@@ -36,6 +36,9 @@ prices and cost estimates. Every seeded fact carries its source; null means the 
         (name = "red-flags", description = "Warning signs of unproven stem cell clinics: the rules and a checker"),
         (name = "quotes", description = "A patient's request, ranked estimates, firm offers from clinics and acceptance. \
 Personal data is encrypted at rest, shared only with the clinics the patient chooses, and never cached."),
+        (name = "partner", description = "Partners manage their own clinic listings: create, JSON Merge Patch with If-Match, \
+upsert by their own ids, bulk import. Flagged listings wait for moderation."),
+        (name = "admin", description = "Staff administration with admin keys: moderation, exchange rates, partners, keys, audit log"),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -15,8 +15,8 @@ use crate::error::{ApiError, ProblemKind};
 use crate::openapi::{ApiDoc, SpecJson};
 use crate::state::AppState;
 use crate::{
-    cell_types, clinics, conditions, cost_estimates, countries, exchange_rates, extract, health, middleware,
-    openapi, quotes, red_flags, treatment_packages,
+    admin, cell_types, clinics, conditions, cost_estimates, countries, exchange_rates, extract, health,
+    middleware, openapi, partner_listings, quotes, red_flags, treatment_packages,
 };
 
 /// Extra routes mounted inside the full middleware stack; the test suite uses it to exercise
@@ -36,6 +36,8 @@ fn routes(cfg: &mut ServiceConfig) {
     cost_estimates::configure(cfg);
     red_flags::configure(cfg);
     quotes::configure(cfg);
+    partner_listings::configure(cfg);
+    admin::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -45,6 +45,13 @@ pub struct Clinic {
     pub updated_at: DateTime<Utc>,
     /// The partner organisation that manages this listing, if any.
     pub partner_id: Option<Uuid>,
+    pub version: i32,
+    pub external_id: Option<String>,
+    pub languages: Vec<String>,
+    pub website: Option<String>,
+    pub input_hash: Option<Vec<u8>>,
+    pub moderation_note: Option<String>,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl Clinic {

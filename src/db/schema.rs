@@ -158,6 +158,13 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         partner_id -> Nullable<Uuid>,
+        version -> Int4,
+        external_id -> Nullable<Text>,
+        languages -> Array<Text>,
+        website -> Nullable<Text>,
+        input_hash -> Nullable<Bytea>,
+        moderation_note -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -190,6 +197,9 @@ diesel::table! {
         price_min_usd -> Numeric,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        version -> Int4,
+        protocol_url -> Nullable<Text>,
+        deleted_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -314,8 +324,9 @@ diesel::table! {
         actor_key_id -> Nullable<Uuid>,
         actor_role -> Text,
         action -> Text,
-        quote_id -> Uuid,
+        quote_id -> Nullable<Uuid>,
         request_id -> Nullable<Text>,
+        subject -> Nullable<Text>,
     }
 }
 

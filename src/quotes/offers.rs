@@ -350,7 +350,7 @@ pub async fn create_offer(
         })
         .await?;
     // The clinic's response speed is part of its score.
-    crate::listings::refresh_clinic(&mut conn, offer.clinic_id).await?;
+    crate::listings::refresh_clinic(&mut conn, &state.rules, offer.clinic_id).await?;
     let name = clinic_name(&mut conn, offer.clinic_id).await?;
     let mut response = private_json(
         actix_web::http::StatusCode::CREATED,

@@ -38,6 +38,9 @@ pub struct TreatmentPackage {
     pub price_min_usd: Decimal,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub version: i32,
+    pub protocol_url: Option<String>,
+    pub deleted_at: Option<DateTime<Utc>>,
 }
 
 impl TreatmentPackage {
@@ -46,8 +49,9 @@ impl TreatmentPackage {
         self.price_provenance != "regional_indicative"
     }
 
-    /// True when every vocabulary item is classified, i.e. nothing is left unstated.
+    /// True when the exclusions were stated: clinics must send an explicit list with every package
+    /// they price; for StemCare's regional estimates only a fully classified vocabulary counts.
     pub fn exclusions_stated(&self) -> bool {
-        self.unknown_items.is_empty()
+        self.priced_by_clinic() || self.unknown_items.is_empty()
     }
 }

@@ -8,4 +8,5 @@ mod health;
 mod helpers;
 mod openapi;
 mod packages;
+mod partners;
 mod quotes;

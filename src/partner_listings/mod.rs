@@ -1,0 +1,16 @@
+//! Partner listing management: partners create and edit their own clinics and packages (JSON
+//! Merge Patch with `If-Match`), upsert by their own ids, and import in bulk. Every change re-runs
+//! the red-flag rules and the score; flagged listings wait for moderation before they are public.
+
+mod body;
+pub mod imports;
+pub mod input;
+pub mod repo;
+mod routes;
+mod view;
+
+/// Registers the partner listing endpoints.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes::configure(cfg);
+    imports::configure(cfg);
+}
