@@ -11,6 +11,7 @@ pub mod cost_estimates;
 pub mod countries;
 pub mod db;
 pub mod error;
+pub mod evidence;
 pub mod exchange_rates;
 pub mod extract;
 pub mod filters;

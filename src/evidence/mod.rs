@@ -1,0 +1,9 @@
+//! Evidence: the studies behind efficacy claims and one graded summary per condition (and per cell
+//! type where the studies differ), with a consumer badge and the reasons for each grade. Certainty
+//! is computed by `grading` when the seeds load, never typed in.
+
+pub mod grading;
+pub mod model;
+pub mod repo;
+
+pub use repo::refresh_certainty;
