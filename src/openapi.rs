@@ -34,6 +34,7 @@ Errors are RFC 9457 `application/problem+json` documents with a stable `type`.",
         (name = "catalogue", description = "Conditions, cell types, countries, clinics, treatment packages, \
 prices and cost estimates. Every seeded fact carries its source; null means the source does not say."),
         (name = "red-flags", description = "Warning signs of unproven stem cell clinics: the rules and a checker"),
+        (name = "evidence", description = "Studies and graded evidence summaries per condition: GRADE certainty computed from the cited studies, the reasons for it, and a consumer badge. Information, not medical advice."),
     ),
     components(schemas(Problem, FieldError))
 )]

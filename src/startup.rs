@@ -35,6 +35,7 @@ fn routes(cfg: &mut ServiceConfig) {
     treatment_packages::configure(cfg);
     cost_estimates::configure(cfg);
     red_flags::configure(cfg);
+    crate::evidence::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -4,6 +4,11 @@
 
 pub mod grading;
 pub mod model;
+pub mod present;
 pub mod repo;
+mod routes;
+mod studies;
 
+pub use present::{EvidenceLink, EvidenceLinks};
 pub use repo::refresh_certainty;
+pub use routes::configure;
