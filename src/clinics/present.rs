@@ -91,6 +91,8 @@ pub struct ClinicResponse {
     pub rank_explanation: RankExplanation,
     pub promoted: bool,
     pub price_from: Option<PriceFrom>,
+    /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
+    pub evidence: Vec<crate::evidence::EvidenceLink>,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
     pub unknown_fields: Vec<String>,
     pub notes: Option<String>,
@@ -162,6 +164,7 @@ pub fn present(clinic: &Clinic, red_flags: Vec<RedFlag>, price_from: Option<Pric
         },
         promoted: clinic.promoted,
         price_from,
+        evidence: Vec::new(),
         unknown_fields,
         notes: clinic.notes.clone(),
         source: clinic.source.clone(),

@@ -175,6 +175,7 @@ async fn present_clinics(
             }
         });
     }
+    let evidence = crate::evidence::EvidenceLinks::load(conn).await?;
     Ok(clinics
         .iter()
         .map(|clinic| {
@@ -184,7 +185,9 @@ async fn present_clinics(
                 .into_iter()
                 .map(RedFlag::from)
                 .collect();
-            present(clinic, red_flags, cheapest.remove(&clinic.id))
+            let mut response = present(clinic, red_flags, cheapest.remove(&clinic.id));
+            response.evidence = evidence.for_conditions(&clinic.condition_slugs);
+            response
         })
         .collect())
 }

@@ -254,3 +254,29 @@ async fn unknown_ids_are_404_problems() {
         assert_problem(app.get(&path).await, 404, "not-found").await;
     }
 }
+
+#[tokio::test]
+async fn clinics_and_packages_link_to_their_evidence() {
+    let app = TestApp::spawn().await;
+    let packages = app.walk("/v1/treatment-packages?page_size=100").await;
+    assert!(!packages.is_empty());
+    for package in &packages {
+        let conditions = package["conditions"].as_array().expect("conditions");
+        let links = package["evidence"].as_array().expect("evidence links");
+        assert_eq!(links.len(), conditions.len(), "every condition has a summary");
+        for link in links {
+            let id = link["summary_id"].as_str().expect("summary id");
+            let summary = get_evidence(&app, &format!("/v1/evidence-summaries/{id}")).await;
+            assert_eq!(summary["condition"], link["condition"]);
+            assert_eq!(summary["certainty"], link["certainty"]);
+        }
+    }
+    let clinics = app.walk("/v1/clinics?condition=sciatica").await;
+    assert!(!clinics.is_empty());
+    for clinic in &clinics {
+        let links = clinic["evidence"].as_array().expect("evidence links");
+        assert!(links
+            .iter()
+            .any(|l| l["condition"] == "sciatica" && l["certainty"] == "none"));
+    }
+}
