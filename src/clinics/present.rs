@@ -93,6 +93,10 @@ pub struct ClinicResponse {
     pub price_from: Option<PriceFrom>,
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
     pub evidence: Vec<crate::evidence::EvidenceLink>,
+    /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
+    /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
+    /// evidence of at least moderate certainty: the claim goes beyond the evidence.
+    pub claims_beyond_evidence: bool,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
     pub unknown_fields: Vec<String>,
     pub notes: Option<String>,
@@ -165,6 +169,7 @@ pub fn present(clinic: &Clinic, red_flags: Vec<RedFlag>, price_from: Option<Pric
         promoted: clinic.promoted,
         price_from,
         evidence: Vec::new(),
+        claims_beyond_evidence: false,
         unknown_fields,
         notes: clinic.notes.clone(),
         source: clinic.source.clone(),

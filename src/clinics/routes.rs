@@ -186,7 +186,8 @@ async fn present_clinics(
                 .map(RedFlag::from)
                 .collect();
             let mut response = present(clinic, red_flags, cheapest.remove(&clinic.id));
-            response.evidence = evidence.for_conditions(&clinic.condition_slugs);
+            (response.evidence, response.claims_beyond_evidence) =
+                evidence.assess(&clinic.condition_slugs, &response.red_flags);
             response
         })
         .collect())

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::evidence::grading::{Certainty, CertaintyReason, Design};
 use crate::evidence::model::{EvidenceSummary, Study};
 use crate::evidence::repo;
+use crate::red_flags::RedFlag;
 
 /// Carried by every evidence response.
 pub const EVIDENCE_DISCLAIMER: &str = "Information, not medical advice: talk to a physician before \
@@ -215,6 +216,34 @@ impl EvidenceLinks {
     pub fn for_conditions(&self, conditions: &[String]) -> Vec<EvidenceLink> {
         conditions.iter().filter_map(|c| self.0.get(c).cloned()).collect()
     }
+
+    /// The links of a listing treating `conditions`, and whether its red flags show efficacy claims
+    /// beyond that evidence (see [`claims_beyond_evidence`]).
+    pub fn assess(&self, conditions: &[String], red_flags: &[RedFlag]) -> (Vec<EvidenceLink>, bool) {
+        let links = self.for_conditions(conditions);
+        let beyond = claims_beyond_evidence(red_flags.iter().map(|f| f.code.as_str()), &links);
+        (links, beyond)
+    }
+}
+
+/// Red flags raised by an efficacy claim: an outcome promised, quantified or described as repair.
+pub const EFFICACY_CLAIM_CODES: [&str; 3] = [
+    "GUARANTEED_OUTCOME",
+    "OUTCOME_CLAIM_UNSOURCED",
+    "REGENERATE_AVOID_SURGERY",
+];
+
+/// True when a listing makes an efficacy claim (one of [`EFFICACY_CLAIM_CODES`]) while no condition
+/// it lists has evidence of at least `moderate` certainty (evidence.md rule 3: efficacy claims must
+/// be backed by an evidence summary).
+pub fn claims_beyond_evidence<'a>(
+    flag_codes: impl IntoIterator<Item = &'a str>,
+    links: &[EvidenceLink],
+) -> bool {
+    let claims = flag_codes
+        .into_iter()
+        .any(|code| EFFICACY_CLAIM_CODES.contains(&code));
+    claims && links.iter().all(|l| l.certainty < Certainty::Moderate)
 }
 
 pub fn present_study(study: &Study) -> StudyResponse {

@@ -167,7 +167,8 @@ pub async fn present_all(
                         .collect(),
                 },
             );
-            response.evidence = evidence.for_conditions(&package.conditions);
+            (response.evidence, response.claims_beyond_evidence) =
+                evidence.assess(&package.conditions, &response.red_flags);
             Ok(response)
         })
         .collect()

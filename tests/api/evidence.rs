@@ -280,3 +280,44 @@ async fn clinics_and_packages_link_to_their_evidence() {
             .any(|l| l["condition"] == "sciatica" && l["certainty"] == "none"));
     }
 }
+
+#[tokio::test]
+async fn efficacy_claims_beyond_the_evidence_are_flagged() {
+    const EFFICACY: [&str; 3] = [
+        "GUARANTEED_OUTCOME",
+        "OUTCOME_CLAIM_UNSOURCED",
+        "REGENERATE_AVOID_SURGERY",
+    ];
+    let app = TestApp::spawn().await;
+    let mut listings = app.walk("/v1/clinics?page_size=100").await;
+    listings.extend(app.walk("/v1/treatment-packages?page_size=100").await);
+    let mut flagged = 0;
+    for listing in &listings {
+        let claims = listing["red_flags"]
+            .as_array()
+            .expect("red flags")
+            .iter()
+            .any(|f| EFFICACY.iter().any(|code| f["code"] == *code));
+        let weak = listing["evidence"]
+            .as_array()
+            .expect("evidence")
+            .iter()
+            .all(|l| ["none", "very_low", "low"].iter().any(|c| l["certainty"] == *c));
+        assert_eq!(
+            listing["claims_beyond_evidence"],
+            claims && weak,
+            "{}",
+            listing["slug"]
+        );
+        flagged += usize::from(claims && weak);
+    }
+    assert!(
+        flagged > 0,
+        "some seeded listing claims more than the evidence shows"
+    );
+    let hope = listings
+        .iter()
+        .find(|l| l["slug"] == "cellular-hope-institute")
+        .expect("Cellular Hope Institute");
+    assert_eq!(hope["claims_beyond_evidence"], true, "it guarantees outcomes");
+}
