@@ -3,12 +3,13 @@
 //! is computed by `grading` when the seeds load, never typed in.
 
 pub mod grading;
+pub mod links;
 pub mod model;
 pub mod present;
 pub mod repo;
 mod routes;
 mod studies;
 
-pub use present::{EvidenceLink, EvidenceLinks};
+pub use links::{EvidenceLink, EvidenceLinks};
 pub use repo::refresh_certainty;
 pub use routes::configure;
