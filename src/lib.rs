@@ -15,6 +15,7 @@ pub mod countries;
 pub mod crypto;
 pub mod db;
 pub mod error;
+pub mod evidence;
 pub mod exchange_rates;
 pub mod extract;
 pub mod filters;

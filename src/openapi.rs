@@ -39,6 +39,7 @@ Personal data is encrypted at rest, shared only with the clinics the patient cho
         (name = "partner", description = "Partners manage their own clinic listings: create, JSON Merge Patch with If-Match, \
 upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "admin", description = "Staff administration with admin keys: moderation, exchange rates, partners, keys, audit log"),
+        (name = "evidence", description = "Studies and graded evidence summaries per condition: GRADE certainty computed from the cited studies, the reasons for it, and a consumer badge. Information, not medical advice."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

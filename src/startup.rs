@@ -38,6 +38,7 @@ fn routes(cfg: &mut ServiceConfig) {
     quotes::configure(cfg);
     partner_listings::configure(cfg);
     admin::configure(cfg);
+    crate::evidence::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -93,6 +93,12 @@ pub struct ClinicResponse {
     pub price_from: Option<PriceFrom>,
     /// How fast the clinic answers quote requests; null until it has answered one.
     pub response_time: Option<ResponseTimeView>,
+    /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
+    pub evidence: Vec<crate::evidence::EvidenceLink>,
+    /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
+    /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
+    /// evidence of at least moderate certainty: the claim goes beyond the evidence.
+    pub claims_beyond_evidence: bool,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
     pub unknown_fields: Vec<String>,
     pub notes: Option<String>,
@@ -183,6 +189,8 @@ pub fn present(
             median_hours_to_first_offer: (s.hours * 10.0).round() / 10.0,
             quotes_answered: s.answered,
         }),
+        evidence: Vec::new(),
+        claims_beyond_evidence: false,
         unknown_fields,
         notes: clinic.notes.clone(),
         source: clinic.source.clone(),

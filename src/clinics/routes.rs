@@ -176,6 +176,7 @@ async fn present_clinics(
             }
         });
     }
+    let evidence = crate::evidence::EvidenceLinks::load(conn).await?;
     Ok(clinics
         .iter()
         .map(|clinic| {
@@ -185,12 +186,15 @@ async fn present_clinics(
                 .into_iter()
                 .map(RedFlag::from)
                 .collect();
-            present(
+            let mut response = present(
                 clinic,
                 red_flags,
                 cheapest.remove(&clinic.id),
                 speeds.get(&clinic.id),
-            )
+            );
+            (response.evidence, response.claims_beyond_evidence) =
+                evidence.assess(&clinic.condition_slugs, &response.red_flags);
+            response
         })
         .collect())
 }

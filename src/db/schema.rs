@@ -330,6 +330,62 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    studies (id) {
+        id -> Uuid,
+        slug -> Text,
+        title -> Text,
+        publication -> Nullable<Text>,
+        year -> Nullable<Int4>,
+        url -> Nullable<Text>,
+        pmcid -> Nullable<Text>,
+        doi -> Nullable<Text>,
+        design -> Text,
+        oxford_level -> Nullable<Int4>,
+        participants -> Nullable<Int4>,
+        follow_up_months -> Nullable<Int4>,
+        has_control_group -> Nullable<Bool>,
+        conditions -> Array<Text>,
+        population -> Text,
+        intervention -> Jsonb,
+        comparator -> Nullable<Text>,
+        outcome_measures -> Array<Text>,
+        result_as_stated -> Text,
+        adverse_events_as_stated -> Nullable<Text>,
+        reported_via -> Text,
+        article_text -> Nullable<Text>,
+        cited_source -> Nullable<Text>,
+        possible_origin_note -> Nullable<Text>,
+        funding_coi -> Nullable<Text>,
+        source -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    evidence_summaries (id) {
+        id -> Uuid,
+        slug -> Text,
+        condition -> Text,
+        cell_type -> Nullable<Text>,
+        study_slugs -> Array<Text>,
+        plain_summary -> Text,
+        unknowns -> Array<Text>,
+        benefit_range -> Nullable<Text>,
+        known_harms -> Nullable<Text>,
+        regulatory_context -> Text,
+        last_reviewed_at -> Date,
+        source -> Jsonb,
+        certainty -> Text,
+        certainty_reasons -> Jsonb,
+        study_count -> Int4,
+        participants_known -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));

@@ -12,6 +12,8 @@ const VOCABULARY: &str = include_str!("../../seeds/catalogue/inclusion_vocabular
 const RULES: &str = include_str!("../../seeds/catalogue/red_flag_rules.json");
 const CLINICS: &str = include_str!("../../seeds/catalogue/clinics.json");
 const PACKAGES: &str = include_str!("../../seeds/catalogue/treatment_packages.json");
+const STUDIES: &str = include_str!("../../seeds/evidence/studies.json");
+const SUMMARIES: &str = include_str!("../../seeds/evidence/evidence_summaries.json");
 
 /// Where a seeded fact comes from. Required on every record.
 #[derive(Deserialize)]
@@ -75,6 +77,42 @@ strict_record!(Package {
     add_ons: Vec<Value>, source: Source,
 });
 
+strict_record!(Intervention { cell_type: Option<String>, cell_source: Option<String>, administration_method: Option<String>, description: String });
+strict_record!(Study {
+    slug: String, title: String, publication: Option<String>, year: Option<i32>, url: Option<String>,
+    pmcid: Option<String>, doi: Option<String>, design: crate::evidence::grading::Design,
+    oxford_level: Option<i32>, participants: Option<i32>, follow_up_months: Option<i32>,
+    has_control_group: Option<bool>, conditions: Vec<String>, population: String, intervention: Intervention,
+    comparator: Option<String>, outcome_measures: Vec<String>, result_as_stated: String,
+    adverse_events_as_stated: Option<String>, reported_via: String, article_text: Option<String>,
+    cited_source: Option<String>, possible_origin_note: Option<String>, funding_coi: Option<String>, source: Source,
+});
+strict_record!(Summary {
+    slug: String, condition: String, cell_type: Option<String>, study_slugs: Vec<String>,
+    expected_certainty: crate::evidence::grading::Certainty, benefit_range: Option<String>,
+    known_harms: Option<String>, plain_summary: String, unknowns: Vec<String>, regulatory_context: String,
+    last_reviewed_at: chrono::NaiveDate, source: Source,
+});
+
+/// Every study a summary cites must be seeded (the column is an array, so no foreign key checks it).
+fn check_citations() -> Result<(), String> {
+    let studies: Vec<Study> =
+        serde_json::from_str(STUDIES).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
+    let summaries: Vec<Summary> = serde_json::from_str(SUMMARIES)
+        .map_err(|e| format!("seeds/evidence/evidence_summaries.json: {e}"))?;
+    for summary in &summaries {
+        for slug in &summary.study_slugs {
+            if !studies.iter().any(|s| &s.slug == slug) {
+                return Err(format!(
+                    "seeds/evidence/evidence_summaries.json: {} cites unknown study {slug}",
+                    summary.slug
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The parsed seed files, ready to be upserted.
 pub struct SeedFiles {
     documents: Vec<(&'static str, Value)>,
@@ -85,8 +123,14 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, 
     serde_json::from_str(text).map_err(|e| format!("seeds/catalogue/{name}.json: {e}"))
 }
 
+fn parse_evidence<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, String> {
+    serde_json::from_str::<Vec<T>>(text).map_err(|e| format!("seeds/evidence/{name}.json: {e}"))?;
+    serde_json::from_str(text).map_err(|e| format!("seeds/evidence/{name}.json: {e}"))
+}
+
 impl SeedFiles {
     pub fn parse() -> Result<Self, String> {
+        check_citations()?;
         let vocabulary: Value = parse::<VocabularyItem>("inclusion_vocabulary", VOCABULARY)?;
         // The vocabulary's order is its display order.
         let vocabulary = Value::Array(
@@ -116,6 +160,11 @@ impl SeedFiles {
                 (UPSERT_RULES, parse::<Rule>("red_flag_rules", RULES)?),
                 (UPSERT_CLINICS, parse::<Clinic>("clinics", CLINICS)?),
                 (UPSERT_PACKAGES, parse::<Package>("treatment_packages", PACKAGES)?),
+                (UPSERT_STUDIES, parse_evidence::<Study>("studies", STUDIES)?),
+                (
+                    UPSERT_SUMMARIES,
+                    parse_evidence::<Summary>("evidence_summaries", SUMMARIES)?,
+                ),
             ],
         })
     }
@@ -302,3 +351,63 @@ WHERE (treatment_packages.clinic_id, treatment_packages.title, treatment_package
        EXCLUDED.price_kind, EXCLUDED.currency, EXCLUDED.price_basis, EXCLUDED.price_provenance, EXCLUDED.price_as_of,
        EXCLUDED.price_source, EXCLUDED.inclusions, EXCLUDED.exclusions, EXCLUDED.unknown_items, EXCLUDED.add_ons,
        EXCLUDED.source)";
+
+const UPSERT_STUDIES: &str = "
+INSERT INTO studies (slug, title, publication, year, url, pmcid, doi, design, oxford_level, participants,
+    follow_up_months, has_control_group, conditions, population, intervention, comparator, outcome_measures,
+    result_as_stated, adverse_events_as_stated, reported_via, article_text, cited_source, possible_origin_note,
+    funding_coi, source)
+SELECT slug, title, publication, year, url, pmcid, doi, design, oxford_level, participants, follow_up_months,
+    has_control_group, ARRAY(SELECT jsonb_array_elements_text(conditions)), population, intervention, comparator,
+    ARRAY(SELECT jsonb_array_elements_text(outcome_measures)), result_as_stated, adverse_events_as_stated,
+    reported_via, article_text, cited_source, possible_origin_note, funding_coi, source
+FROM jsonb_to_recordset($1) AS x(slug text, title text, publication text, year integer, url text, pmcid text,
+    doi text, design text, oxford_level integer, participants integer, follow_up_months integer,
+    has_control_group boolean, conditions jsonb, population text, intervention jsonb, comparator text,
+    outcome_measures jsonb, result_as_stated text, adverse_events_as_stated text, reported_via text,
+    article_text text, cited_source text, possible_origin_note text, funding_coi text, source jsonb)
+ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publication = EXCLUDED.publication, year = EXCLUDED.year,
+    url = EXCLUDED.url, pmcid = EXCLUDED.pmcid, doi = EXCLUDED.doi, design = EXCLUDED.design,
+    oxford_level = EXCLUDED.oxford_level, participants = EXCLUDED.participants,
+    follow_up_months = EXCLUDED.follow_up_months, has_control_group = EXCLUDED.has_control_group,
+    conditions = EXCLUDED.conditions, population = EXCLUDED.population, intervention = EXCLUDED.intervention,
+    comparator = EXCLUDED.comparator, outcome_measures = EXCLUDED.outcome_measures,
+    result_as_stated = EXCLUDED.result_as_stated, adverse_events_as_stated = EXCLUDED.adverse_events_as_stated,
+    reported_via = EXCLUDED.reported_via, article_text = EXCLUDED.article_text,
+    cited_source = EXCLUDED.cited_source, possible_origin_note = EXCLUDED.possible_origin_note,
+    funding_coi = EXCLUDED.funding_coi, source = EXCLUDED.source, updated_at = now()
+WHERE (studies.title, studies.publication, studies.year, studies.url, studies.pmcid, studies.doi, studies.design,
+       studies.oxford_level, studies.participants, studies.follow_up_months, studies.has_control_group,
+       studies.conditions, studies.population, studies.intervention, studies.comparator, studies.outcome_measures,
+       studies.result_as_stated, studies.adverse_events_as_stated, studies.reported_via, studies.article_text,
+       studies.cited_source, studies.possible_origin_note, studies.funding_coi, studies.source)
+    IS DISTINCT FROM (EXCLUDED.title, EXCLUDED.publication, EXCLUDED.year, EXCLUDED.url, EXCLUDED.pmcid,
+       EXCLUDED.doi, EXCLUDED.design, EXCLUDED.oxford_level, EXCLUDED.participants, EXCLUDED.follow_up_months,
+       EXCLUDED.has_control_group, EXCLUDED.conditions, EXCLUDED.population, EXCLUDED.intervention,
+       EXCLUDED.comparator, EXCLUDED.outcome_measures, EXCLUDED.result_as_stated,
+       EXCLUDED.adverse_events_as_stated, EXCLUDED.reported_via, EXCLUDED.article_text, EXCLUDED.cited_source,
+       EXCLUDED.possible_origin_note, EXCLUDED.funding_coi, EXCLUDED.source)";
+
+// certainty, certainty_reasons and the counts are computed afterwards (evidence::repo::refresh_certainty);
+// expected_certainty is only checked by a unit test (evidence::grading).
+const UPSERT_SUMMARIES: &str = "
+INSERT INTO evidence_summaries (slug, condition, cell_type, study_slugs, plain_summary, unknowns, benefit_range,
+    known_harms, regulatory_context, last_reviewed_at, source)
+SELECT slug, condition, cell_type, ARRAY(SELECT jsonb_array_elements_text(study_slugs)), plain_summary,
+    ARRAY(SELECT jsonb_array_elements_text(unknowns)), benefit_range, known_harms, regulatory_context,
+    last_reviewed_at, source
+FROM jsonb_to_recordset($1) AS x(slug text, condition text, cell_type text, study_slugs jsonb, plain_summary text,
+    unknowns jsonb, benefit_range text, known_harms text, regulatory_context text, last_reviewed_at date,
+    source jsonb)
+ON CONFLICT (slug) DO UPDATE SET condition = EXCLUDED.condition, cell_type = EXCLUDED.cell_type,
+    study_slugs = EXCLUDED.study_slugs, plain_summary = EXCLUDED.plain_summary, unknowns = EXCLUDED.unknowns,
+    benefit_range = EXCLUDED.benefit_range, known_harms = EXCLUDED.known_harms,
+    regulatory_context = EXCLUDED.regulatory_context, last_reviewed_at = EXCLUDED.last_reviewed_at,
+    source = EXCLUDED.source, updated_at = now()
+WHERE (evidence_summaries.condition, evidence_summaries.cell_type, evidence_summaries.study_slugs,
+       evidence_summaries.plain_summary, evidence_summaries.unknowns, evidence_summaries.benefit_range,
+       evidence_summaries.known_harms, evidence_summaries.regulatory_context, evidence_summaries.last_reviewed_at,
+       evidence_summaries.source)
+    IS DISTINCT FROM (EXCLUDED.condition, EXCLUDED.cell_type, EXCLUDED.study_slugs, EXCLUDED.plain_summary,
+       EXCLUDED.unknowns, EXCLUDED.benefit_range, EXCLUDED.known_harms, EXCLUDED.regulatory_context,
+       EXCLUDED.last_reviewed_at, EXCLUDED.source)";

@@ -1,4 +1,5 @@
-//! The seed data in `seeds/catalogue/` (compiled into the binary) and its idempotent loader.
+//! The seed data in `seeds/catalogue/` and `seeds/evidence/` (compiled into the binary) and its
+//! idempotent loader.
 //!
 //! Every file is first parsed into strict types (unknown or missing fields fail the load), then
 //! upserted in one statement per table with `jsonb_to_recordset`. Rows are only rewritten when a
@@ -14,7 +15,8 @@ pub use files::SeedFiles;
 /// Marker in `app_meta` recording the first seed load, so `serve` seeds a new database once.
 const SEEDED_KEY: &str = "seeded_at";
 
-/// Loads every seed file and refreshes the derived listing data, in one transaction.
+/// Loads every seed file and refreshes the derived data (evidence certainty, listing data), in one
+/// transaction.
 pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
     let files = SeedFiles::parse()?;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
@@ -30,6 +32,7 @@ pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
         .bind::<diesel::sql_types::Text, _>(SEEDED_KEY)
         .execute(conn)
         .await?;
+        crate::evidence::refresh_certainty(conn).await?;
         crate::listings::refresh_all(conn).await
     })
     .await

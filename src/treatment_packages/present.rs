@@ -117,6 +117,12 @@ pub struct TreatmentPackageResponse {
     #[schema(value_type = Vec<Object>)]
     pub add_ons: serde_json::Value,
     pub red_flags: Vec<RedFlag>,
+    /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
+    pub evidence: Vec<crate::evidence::EvidenceLink>,
+    /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
+    /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
+    /// evidence of at least moderate certainty: the claim goes beyond the evidence.
+    pub claims_beyond_evidence: bool,
     /// Fields left null because the source does not give them.
     pub unknown_fields: Vec<String>,
     #[schema(value_type = Object)]
@@ -174,6 +180,8 @@ pub fn present(package: &TreatmentPackage, context: PackageContext<'_>) -> Treat
         unknown_items: package.unknown_items.clone(),
         add_ons: package.add_ons.clone(),
         red_flags: context.red_flags,
+        evidence: Vec::new(),
+        claims_beyond_evidence: false,
         unknown_fields,
         source: package.source.clone(),
         created_at: package.created_at,

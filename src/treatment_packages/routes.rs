@@ -145,13 +145,14 @@ pub async fn present_all(
     let clinics = repo::clinic_summaries(conn, &clinic_ids).await?;
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    let evidence = crate::evidence::EvidenceLinks::load(conn).await?;
     packages
         .iter()
         .map(|package| {
             let clinic = clinics
                 .get(&package.clinic_id)
                 .ok_or_else(|| ApiError::internal(format_args!("package {} has no clinic", package.id)))?;
-            Ok(present(
+            let mut response = present(
                 package,
                 PackageContext {
                     clinic_name: &clinic.name,
@@ -165,7 +166,10 @@ pub async fn present_all(
                         .map(RedFlag::from)
                         .collect(),
                 },
-            ))
+            );
+            (response.evidence, response.claims_beyond_evidence) =
+                evidence.assess(&package.conditions, &response.red_flags);
+            Ok(response)
         })
         .collect()
 }

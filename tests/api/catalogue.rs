@@ -20,7 +20,9 @@ async fn seeds_load_twice_without_change() {
         (SELECT jsonb_agg(t ORDER BY code, version)::text FROM red_flag_rules t),
         (SELECT jsonb_agg(to_jsonb(t) - 'search' ORDER BY slug)::text FROM clinics t),
         (SELECT jsonb_agg(t ORDER BY slug)::text FROM treatment_packages t),
-        (SELECT jsonb_agg(t ORDER BY subject_id, code)::text FROM red_flag_detections t)) AS snapshot";
+        (SELECT jsonb_agg(t ORDER BY subject_id, code)::text FROM red_flag_detections t),
+        (SELECT jsonb_agg(t ORDER BY slug)::text FROM studies t),
+        (SELECT jsonb_agg(t ORDER BY slug)::text FROM evidence_summaries t)) AS snapshot";
     let app = TestApp::spawn().await;
     let mut conn = stemcare::db::connect(&app.database_url).await.expect("connect");
     let before: Snapshot = diesel::sql_query(SNAPSHOT)

@@ -4,6 +4,7 @@ mod catalogue;
 mod cli;
 mod clinics;
 mod errors;
+mod evidence;
 mod health;
 mod helpers;
 mod openapi;

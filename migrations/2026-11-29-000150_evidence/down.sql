@@ -1,0 +1,2 @@
+DROP TABLE evidence_summaries;
+DROP TABLE studies;

@@ -1,0 +1,77 @@
+//! Links from clinics and packages to the evidence for their conditions, and the flag for efficacy
+//! claims that go beyond it.
+
+use std::collections::HashMap;
+
+use diesel_async::AsyncPgConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::evidence::grading::Certainty;
+use crate::evidence::repo;
+use crate::red_flags::RedFlag;
+
+/// A link from a listing to the evidence summary of one of its conditions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EvidenceLink {
+    #[schema(example = "degenerative-disc-disease")]
+    pub condition: String,
+    /// `GET /v1/evidence-summaries/{summary_id}`.
+    pub summary_id: Uuid,
+    pub certainty: Certainty,
+}
+
+/// The condition-level evidence summaries, for linking listings to them.
+pub struct EvidenceLinks(HashMap<String, EvidenceLink>);
+
+impl EvidenceLinks {
+    pub async fn load(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Self> {
+        let rows = repo::condition_summaries(conn).await?;
+        Ok(Self(
+            rows.into_iter()
+                .map(|(condition, summary_id, certainty)| {
+                    let link = EvidenceLink {
+                        condition: condition.clone(),
+                        summary_id,
+                        certainty: Certainty::parse(&certainty),
+                    };
+                    (condition, link)
+                })
+                .collect(),
+        ))
+    }
+
+    /// Links for `conditions`, in their order; conditions without a summary are skipped.
+    pub fn for_conditions(&self, conditions: &[String]) -> Vec<EvidenceLink> {
+        conditions.iter().filter_map(|c| self.0.get(c).cloned()).collect()
+    }
+
+    /// The links of a listing treating `conditions`, and whether its red flags show efficacy claims
+    /// beyond that evidence (see [`claims_beyond_evidence`]).
+    pub fn assess(&self, conditions: &[String], red_flags: &[RedFlag]) -> (Vec<EvidenceLink>, bool) {
+        let links = self.for_conditions(conditions);
+        let beyond = claims_beyond_evidence(red_flags.iter().map(|f| f.code.as_str()), &links);
+        (links, beyond)
+    }
+}
+
+/// Red flags raised by an efficacy claim: an outcome promised, quantified or described as repair.
+pub const EFFICACY_CLAIM_CODES: [&str; 3] = [
+    "GUARANTEED_OUTCOME",
+    "OUTCOME_CLAIM_UNSOURCED",
+    "REGENERATE_AVOID_SURGERY",
+];
+
+/// True when a listing makes an efficacy claim (one of [`EFFICACY_CLAIM_CODES`]) while no condition
+/// it lists has evidence of at least `moderate` certainty (evidence.md rule 3: efficacy claims must
+/// be backed by an evidence summary).
+pub fn claims_beyond_evidence<'a>(
+    flag_codes: impl IntoIterator<Item = &'a str>,
+    links: &[EvidenceLink],
+) -> bool {
+    let claims = flag_codes
+        .into_iter()
+        .any(|code| EFFICACY_CLAIM_CODES.contains(&code));
+    claims && links.iter().all(|l| l.certainty < Certainty::Moderate)
+}
