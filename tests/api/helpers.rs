@@ -100,6 +100,7 @@ impl TestApp {
             data_key: Some(stemcare::crypto::DataKey::random()),
             quote_ttl_days: 30,
             quotes_per_email_per_day: 5,
+            webhook_allow_insecure_localhost: true,
         };
         let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
