@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{FieldError, Problem};
+use crate::webhooks::WebhooksSection;
 
 /// Shown wherever the API describes itself: StemCare informs, it does not advise.
 pub const MEDICAL_DISCLAIMER: &str = "StemCare is an information service, not medical advice. \
@@ -36,9 +37,10 @@ prices and cost estimates. Every seeded fact carries its source; null means the 
         (name = "red-flags", description = "Warning signs of unproven stem cell clinics: the rules and a checker"),
         (name = "quotes", description = "A patient's request, ranked estimates, firm offers from clinics and acceptance. \
 Personal data is encrypted at rest, shared only with the clinics the patient chooses, and never cached."),
+        (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &WebhooksSection)
 )]
 pub struct ApiDoc;
 

@@ -36,6 +36,7 @@ fn routes(cfg: &mut ServiceConfig) {
     cost_estimates::configure(cfg);
     red_flags::configure(cfg);
     quotes::configure(cfg);
+    crate::webhooks::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
