@@ -9,3 +9,4 @@ mod helpers;
 mod openapi;
 mod packages;
 mod quotes;
+mod webhooks;
