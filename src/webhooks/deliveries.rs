@@ -17,6 +17,7 @@ use crate::state::AppState;
 use crate::webhooks::dto::{DeliveryListParams, WebhookAttemptResponse, WebhookDeliveryResponse};
 use crate::webhooks::routes::partner_of;
 
+/// Registers the delivery-log routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_webhook_deliveries)
         .service(retry_webhook_delivery);

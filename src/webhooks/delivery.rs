@@ -35,6 +35,7 @@ pub struct Deliverer {
     pub client: reqwest::Client,
     /// Decrypts the endpoints' signing secrets.
     pub data_key: DataKey,
+    /// Which endpoint URLs may be reached (checked again before every attempt).
     pub policy: UrlPolicy,
 }
 

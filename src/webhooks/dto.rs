@@ -22,16 +22,20 @@ pub struct CreateWebhookEndpointRequest {
 /// A registered endpoint (its secret is never shown again after creation).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookEndpointResponse {
+    /// The endpoint id.
     pub id: Uuid,
     /// Where events are POSTed.
     pub url: String,
+    /// The partner's note, if any.
     pub description: Option<String>,
+    /// When it was registered.
     pub created_at: DateTime<Utc>,
 }
 
 /// The endpoint just created, with its signing secret: shown this once, store it safely.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedWebhookEndpoint {
+    /// The endpoint as listed later.
     #[serde(flatten)]
     pub endpoint: WebhookEndpointResponse,
     /// `whsec_` + base64 of 32 random bytes. Verify `webhook-signature` with the decoded bytes.
@@ -62,21 +66,29 @@ pub struct WebhookAttemptResponse {
 /// One event's delivery to one endpoint, with every attempt.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookDeliveryResponse {
+    /// The delivery id (for `POST /v1/partner/webhook-deliveries/{id}/retry`).
     pub id: Uuid,
     /// The event id (the `webhook-id` header).
     pub event_id: Uuid,
+    /// The event's `type`.
     #[schema(example = "offer.accepted")]
     pub event_type: String,
+    /// The endpoint it goes to.
     pub endpoint_id: Uuid,
     /// `pending` (will be tried at `next_attempt_at`), `succeeded` or `failed` (gave up after 3 days).
     #[schema(example = "succeeded")]
     pub status: String,
     /// Attempts so far.
     pub attempt_count: i32,
+    /// When the next attempt is due (`pending` only).
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When the latest attempt was made.
     pub last_attempt_at: Option<DateTime<Utc>>,
+    /// The HTTP status of the latest attempt, if the endpoint answered.
     pub last_status_code: Option<i32>,
+    /// Why the latest attempt got no usable answer, if so.
     pub last_error: Option<String>,
+    /// When the event was queued for this endpoint.
     pub created_at: DateTime<Utc>,
     /// The body that is sent (ids and states only).
     #[schema(value_type = crate::webhooks::outbox::WebhookEvent)]

@@ -86,6 +86,7 @@ pub struct WebhookEvent {
     pub event_type: String,
     /// When the change happened.
     pub created_at: DateTime<Utc>,
+    /// What the event is about.
     pub data: WebhookEventData,
 }
 

@@ -21,6 +21,7 @@ use crate::webhooks::{signing, url_check};
 /// Active endpoints a partner may have.
 pub const MAX_ENDPOINTS: i64 = 10;
 
+/// Registers the endpoint-management routes.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_webhook_endpoint)
         .service(list_webhook_endpoints)

@@ -651,3 +651,25 @@ async fn the_spec_documents_every_event() {
     assert!(spec["components"]["schemas"]["WebhookEvent"].is_object());
     assert!(spec["paths"]["/v1/partner/webhook-endpoints"]["post"].is_object());
 }
+
+#[tokio::test]
+async fn two_workers_never_send_the_same_delivery_twice() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
+    let liv = app.clinic_id("liv-hospital-ulus").await;
+    register(&app, &liv_key, &format!("{}/liv", receiver.base)).await;
+    for _ in 0..4 {
+        create_quote(&app, &[&liv]).await;
+    }
+    let now = Utc::now();
+    let (a, b) = tokio::join!(deliver(&app, now), deliver(&app, now));
+    assert_eq!(a.succeeded + b.succeeded, 4, "{a:?} {b:?}");
+    let ids: std::collections::HashSet<String> = receiver
+        .received("/liv")
+        .iter()
+        .map(|r| r.headers["webhook-id"].to_str().expect("id").to_owned())
+        .collect();
+    assert_eq!(receiver.received("/liv").len(), 4);
+    assert_eq!(ids.len(), 4);
+}
