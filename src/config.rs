@@ -11,6 +11,7 @@
 //! | `STEMCARE_DATA_KEY` | unset | 64 hex chars: AES-256 key for personal data; required with `DATABASE_URL`, created in `<data_dir>/data.key` for the embedded database |
 //! | `STEMCARE_QUOTE_TTL_DAYS` | `30` | days after which an open quote expires |
 //! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
+//! | `STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST` | `false` | `true` lets webhook endpoints be `http://127.0.0.1:<port>` (and nothing else local): tests and local development only |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -57,6 +58,8 @@ pub struct Settings {
     pub data_key: Option<crate::crypto::DataKey>,
     pub quote_ttl_days: usize,
     pub quotes_per_email_per_day: usize,
+    /// Allows `http://127.0.0.1:<port>` webhook endpoints (never in production).
+    pub webhook_allow_insecure_localhost: bool,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -116,6 +119,7 @@ impl Settings {
             .transpose()?;
         let quote_ttl_days = parse_number(&get, "STEMCARE_QUOTE_TTL_DAYS", 30, 1, 365)?;
         let quotes_per_email_per_day = parse_number(&get, "STEMCARE_QUOTES_PER_EMAIL_PER_DAY", 5, 1, 1000)?;
+        let webhook_allow_insecure_localhost = parse_bool(&get, "STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST")?;
         Ok(Self {
             database,
             bind,
@@ -127,7 +131,21 @@ impl Settings {
             data_key,
             quote_ttl_days,
             quotes_per_email_per_day,
+            webhook_allow_insecure_localhost,
         })
+    }
+}
+
+fn parse_bool(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, SettingError> {
+    let Some(raw) = get(name) else { return Ok(false) };
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(SettingError {
+            name,
+            value: raw,
+            reason: "expected true or false".into(),
+        }),
     }
 }
 
@@ -168,6 +186,10 @@ mod tests {
         assert!(matches!(s.database, DatabaseSetting::Embedded));
         assert_eq!(s.bind.to_string(), DEFAULT_BIND);
         assert_eq!(s.body_limit, DEFAULT_BODY_LIMIT);
+        assert!(!s.webhook_allow_insecure_localhost);
+        let local = settings(&[("STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST", "true")]).expect("valid");
+        assert!(local.webhook_allow_insecure_localhost);
+        assert!(settings(&[("STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST", "maybe")]).is_err());
     }
 
     #[test]

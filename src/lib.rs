@@ -36,3 +36,4 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod treatment_packages;
+pub mod webhooks;

@@ -140,6 +140,18 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     }
     let state = AppState::load(pool, settings.clone()).await?;
     stemcare::quotes::expiry::spawn_worker(state.pool.clone(), std::time::Duration::from_secs(60));
+    let deliverer = stemcare::webhooks::delivery::Deliverer {
+        client: stemcare::webhooks::url_check::delivery_client()?,
+        data_key: state.data_key.clone(),
+        policy: stemcare::webhooks::url_check::UrlPolicy {
+            allow_insecure_localhost: settings.webhook_allow_insecure_localhost,
+        },
+    };
+    stemcare::webhooks::delivery::spawn_worker(
+        state.pool.clone(),
+        deliverer,
+        std::time::Duration::from_secs(2),
+    );
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("cannot listen on STEMCARE_BIND={}: {e}", settings.bind))?;
     let address = listener.local_addr().map_err(|e| e.to_string())?;

@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{FieldError, Problem};
+use crate::webhooks::WebhooksSection;
 
 /// Shown wherever the API describes itself: StemCare informs, it does not advise.
 pub const MEDICAL_DISCLAIMER: &str = "StemCare is an information service, not medical advice. \
@@ -40,9 +41,10 @@ Personal data is encrypted at rest, shared only with the clinics the patient cho
 upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "admin", description = "Staff administration with admin keys: moderation, exchange rates, partners, keys, audit log"),
         (name = "evidence", description = "Studies and graded evidence summaries per condition: GRADE certainty computed from the cited studies, the reasons for it, and a consumer badge. Information, not medical advice."),
+        (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &WebhooksSection)
 )]
 pub struct ApiDoc;
 

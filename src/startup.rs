@@ -39,6 +39,7 @@ fn routes(cfg: &mut ServiceConfig) {
     partner_listings::configure(cfg);
     admin::configure(cfg);
     crate::evidence::configure(cfg);
+    crate::webhooks::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -174,6 +174,14 @@ pub async fn moderate_listing(
             &format!("clinic:{id}"),
         )
         .await?;
+        let owner: Option<Uuid> = clinics::table
+            .find(id)
+            .select(clinics::partner_id)
+            .first(conn)
+            .await?;
+        if let Some(partner_id) = owner {
+            crate::webhooks::outbox::listing_moderated(conn, partner_id, id, status).await?;
+        }
         Ok(())
     })
     .await?;

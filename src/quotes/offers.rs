@@ -20,6 +20,7 @@ use crate::quotes::{repo, state as transitions};
 use crate::red_flags::engine::{self, Facts, PackageFacts, Subject};
 use crate::red_flags::RedFlag;
 use crate::state::AppState;
+use crate::webhooks::outbox::EventType;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_offer)
@@ -524,6 +525,8 @@ pub async fn accept_offer(
                 .get_result(conn)
                 .await?;
             crate::quotes::routes::decline_pending_offers(conn, quote_id).await?;
+            crate::webhooks::outbox::offer_changed(conn, offer_id, EventType::OfferAccepted, "accepted")
+                .await?;
             diesel::update(quotes::table.find(quote_id))
                 .set((
                     quotes::status.eq("accepted"),

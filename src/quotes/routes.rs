@@ -21,6 +21,7 @@ use crate::quotes::matching::{self, Candidate, Wishes};
 use crate::quotes::present::{quote_response, quote_summary};
 use crate::quotes::{repo, state as transitions};
 use crate::state::AppState;
+use crate::webhooks::outbox::EventType;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_quote)
@@ -275,6 +276,7 @@ pub async fn create_quote(
                     .execute(conn)
                     .await?;
             }
+            crate::webhooks::outbox::quote_routed(conn, quote_id, &routed).await?;
             let quote = repo::find(conn, quote_id)
                 .await?
                 .ok_or_else(|| ApiError::internal("the new quote vanished"))?;
@@ -551,6 +553,7 @@ pub async fn cancel_quote(
             ))
             .execute(conn)
             .await?;
+        crate::webhooks::outbox::quote_changed(conn, id, EventType::QuoteCancelled, "cancelled").await?;
         Ok(())
     })
     .await?;
@@ -561,8 +564,9 @@ pub async fn cancel_quote(
     private_json(actix_web::http::StatusCode::OK, &view)
 }
 
+/// Declines the quote's pending offers and tells their partners (`offer.declined`).
 pub async fn decline_pending_offers(conn: &mut AsyncPgConnection, quote_id: Uuid) -> QueryResult<usize> {
-    diesel::update(
+    let declined: Vec<Uuid> = diesel::update(
         offers::table
             .filter(offers::quote_id.eq(quote_id))
             .filter(offers::status.eq("pending")),
@@ -571,8 +575,13 @@ pub async fn decline_pending_offers(conn: &mut AsyncPgConnection, quote_id: Uuid
         offers::status.eq("declined"),
         offers::updated_at.eq(diesel::dsl::now),
     ))
-    .execute(conn)
-    .await
+    .returning(offers::id)
+    .get_results(conn)
+    .await?;
+    for offer_id in &declined {
+        crate::webhooks::outbox::offer_changed(conn, *offer_id, EventType::OfferDeclined, "declined").await?;
+    }
+    Ok(declined.len())
 }
 
 /// Erase my data
@@ -610,6 +619,7 @@ pub async fn erase_quote(
                 .set(quotes::status.eq("cancelled"))
                 .execute(conn)
                 .await?;
+            crate::webhooks::outbox::quote_changed(conn, id, EventType::QuoteCancelled, "cancelled").await?;
         }
         diesel::update(quotes::table.find(id))
             .set((
@@ -627,6 +637,7 @@ pub async fn erase_quote(
         )
         .execute(conn)
         .await?;
+        crate::webhooks::outbox::quote_changed(conn, id, EventType::QuoteErased, "erased").await?;
         Ok(())
     })
     .await?;

@@ -80,6 +80,8 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub database_url: String,
+    /// The key the app encrypts with (webhook tests decrypt signing secrets with it).
+    pub data_key: stemcare::crypto::DataKey,
 }
 
 impl TestApp {
@@ -100,10 +102,12 @@ impl TestApp {
             data_key: Some(stemcare::crypto::DataKey::random()),
             quote_ttl_days: 30,
             quotes_per_email_per_day: 5,
+            webhook_allow_insecure_localhost: true,
         };
         let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let port = listener.local_addr().expect("local address").port();
+        let data_key = settings.data_key.clone().expect("data key");
         let state = AppState::load(pool, settings).await.expect("load app state");
         let server = stemcare::startup::build_server(listener, state, test_routes).expect("build server");
         tokio::spawn(server);
@@ -114,6 +118,7 @@ impl TestApp {
                 .build()
                 .expect("client"),
             database_url,
+            data_key,
         }
     }
 

@@ -11,3 +11,4 @@ mod openapi;
 mod packages;
 mod partners;
 mod quotes;
+mod webhooks;

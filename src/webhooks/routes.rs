@@ -1,0 +1,301 @@
+//! `/v1/partner/webhook-endpoints`: a partner registers, lists and deletes its endpoints.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{delete, get, post, web, HttpResponse};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::auth::{BearerToken, Principal};
+use crate::db::schema::{webhook_deliveries, webhook_endpoints};
+use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::quotes::routes::private_json;
+use crate::state::AppState;
+use crate::webhooks::dto::{
+    CreateWebhookEndpointRequest, CreatedWebhookEndpoint, WebhookEndpointList, WebhookEndpointResponse,
+};
+use crate::webhooks::{signing, url_check};
+
+/// Active endpoints a partner may have.
+pub const MAX_ENDPOINTS: i64 = 10;
+
+/// Registers the endpoint-management routes.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_webhook_endpoint)
+        .service(list_webhook_endpoints)
+        .service(get_webhook_endpoint)
+        .service(delete_webhook_endpoint);
+}
+
+/// The calling partner's id; staff keys get 403, patients' tokens 403, no credentials 401.
+pub async fn partner_of(bearer: &BearerToken, conn: &mut AsyncPgConnection) -> Result<Uuid, ApiError> {
+    match bearer.api_key(conn).await? {
+        Principal::Partner { partner_id, .. } => Ok(partner_id),
+        _ => Err(crate::auth::forbidden(
+            "webhooks belong to partners: use a partner API key",
+        )),
+    }
+}
+
+type EndpointRow = (Uuid, String, Option<String>, DateTime<Utc>);
+
+fn present((id, url, description, created_at): EndpointRow) -> WebhookEndpointResponse {
+    WebhookEndpointResponse {
+        id,
+        url,
+        description,
+        created_at,
+    }
+}
+
+/// Register a webhook endpoint
+///
+/// Partner keys only. Registers an `https:` URL to receive this partner's events and answers 201
+/// with a signing secret (`whsec_…`) that is shown only this once. The URL must be on the public
+/// internet: loopback, private (RFC 1918, ULA), link-local, CGNAT, multicast, unspecified and
+/// cloud metadata addresses are refused (422 pointing at `/url`), whether written as an IP or
+/// reached through DNS. At most 10 active endpoints per partner.
+#[utoipa::path(
+    tag = "webhooks",
+    request_body(content = CreateWebhookEndpointRequest, example = json!({
+        "url": "https://partner.example.com/stemcare/webhooks",
+        "description": "Production CRM"
+    })),
+    responses(
+        (status = 201, description = "Created; the secret is shown only now", body = CreatedWebhookEndpoint,
+         headers(("Location" = String, description = "URL of the endpoint")),
+         example = json!({"id": "0193a5c2-7d1e-7c3a-9f2b-5e8d4c3b2a10", "url": "https://partner.example.com/stemcare/webhooks",
+            "description": "Production CRM", "created_at": "2026-11-29T10:00:00Z",
+            "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwx2GFmbbwiqM="})),
+        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "URL refused, description too long, unknown field or too many endpoints", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/partner/webhook-endpoints")]
+pub async fn create_webhook_endpoint(
+    state: web::Data<AppState>,
+    bearer: BearerToken,
+    body: web::Json<CreateWebhookEndpointRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let request = body.into_inner();
+    let mut conn = state.pool.get().await?;
+    let partner_id = partner_of(&bearer, &mut conn).await?;
+    let mut errors = Vec::new();
+    let policy = url_check::UrlPolicy {
+        allow_insecure_localhost: state.settings.webhook_allow_insecure_localhost,
+    };
+    if let Err(message) = url_check::check(&request.url, policy).await {
+        errors.push(FieldError {
+            pointer: "/url".into(),
+            message,
+        });
+    }
+    let description = request.description.filter(|d| !d.trim().is_empty());
+    if description.as_ref().is_some_and(|d| d.chars().count() > 500) {
+        errors.push(FieldError {
+            pointer: "/description".into(),
+            message: "must be at most 500 characters".into(),
+        });
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let secret = signing::generate_secret();
+    let sealed = state.data_key.encrypt(secret.as_bytes());
+    let row: EndpointRow = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            // Serialises concurrent registrations of one partner, so the cap holds.
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(format!("webhook-endpoints:{partner_id}"))
+                .execute(conn)
+                .await?;
+            let active: i64 = webhook_endpoints::table
+                .filter(webhook_endpoints::partner_id.eq(partner_id))
+                .filter(webhook_endpoints::deleted_at.is_null())
+                .count()
+                .get_result(conn)
+                .await?;
+            if active >= MAX_ENDPOINTS {
+                return Err(ApiError::validation(vec![FieldError {
+                    pointer: "/url".into(),
+                    message: format!(
+                        "a partner may have at most {MAX_ENDPOINTS} endpoints; delete one first"
+                    ),
+                }]));
+            }
+            Ok(diesel::insert_into(webhook_endpoints::table)
+                .values((
+                    webhook_endpoints::partner_id.eq(partner_id),
+                    webhook_endpoints::url.eq(&request.url),
+                    webhook_endpoints::secret_ciphertext.eq(&sealed),
+                    webhook_endpoints::description.eq(&description),
+                ))
+                .returning((
+                    webhook_endpoints::id,
+                    webhook_endpoints::url,
+                    webhook_endpoints::description,
+                    webhook_endpoints::created_at,
+                ))
+                .get_result(conn)
+                .await?)
+        })
+        .await?;
+    let id = row.0;
+    let mut response = private_json(
+        StatusCode::CREATED,
+        &CreatedWebhookEndpoint {
+            endpoint: present(row),
+            secret,
+        },
+    )?;
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/partner/webhook-endpoints/{id}")) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+async fn own_endpoints(
+    conn: &mut AsyncPgConnection,
+    partner_id: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<EndpointRow>, ApiError> {
+    let mut query = webhook_endpoints::table
+        .filter(webhook_endpoints::partner_id.eq(partner_id))
+        .filter(webhook_endpoints::deleted_at.is_null())
+        .select((
+            webhook_endpoints::id,
+            webhook_endpoints::url,
+            webhook_endpoints::description,
+            webhook_endpoints::created_at,
+        ))
+        .order((webhook_endpoints::created_at.asc(), webhook_endpoints::id.asc()))
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(webhook_endpoints::id.eq(id));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// List webhook endpoints
+///
+/// Partner keys only. The partner's active endpoints, oldest first, without their secrets.
+#[utoipa::path(
+    tag = "webhooks",
+    responses(
+        (status = 200, description = "The endpoints", body = WebhookEndpointList,
+         example = json!({"items": [{"id": "0193a5c2-7d1e-7c3a-9f2b-5e8d4c3b2a10", "url": "https://partner.example.com/stemcare/webhooks",
+            "description": "Production CRM", "created_at": "2026-11-29T10:00:00Z"}]})),
+        (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/partner/webhook-endpoints")]
+pub async fn list_webhook_endpoints(
+    state: web::Data<AppState>,
+    bearer: BearerToken,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let partner_id = partner_of(&bearer, &mut conn).await?;
+    let items = own_endpoints(&mut conn, partner_id, None)
+        .await?
+        .into_iter()
+        .map(present)
+        .collect();
+    private_json(StatusCode::OK, &WebhookEndpointList { items })
+}
+
+/// Get a webhook endpoint
+///
+/// Partner keys only; another partner's endpoint, or a deleted one, is a 404.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Endpoint id")),
+    responses(
+        (status = 200, description = "The endpoint", body = WebhookEndpointResponse),
+        (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such endpoint of this partner", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/v1/partner/webhook-endpoints/{id}")]
+pub async fn get_webhook_endpoint(
+    state: web::Data<AppState>,
+    bearer: BearerToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let partner_id = partner_of(&bearer, &mut conn).await?;
+    let row = own_endpoints(&mut conn, partner_id, Some(*id))
+        .await?
+        .pop()
+        .ok_or_else(|| ApiError::not_found(format!("no webhook endpoint has id {id}")))?;
+    private_json(StatusCode::OK, &present(row))
+}
+
+/// Delete a webhook endpoint
+///
+/// Partner keys only. Stops deliveries to it at once (pending ones become `failed`); the record
+/// and its delivery history are kept. Another partner's endpoint is a 404.
+#[utoipa::path(
+    tag = "webhooks",
+    params(("id" = Uuid, Path, description = "Endpoint id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such endpoint of this partner", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/v1/partner/webhook-endpoints/{id}")]
+pub async fn delete_webhook_endpoint(
+    state: web::Data<AppState>,
+    bearer: BearerToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = *id;
+    let mut conn = state.pool.get().await?;
+    let partner_id = partner_of(&bearer, &mut conn).await?;
+    conn.transaction::<_, ApiError, _>(async |conn| {
+        let deleted = diesel::update(
+            webhook_endpoints::table
+                .find(id)
+                .filter(webhook_endpoints::partner_id.eq(partner_id))
+                .filter(webhook_endpoints::deleted_at.is_null()),
+        )
+        .set(webhook_endpoints::deleted_at.eq(diesel::dsl::now))
+        .execute(conn)
+        .await?;
+        if deleted == 0 {
+            return Err(ApiError::new(
+                ProblemKind::NotFound,
+                format!("no webhook endpoint has id {id}"),
+            ));
+        }
+        diesel::update(
+            webhook_deliveries::table
+                .filter(webhook_deliveries::endpoint_id.eq(id))
+                .filter(webhook_deliveries::status.eq("pending")),
+        )
+        .set((
+            webhook_deliveries::status.eq("failed"),
+            webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
+            webhook_deliveries::last_error.eq("endpoint deleted"),
+            webhook_deliveries::updated_at.eq(diesel::dsl::now),
+        ))
+        .execute(conn)
+        .await?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
+}
