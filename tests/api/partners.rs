@@ -320,6 +320,25 @@ async fn a_flagged_listing_waits_for_moderation() {
             .any(|f| f["code"] == "GUARANTEED_OUTCOME"),
         "approved, still flagged"
     );
+    {
+        use diesel_async::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Events {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let events: Events = diesel::sql_query(
+            "SELECT count(*) AS n FROM webhook_events WHERE type = 'listing.moderated' \
+             AND payload->'data'->>'status' = 'published'",
+        )
+        .get_result(&mut app.db().await)
+        .await
+        .expect("events");
+        assert_eq!(
+            events.n, 1,
+            "the partner is told of the decision through the outbox"
+        );
+    }
     let audit: Value = app
         .get_as("/v1/admin/audit-log", &admin)
         .await
