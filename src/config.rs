@@ -12,6 +12,10 @@
 //! | `STEMCARE_QUOTE_TTL_DAYS` | `30` | days after which an open quote expires |
 //! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
 //! | `STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST` | `false` | `true` lets webhook endpoints be `http://127.0.0.1:<port>` (and nothing else local): tests and local development only |
+//! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
+//! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
+//! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
+//! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -60,6 +64,11 @@ pub struct Settings {
     pub quotes_per_email_per_day: usize,
     /// Allows `http://127.0.0.1:<port>` webhook endpoints (never in production).
     pub webhook_allow_insecure_localhost: bool,
+    pub statement_timeout_ms: usize,
+    /// Browser origins allowed by CORS (exact matches).
+    pub cors_origins: Vec<String>,
+    pub rate_limit_per_minute: usize,
+    pub quote_rate_limit_per_hour: usize,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -120,6 +129,11 @@ impl Settings {
         let quote_ttl_days = parse_number(&get, "STEMCARE_QUOTE_TTL_DAYS", 30, 1, 365)?;
         let quotes_per_email_per_day = parse_number(&get, "STEMCARE_QUOTES_PER_EMAIL_PER_DAY", 5, 1, 1000)?;
         let webhook_allow_insecure_localhost = parse_bool(&get, "STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST")?;
+        let statement_timeout_ms = parse_number(&get, "STEMCARE_STATEMENT_TIMEOUT_MS", 5000, 100, 600_000)?;
+        let rate_limit_per_minute = parse_number(&get, "STEMCARE_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
+        let quote_rate_limit_per_hour =
+            parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;
+        let cors_origins = parse_origins(get("STEMCARE_CORS_ORIGINS"))?;
         Ok(Self {
             database,
             bind,
@@ -132,8 +146,36 @@ impl Settings {
             quote_ttl_days,
             quotes_per_email_per_day,
             webhook_allow_insecure_localhost,
+            statement_timeout_ms,
+            cors_origins,
+            rate_limit_per_minute,
+            quote_rate_limit_per_hour,
         })
     }
+}
+
+/// Exact origins like `https://app.example.com`; never a wildcard.
+fn parse_origins(raw: Option<String>) -> Result<Vec<String>, SettingError> {
+    let Some(raw) = raw else { return Ok(Vec::new()) };
+    raw.split(',')
+        .map(|o| o.trim().trim_end_matches('/').to_owned())
+        .filter(|o| !o.is_empty())
+        .map(|origin| {
+            let valid = url::Url::parse(&origin).is_ok_and(|u| {
+                matches!(u.scheme(), "https" | "http") && u.host_str().is_some() && u.path() == "/"
+            });
+            if valid {
+                Ok(origin)
+            } else {
+                Err(SettingError {
+                    name: "STEMCARE_CORS_ORIGINS",
+                    value: raw.clone(),
+                    reason: "expected comma-separated origins such as https://app.example.com (no wildcard)"
+                        .into(),
+                })
+            }
+        })
+        .collect()
 }
 
 fn parse_bool(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, SettingError> {

@@ -315,6 +315,14 @@ impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => Self::not_found("no such resource"),
+            // Cancelled by statement_timeout, or the server went away: retryable, not a bug.
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("statement timeout")
+                    || info.message().contains("terminating connection") =>
+            {
+                Self::unavailable(format_args!("database: {}", info.message()))
+                    .with_header(header::RETRY_AFTER, "2")
+            }
             other => Self::internal(format_args!("database: {other}")),
         }
     }
@@ -322,7 +330,7 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
-        Self::unavailable(format_args!("database pool: {error}"))
+        Self::unavailable(format_args!("database pool: {error}")).with_header(header::RETRY_AFTER, "1")
     }
 }
 

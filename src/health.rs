@@ -51,6 +51,12 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if std::sync::atomic::AtomicBool::load(&state.shutting_down, std::sync::atomic::Ordering::Relaxed) {
+        return Err(ApiError::new(
+            ProblemKind::Unavailable,
+            "shutting down: finishing in-flight requests",
+        ));
+    }
     match crate::db::readiness(&state.pool).await {
         Ok(()) => Ok(HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))

@@ -30,6 +30,7 @@ pub mod pagination;
 pub mod partner_listings;
 pub mod partners;
 pub mod quotes;
+pub mod rate_limit;
 pub mod red_flags;
 pub mod seeds;
 pub mod startup;

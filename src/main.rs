@@ -128,7 +128,8 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     if !applied.is_empty() {
         log::info!("applied {} migration(s)", applied.len());
     }
-    let pool = db::build_pool(database.url(), settings.pool_size)?;
+    let pool =
+        db::build_pool_with_timeout(database.url(), settings.pool_size, settings.statement_timeout_ms)?;
     {
         let mut conn = pool
             .get()
@@ -139,7 +140,12 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
         }
     }
     let state = AppState::load(pool, settings.clone()).await?;
-    stemcare::quotes::expiry::spawn_worker(state.pool.clone(), std::time::Duration::from_secs(60));
+    let stop = state.shutting_down.clone();
+    stemcare::quotes::expiry::spawn_worker(
+        state.pool.clone(),
+        std::time::Duration::from_secs(60),
+        stop.clone(),
+    );
     let deliverer = stemcare::webhooks::delivery::Deliverer {
         client: stemcare::webhooks::url_check::delivery_client()?,
         data_key: state.data_key.clone(),
@@ -151,6 +157,7 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
         state.pool.clone(),
         deliverer,
         std::time::Duration::from_secs(2),
+        stop.clone(),
     );
     let listener = TcpListener::bind(settings.bind)
         .map_err(|e| format!("cannot listen on STEMCARE_BIND={}: {e}", settings.bind))?;
@@ -158,7 +165,16 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     println!("StemCare listening on http://{address} (API docs: http://{address}/docs)");
     println!("{}", database.describe());
     let server = startup::build_server(listener, state, |_| {}).map_err(|e| e.to_string())?;
-    // actix stops gracefully on SIGINT/SIGTERM; the embedded cluster is stopped when `database` drops.
+    let handle = server.handle();
+    tokio::spawn(async move {
+        wait_for_shutdown_signal().await;
+        // Readiness turns 503 first so load balancers stop routing here, then in-flight requests finish.
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        log::info!("shutdown requested: readiness is now 503; draining for {SHUTDOWN_DRAIN:?}");
+        tokio::time::sleep(SHUTDOWN_DRAIN).await;
+        handle.stop(true).await;
+    });
+    // The embedded cluster is stopped when `database` drops, after the server has drained.
     let result = server.await.map_err(|e| format!("server error: {e}"));
     drop(database);
     result
@@ -226,4 +242,26 @@ async fn partners(settings: Settings, command: PartnerCommand) -> Result<(), Str
         }
     }
     Ok(())
+}
+
+/// How long readiness reports 503 before the server stops accepting connections.
+const SHUTDOWN_DRAIN: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// Resolves on SIGTERM or SIGINT (Ctrl-C).
+async fn wait_for_shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                log::warn!("cannot listen for SIGTERM: {e}");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
 }

@@ -4,7 +4,7 @@ use std::net::TcpListener;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
-use actix_web::middleware::{from_fn, DefaultHeaders};
+use actix_web::middleware::{from_fn, Condition, DefaultHeaders};
 use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -105,6 +105,33 @@ async fn fallback(req: HttpRequest, table: web::Data<RouteTable>) -> Result<Http
     .with_header(header::ALLOW, allowed.join(", ")))
 }
 
+/// CORS for the configured browser origins only (never a wildcard).
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("x-request-id"),
+            header::HeaderName::from_static("ratelimit"),
+            header::HeaderName::from_static("ratelimit-policy"),
+        ])
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
 async fn docs_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/docs/"))
@@ -118,6 +145,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     let table = web::Data::new(RouteTable::from_openapi(&document));
     let body_limit = state.settings.body_limit;
     let workers = state.settings.workers;
+    let cors_origins = state.settings.cors_origins.clone();
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         let (app, _document) = App::new()
@@ -141,11 +169,19 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
             .wrap(
                 DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer")),
+                    .add((header::REFERRER_POLICY, "no-referrer"))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")),
             )
+            .wrap(from_fn(crate::rate_limit::rate_limit))
+            .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
             .wrap(from_fn(middleware::request_context))
     })
     .workers(workers)
+    // Signals are handled by `serve`, which first turns readiness off (see main.rs).
+    .disable_signals()
+    .client_request_timeout(std::time::Duration::from_secs(10))
+    .client_disconnect_timeout(std::time::Duration::from_secs(2))
     .shutdown_timeout(10)
     .listen(listener)?
     .run();

@@ -18,6 +18,10 @@ pub struct AppState {
     pub rules: Arc<RuleBook>,
     /// Encrypts patients' personal data at rest.
     pub data_key: DataKey,
+    /// Per-instance request limits.
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
+    /// Set on SIGTERM: readiness turns 503 so load balancers stop sending traffic first.
+    pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -38,10 +42,15 @@ impl AppState {
         drop(conn);
         Ok(Self {
             pool,
-            settings,
             page_tokens,
+            rate_limits: Arc::new(crate::rate_limit::RateLimits::new(
+                settings.rate_limit_per_minute,
+                settings.quote_rate_limit_per_hour,
+            )),
+            shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             rules: Arc::new(rules),
             data_key,
+            settings,
         })
     }
 }

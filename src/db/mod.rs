@@ -22,7 +22,32 @@ pub type DbConn = Object<AsyncPgConnection>;
 /// Builds the pool. Connections are opened lazily; checkouts give up after a few seconds so a
 /// sick database turns into 503s instead of requests that hang.
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url);
+    build_pool_with_timeout(database_url, max_size, 5000)
+}
+
+/// Like [`build_pool`], with every connection's `statement_timeout` set, so a runaway query is
+/// cancelled by Postgres instead of holding a connection.
+pub fn build_pool_with_timeout(
+    database_url: &str,
+    max_size: usize,
+    statement_timeout_ms: usize,
+) -> Result<DbPool, String> {
+    use diesel_async::pooled_connection::ManagerConfig;
+    use diesel_async::{AsyncConnection, SimpleAsyncConnection};
+    use futures_util::FutureExt;
+    let mut config = ManagerConfig::<AsyncPgConnection>::default();
+    config.custom_setup = Box::new(move |url| {
+        let url = url.to_owned();
+        async move {
+            let mut conn = AsyncPgConnection::establish(&url).await?;
+            conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}"))
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            Ok(conn)
+        }
+        .boxed()
+    });
+    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(Duration::from_secs(5)))

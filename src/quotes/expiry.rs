@@ -43,11 +43,19 @@ pub async fn expire_due(
 }
 
 /// Runs expiry and the idempotency purge every `interval` until the process ends.
-pub fn spawn_worker(pool: DbPool, interval: StdDuration) {
+pub fn spawn_worker(
+    pool: DbPool,
+    interval: StdDuration,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
             ticker.tick().await;
+            if std::sync::atomic::AtomicBool::load(&stop, std::sync::atomic::Ordering::Relaxed) {
+                log::info!("expiry worker stopped");
+                return;
+            }
             let Ok(mut conn) = pool.get().await else {
                 log::warn!("expiry worker: database unavailable; will retry");
                 continue;

@@ -247,11 +247,21 @@ async fn record(
 }
 
 /// Delivers due webhooks every `interval` until the process ends.
-pub fn spawn_worker(pool: DbPool, deliverer: Deliverer, interval: StdDuration) {
+pub fn spawn_worker(
+    pool: DbPool,
+    deliverer: Deliverer,
+    interval: StdDuration,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         loop {
             ticker.tick().await;
+            // Stop claiming work once shutdown starts; a claimed delivery's lease lets another instance retry it.
+            if std::sync::atomic::AtomicBool::load(&stop, std::sync::atomic::Ordering::Relaxed) {
+                log::info!("webhook worker stopped");
+                return;
+            }
             let Ok(mut conn) = pool.get().await else {
                 log::warn!("webhook worker: database unavailable; will retry");
                 continue;

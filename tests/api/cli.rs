@@ -70,6 +70,20 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Waits for an exit already requested.
+    fn terminate_wait(mut self) -> std::process::ExitStatus {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.0.try_wait() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the server did not exit within 30 s");
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.0.kill();
@@ -241,4 +255,99 @@ async fn serve_starts_a_private_cluster_that_keeps_its_data_across_restarts() {
     assert_eq!(row.value, "kept");
     drop(conn);
     assert!(server.terminate().success());
+}
+
+#[tokio::test]
+async fn sigterm_turns_readiness_off_first_and_logs_hold_no_personal_data() {
+    let dir = tempfile::Builder::new()
+        .prefix("stemcare-stop-")
+        .tempdir()
+        .expect("dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let data_dir = dir.path().join("data");
+    let log_path = dir.path().join("server.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let port = free_port();
+    let child = stemcare()
+        .env("STEMCARE_DATA_DIR", &data_dir)
+        .env("STEMCARE_BIND", format!("127.0.0.1:{port}"))
+        .env("RUST_LOG", "debug")
+        .arg("serve")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("spawn stemcare serve");
+    let server = Server(child);
+    wait_ready(port).await;
+
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let quote = serde_json::json!({
+        "condition": "sciatica", "has_mri": false, "notes": "sentinel-notes-91f2",
+        "patient": {"name": "Sentinel Zyxwv", "email": "sentinel-7f3a@example.com", "phone": "+1 555 0100 222",
+                    "country_of_residence": "US", "preferred_language": "en"},
+        "consent": {"health_data_processing": true}
+    });
+    let created = client
+        .post(format!("{base}/v1/quotes"))
+        .json(&quote)
+        .send()
+        .await
+        .expect("quote");
+    assert_eq!(created.status().as_u16(), 201);
+    let body: serde_json::Value = created.json().await.expect("json");
+    let token = body["access_token"].as_str().expect("token").to_owned();
+    let read = client
+        .get(format!(
+            "{base}/v1/quotes/{}",
+            body["quote"]["id"].as_str().expect("id")
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("read");
+    assert_eq!(read.status().as_u16(), 200);
+
+    let pid = nix::unistd::Pid::from_raw(server.0.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("SIGTERM");
+    let mut saw_not_ready = false;
+    for _ in 0..20 {
+        if let Ok(response) = client.get(format!("{base}/readyz")).send().await {
+            if response.status().as_u16() == 503 {
+                saw_not_ready = true;
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(saw_not_ready, "readiness turns 503 before the server stops");
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status()
+            .as_u16(),
+        200,
+        "still serving while draining"
+    );
+    let status = server.terminate_wait();
+    assert!(status.success(), "clean exit: {status}");
+    assert!(
+        !data_dir.join("pgdata/postmaster.pid").exists(),
+        "the cluster stopped"
+    );
+
+    let logs = std::fs::read_to_string(&log_path).expect("logs");
+    assert!(logs.contains("/v1/quotes"), "requests are logged");
+    for secret in [
+        "sentinel-7f3a",
+        "Sentinel Zyxwv",
+        "sentinel-notes-91f2",
+        "555 0100",
+        &token,
+    ] {
+        assert!(!logs.contains(secret), "the logs must not contain {secret}");
+    }
 }

@@ -86,6 +86,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Spawns with adjusted settings (limits, timeouts).
+    pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
         let cluster = cluster();
         let name = format!("t_{}", uuid::Uuid::new_v4().simple());
         let maintenance = format!("{}dbname='postgres'", cluster.base_conninfo);
@@ -103,8 +108,19 @@ impl TestApp {
             quote_ttl_days: 30,
             quotes_per_email_per_day: 5,
             webhook_allow_insecure_localhost: true,
+            statement_timeout_ms: 5000,
+            cors_origins: vec!["https://app.example.com".to_owned()],
+            rate_limit_per_minute: 100_000,
+            quote_rate_limit_per_hour: 100_000,
         };
-        let pool = stemcare::db::build_pool(&database_url, settings.pool_size).expect("pool");
+        let mut settings = settings;
+        customize(&mut settings);
+        let pool = stemcare::db::build_pool_with_timeout(
+            &database_url,
+            settings.pool_size,
+            settings.statement_timeout_ms,
+        )
+        .expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let port = listener.local_addr().expect("local address").port();
         let data_key = settings.data_key.clone().expect("data key");
@@ -156,13 +172,22 @@ struct PageQuery {
     page_size: u32,
 }
 
+/// Holds a pooled connection in a query that outlives `statement_timeout`.
+async fn slow_query(state: web::Data<AppState>) -> Result<HttpResponse, stemcare::error::ApiError> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = state.pool.get().await?;
+    diesel::sql_query("SELECT pg_sleep(3)").execute(&mut conn).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 async fn panicking_handler() -> HttpResponse {
     panic!("boom: /secret/path SELECT * FROM users")
 }
 
 /// Routes that exist only in tests, mounted inside the production middleware stack.
 fn test_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/__test/panic", web::get().to(panicking_handler))
+    cfg.route("/__test/slow-query", web::get().to(slow_query))
+        .route("/__test/panic", web::get().to(panicking_handler))
         .route(
             "/__test/echo",
             web::post()

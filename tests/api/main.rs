@@ -5,6 +5,7 @@ mod cli;
 mod clinics;
 mod errors;
 mod evidence;
+mod hardening;
 mod health;
 mod helpers;
 mod openapi;

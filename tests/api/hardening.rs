@@ -1,0 +1,128 @@
+//! Limits and protections: security headers, CORS, rate limits, statement timeouts.
+
+use serde_json::json;
+
+use crate::helpers::{assert_problem, TestApp};
+
+#[tokio::test]
+async fn every_response_carries_security_headers() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/v1/conditions", "/v1/nope"] {
+        let response = app.get(path).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "frame-ancestors 'none'",
+            "{path}"
+        );
+        assert!(!headers.contains_key("server"), "no server banner on {path}");
+    }
+}
+
+#[tokio::test]
+async fn cors_allows_only_configured_origins() {
+    let app = TestApp::spawn().await;
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, app.url("/v1/quotes"))
+        .header("origin", "https://app.example.com")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,idempotency-key")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(preflight.status().is_success());
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+    let simple = app
+        .client
+        .get(app.url("/v1/conditions"))
+        .header("origin", "https://app.example.com")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        simple.headers()["access-control-allow-origin"],
+        "https://app.example.com"
+    );
+
+    let foreign = app
+        .client
+        .get(app.url("/v1/conditions"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .expect("GET");
+    assert!(
+        !foreign.headers().contains_key("access-control-allow-origin"),
+        "never a wildcard"
+    );
+}
+
+#[tokio::test]
+async fn the_rate_limit_answers_429_with_retry_after() {
+    let app = TestApp::spawn_with(|s| s.rate_limit_per_minute = 5).await;
+    for _ in 0..5 {
+        assert_eq!(app.get("/v1/conditions").await.status().as_u16(), 200);
+    }
+    let limited = app.get("/v1/conditions").await;
+    let retry_after: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .expect("header")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&retry_after));
+    assert!(limited.headers()["ratelimit-policy"]
+        .to_str()
+        .expect("header")
+        .contains("q=5"));
+    assert!(limited.headers().contains_key("ratelimit"));
+    assert_problem(limited, 429, "too-many-requests").await;
+    assert_eq!(
+        app.get("/healthz").await.status().as_u16(),
+        200,
+        "probes are never limited"
+    );
+}
+
+#[tokio::test]
+async fn quote_creation_has_its_own_stricter_limit() {
+    let app = TestApp::spawn_with(|s| s.quote_rate_limit_per_hour = 1).await;
+    let body = json!({"condition": "sciatica"});
+    // The first request is counted (and refused as invalid); the second is over the limit.
+    assert_eq!(
+        app.post_json("/v1/quotes", None, &body).await.status().as_u16(),
+        422
+    );
+    assert_problem(
+        app.post_json("/v1/quotes", None, &body).await,
+        429,
+        "too-many-requests",
+    )
+    .await;
+    assert_eq!(
+        app.get("/v1/conditions").await.status().as_u16(),
+        200,
+        "other endpoints are unaffected"
+    );
+}
+
+#[tokio::test]
+async fn a_query_past_the_statement_timeout_is_a_503_and_the_pool_recovers() {
+    let app = TestApp::spawn_with(|s| {
+        s.statement_timeout_ms = 300;
+        s.pool_size = 1;
+    })
+    .await;
+    let slow = app.get("/__test/slow-query").await;
+    assert!(slow.headers().contains_key("retry-after"));
+    let body = assert_problem(slow, 503, "service-unavailable").await;
+    assert!(!body.to_string().contains("pg_sleep"), "no SQL in the body");
+    // The single pooled connection is reused afterwards.
+    for _ in 0..3 {
+        assert_eq!(app.get("/v1/conditions/sciatica").await.status().as_u16(), 200);
+    }
+}
