@@ -23,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(create_api_key)
         .service(list_api_keys)
         .service(revoke_api_key)
+        .service(rotate_api_key)
         .service(read_audit_log);
 }
 
@@ -544,6 +545,57 @@ pub async fn revoke_api_key(
     }
     crate::audit::record_admin(&mut conn, &principal, "revoke_api_key", &format!("api_key:{id}")).await?;
     Ok(HttpResponse::Ok().json(key_view(&mut conn, *id).await?))
+}
+
+/// Rotate an API key
+///
+/// Issues a new key with the same role, partner and name, and revokes the old one in the same
+/// transaction. The new secret is in this response only.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "Key id")),
+    responses(
+        (status = 201, description = "The new key, with its secret", body = ApiKeyResponse),
+        (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No active key with this id", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/v1/admin/api-keys/{id}/rotate")]
+pub async fn rotate_api_key(
+    state: web::Data<AppState>,
+    bearer: BearerToken,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let mut conn = state.pool.get().await?;
+    let principal = admin(&mut conn, &bearer).await?;
+    let old = *id;
+    let created = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let current: Option<(String, Option<Uuid>, Option<String>)> = api_keys::table
+                .find(old)
+                .filter(api_keys::revoked_at.is_null())
+                .select((api_keys::role, api_keys::partner_id, api_keys::name))
+                .first(conn)
+                .await
+                .optional()?;
+            let (role, partner_id, name) =
+                current.ok_or_else(|| ApiError::not_found(format!("no active key has id {old}")))?;
+            let created = crate::auth::api_keys::create(conn, &role, partner_id, name.as_deref())
+                .await
+                .map_err(ApiError::internal)?;
+            crate::auth::api_keys::revoke(conn, &old.to_string())
+                .await
+                .map_err(ApiError::internal)?;
+            crate::audit::record_admin(conn, &principal, "rotate_api_key", &format!("api_key:{old}")).await?;
+            Ok(created)
+        })
+        .await?;
+    let mut view = key_view(&mut conn, created.id).await?;
+    view.secret = Some(created.secret);
+    Ok(HttpResponse::Created()
+        .insert_header(("cache-control", "no-store"))
+        .json(view))
 }
 
 /// One audit entry.

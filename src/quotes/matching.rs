@@ -3,11 +3,12 @@
 //!
 //! | factor | max | rule |
 //! |---|---|---|
-//! | `condition` | 25 | the package covers the requested condition (packages that do not are not ranked) |
+//! | `condition` | 20 | the package covers the requested condition (packages that do not are not ranked) |
 //! | `country` | 20 | 20 in a preferred country or when none is preferred, else 0 |
 //! | `cell_type` | 10 | 10 when the package's cell type is preferred or none is preferred; 0 when it differs or is not stated |
 //! | `budget` | 25 | no budget 12; whole price range within budget 25; only the lower end within 12; over budget 0 |
-//! | `clinic_score` | 20 | the clinic's score (0–100) × 0.2, rounded down |
+//! | `clinic_score` | 15 | the clinic's score (0–100) × 0.15, rounded down |
+//! | `evidence` | 10 | certainty of the evidence for the condition (for the package's cell type when a summary exists for it): high 10, moderate 7, low 4, very low 1, none 0 |
 //!
 //! Ties are broken by the lower price, then by package id. Budget fit compares prices converted
 //! to the budget's currency at the dated rates.
@@ -27,6 +28,19 @@ pub struct Wishes<'a> {
     pub preferred_countries: &'a [String],
     pub preferred_cell_types: &'a [String],
     pub budget: Option<&'a MoneyInput>,
+    /// Certainty of the evidence for the condition: `(cell type or None, certainty)` pairs.
+    pub evidence: &'a [(Option<String>, String)],
+}
+
+/// Points for a certainty level.
+fn evidence_points(certainty: &str) -> u32 {
+    match certainty {
+        "high" => 10,
+        "moderate" => 7,
+        "low" => 4,
+        "very_low" => 1,
+        _ => 0,
+    }
 }
 
 /// A candidate package and its clinic.
@@ -55,7 +69,7 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
         .map(|c| {
             let price = PackagePrice::of(c.package);
             let converted = price.convert(rates, display_currency);
-            let mut parts = vec![part("condition", 25, 25, format!("Covers {}", wishes.condition))];
+            let mut parts = vec![part("condition", 20, 20, format!("Covers {}", wishes.condition))];
             let mut reasons = Vec::new();
 
             if wishes.preferred_countries.is_empty() {
@@ -121,17 +135,31 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
             reasons.push(budget_reason.to_lowercase());
             parts.push(part("budget", budget_points, 25, budget_reason));
 
-            let clinic_points = (c.clinic_score * Decimal::new(2, 1))
+            let clinic_points = (c.clinic_score * Decimal::new(15, 2))
                 .floor()
                 .to_u32()
                 .unwrap_or(0)
-                .min(20);
+                .min(15);
             parts.push(part(
                 "clinic_score",
                 clinic_points,
-                20,
+                15,
                 format!("Clinic score {}/100", c.clinic_score.normalize()),
             ));
+            let certainty = wishes
+                .evidence
+                .iter()
+                .find(|(cell, _)| cell.is_some() && cell.as_ref() == c.package.cell_type.as_ref())
+                .or_else(|| wishes.evidence.iter().find(|(cell, _)| cell.is_none()))
+                .map_or("none", |(_, certainty)| certainty.as_str());
+            let evidence_reason = match certainty {
+                "none" => "No study found for this condition".to_owned(),
+                level => format!("Evidence certainty: {}", level.replace('_', " ")),
+            };
+            if certainty == "very_low" || certainty == "none" {
+                reasons.push("evidence is very uncertain".to_owned());
+            }
+            parts.push(part("evidence", evidence_points(certainty), 10, evidence_reason));
             if c.package.price_provenance == "regional_indicative" {
                 reasons.push("indicative regional price, not the clinic's own".to_owned());
             }

@@ -194,11 +194,18 @@ pub async fn create_quote(
     }
 
     let candidates = repo::candidates(&mut conn, &request.condition).await?;
+    let evidence: Vec<(Option<String>, String)> =
+        crate::evidence::repo::summaries_for_condition(&mut conn, &request.condition)
+            .await?
+            .into_iter()
+            .map(|s| (s.cell_type, s.certainty))
+            .collect();
     let wishes = Wishes {
         condition: &request.condition,
         preferred_countries: &request.preferred_countries,
         preferred_cell_types: &request.preferred_cell_types,
         budget: request.budget.as_ref(),
+        evidence: &evidence,
     };
     let candidate_views: Vec<Candidate<'_>> = candidates
         .iter()

@@ -401,3 +401,109 @@ async fn a_thousand_item_import_stores_the_valid_and_rejects_the_invalid() {
     let problem = assert_problem(send(too_many).await, 422, "validation-failed").await;
     assert_eq!(problem["errors"][0]["pointer"], "/items");
 }
+
+#[tokio::test]
+async fn admins_manage_partners_and_keys() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_key("admin").await;
+    let coordinator = app.staff_key("coordinator").await;
+    let partner = app
+        .post_json(
+            "/v1/admin/partners",
+            Some(&admin),
+            &json!({"name": "Admin Made", "clinic_slugs": ["liv-hospital-ulus"]}),
+        )
+        .await;
+    assert_eq!(partner.status().as_u16(), 201);
+    let partner: Value = partner.json().await.expect("json");
+    assert_problem(
+        app.post_json("/v1/admin/partners", Some(&coordinator), &json!({"name": "X"}))
+            .await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    let key = app
+        .post_json(
+            "/v1/admin/api-keys",
+            Some(&admin),
+            &json!({"role": "partner", "partner_id": partner["id"], "name": "crm"}),
+        )
+        .await;
+    assert_eq!(key.status().as_u16(), 201);
+    let key: Value = key.json().await.expect("json");
+    let secret = key["secret"].as_str().expect("secret shown once").to_owned();
+    assert_eq!(
+        app.get_as("/v1/partner/clinics", &secret).await.status().as_u16(),
+        200
+    );
+    let listed: Value = app
+        .get_as("/v1/admin/api-keys", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        listed
+            .as_array()
+            .expect("keys")
+            .iter()
+            .all(|k| k["secret"].is_null()),
+        "never secrets in lists"
+    );
+
+    let rotated = app
+        .post_json(
+            &format!("/v1/admin/api-keys/{}/rotate", key["id"].as_str().expect("id")),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(rotated.status().as_u16(), 201);
+    let rotated: Value = rotated.json().await.expect("json");
+    let new_secret = rotated["secret"].as_str().expect("new secret").to_owned();
+    assert_problem(
+        app.get_as("/v1/partner/clinics", &secret).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+    assert_eq!(
+        app.get_as("/v1/partner/clinics", &new_secret)
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let revoked = app
+        .post_json(
+            &format!(
+                "/v1/admin/api-keys/{}/revoke",
+                rotated["id"].as_str().expect("id")
+            ),
+            Some(&admin),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(revoked.status().as_u16(), 200);
+    assert_problem(
+        app.get_as("/v1/partner/clinics", &new_secret).await,
+        401,
+        "unauthorized",
+    )
+    .await;
+
+    // Setting a rate re-prices listings in USD terms.
+    let rate = app
+        .client
+        .put(app.url("/v1/admin/exchange-rates/EUR"))
+        .bearer_auth(&admin)
+        .json(&json!({"units_per_usd": "0.5", "as_of": "2026-11-01", "source": {"title": "test rate"}}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(rate.status().as_u16(), 200);
+    let tr = app.walk("/v1/treatment-packages?country=TR&currency=EUR").await;
+    assert_eq!(tr[0]["converted_price"]["min"], "3500.00");
+}

@@ -96,6 +96,21 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     assert_eq!(estimates.len(), 7);
     assert_eq!(estimates[0]["country"], "TR");
     assert_eq!(estimates[0]["rank"], 1);
+    let evidence_part = estimates[0]["score_parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .find(|p| p["factor"] == "evidence")
+        .cloned()
+        .expect("evidence is part of the match score");
+    assert_eq!(
+        evidence_part["points"], 0,
+        "no study for sciatica: {evidence_part}"
+    );
+    assert!(estimates[0]["reasons"]
+        .as_array()
+        .expect("reasons")
+        .contains(&json!("evidence is very uncertain")));
     assert_eq!(estimates[0]["price_in_budget_currency"]["currency"], "EUR");
     assert_eq!(estimates[0]["price_in_budget_currency"]["min"], "5948.84");
     assert!(estimates[0]["reasons"]
