@@ -17,6 +17,7 @@ pub mod db;
 pub mod error;
 pub mod evidence;
 pub mod exchange_rates;
+pub mod exports;
 pub mod extract;
 pub mod filters;
 pub mod health;
