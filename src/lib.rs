@@ -19,6 +19,7 @@ pub mod evidence;
 pub mod exchange_rates;
 pub mod exports;
 pub mod extract;
+pub mod fhir;
 pub mod filters;
 pub mod health;
 pub mod http_cache;

@@ -41,6 +41,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::evidence::configure(cfg);
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
+    crate::fhir::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
