@@ -13,7 +13,8 @@ use crate::treatment_packages::model::TreatmentPackage;
 /// The newest `updated_at` an export may include so that the next export (with this value as
 /// `since`) misses nothing: just before the start of the oldest transaction still open in this
 /// database (its writes are invisible now but will carry an `updated_at` no later than its start),
-/// and never later than now.
+/// and never later than now. `pg_stat_activity` shows `xact_start` for sessions of the same role
+/// (or to superusers and `pg_read_all_stats`), which covers the API's own writers.
 const WATERMARK: &str = "
 SELECT LEAST(now(), COALESCE(
          (SELECT min(xact_start) FROM pg_stat_activity
