@@ -34,16 +34,21 @@ fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
 /// Serialises `body` and answers 200 with validators, or 304 when the client's copy is current.
 pub fn cacheable_json(req: &HttpRequest, body: &impl Serialize) -> Result<HttpResponse, ApiError> {
     let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(cacheable_bytes(req, bytes, "application/json"))
+}
+
+/// Answers 200 with `bytes` of `content_type` and validators, or 304 when the client's copy is current.
+pub fn cacheable_bytes(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) -> HttpResponse {
     let etag = etag_of(&bytes);
     if matches_if_none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified()
+        return HttpResponse::NotModified()
             .insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE))
-            .finish());
+            .finish();
     }
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
+    HttpResponse::Ok()
+        .content_type(content_type)
         .insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, PUBLIC_CACHE))
-        .body(bytes))
+        .body(bytes)
 }

@@ -42,6 +42,8 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "admin", description = "Staff administration with admin keys: moderation, exchange rates, partners, keys, audit log"),
         (name = "evidence", description = "Studies and graded evidence summaries per condition: GRADE certainty computed from the cited studies, the reasons for it, and a consumer badge. Information, not medical advice."),
         (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
+        (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
+        (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth, &WebhooksSection)

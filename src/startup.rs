@@ -40,6 +40,8 @@ fn routes(cfg: &mut ServiceConfig) {
     admin::configure(cfg);
     crate::evidence::configure(cfg);
     crate::webhooks::configure(cfg);
+    crate::exports::configure(cfg);
+    crate::fhir::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -5,6 +5,8 @@ mod cli;
 mod clinics;
 mod errors;
 mod evidence;
+mod exports;
+mod fhir;
 mod hardening;
 mod health;
 mod helpers;
