@@ -1,4 +1,5 @@
-//! The append-only audit log of reads of patients' personal data by staff and partners.
+//! The append-only audit log: reads of patients' personal data by staff and partners, and admin
+//! writes. The database refuses updates and deletes of its rows.
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -15,18 +16,7 @@ pub async fn record(
     action: &str,
     quote_id: Uuid,
 ) -> QueryResult<()> {
-    let request_id = RequestContext::current().map(|c| c.request_id);
-    diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::actor_key_id.eq(principal.key_id()),
-            audit_log::actor_role.eq(principal.role()),
-            audit_log::action.eq(action),
-            audit_log::quote_id.eq(quote_id),
-            audit_log::request_id.eq(request_id),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
+    insert(conn, principal, action, Some(quote_id), None).await
 }
 
 /// Records an admin write (`action` on `subject`, e.g. `approve_listing` on `clinic:<id>`).
@@ -36,12 +26,23 @@ pub async fn record_admin(
     action: &str,
     subject: &str,
 ) -> QueryResult<()> {
+    insert(conn, principal, action, None, Some(subject)).await
+}
+
+async fn insert(
+    conn: &mut AsyncPgConnection,
+    principal: &Principal,
+    action: &str,
+    quote_id: Option<Uuid>,
+    subject: Option<&str>,
+) -> QueryResult<()> {
     let request_id = RequestContext::current().map(|c| c.request_id);
     diesel::insert_into(audit_log::table)
         .values((
             audit_log::actor_key_id.eq(principal.key_id()),
             audit_log::actor_role.eq(principal.role()),
             audit_log::action.eq(action),
+            audit_log::quote_id.eq(quote_id),
             audit_log::subject.eq(subject),
             audit_log::request_id.eq(request_id),
         ))

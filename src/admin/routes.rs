@@ -27,7 +27,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(read_audit_log);
 }
 
-async fn admin(conn: &mut AsyncPgConnection, bearer: &BearerToken) -> Result<Principal, ApiError> {
+/// The caller, if it holds an admin key; 403 for other keys.
+pub(super) async fn admin(conn: &mut AsyncPgConnection, bearer: &BearerToken) -> Result<Principal, ApiError> {
     let principal = bearer.api_key(conn).await?;
     if matches!(principal, Principal::Admin { .. }) {
         Ok(principal)

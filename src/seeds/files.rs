@@ -89,7 +89,7 @@ strict_record!(Study {
 });
 strict_record!(Summary {
     slug: String, condition: String, cell_type: Option<String>, study_slugs: Vec<String>,
-    expected_certainty: crate::evidence::grading::Certainty, benefit_range: Option<String>,
+    expected_certainty: Option<crate::evidence::grading::Certainty>, benefit_range: Option<String>,
     known_harms: Option<String>, plain_summary: String, unknowns: Vec<String>, regulatory_context: String,
     last_reviewed_at: chrono::NaiveDate, source: Source,
 });
@@ -121,6 +121,18 @@ pub struct SeedFiles {
 fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, String> {
     serde_json::from_str::<Vec<T>>(text).map_err(|e| format!("seeds/catalogue/{name}.json: {e}"))?;
     serde_json::from_str(text).map_err(|e| format!("seeds/catalogue/{name}.json: {e}"))
+}
+
+/// Validates one study record (the seed shape) and returns the upsert statement and its document.
+pub(crate) fn study_upsert(record: &Value) -> Result<(&'static str, Value), String> {
+    serde_json::from_value::<Study>(record.clone()).map_err(|e| e.to_string())?;
+    Ok((UPSERT_STUDIES, Value::Array(vec![record.clone()])))
+}
+
+/// Validates one evidence summary record (the seed shape; `expected_certainty` is optional).
+pub(crate) fn summary_upsert(record: &Value) -> Result<(&'static str, Value), String> {
+    serde_json::from_value::<Summary>(record.clone()).map_err(|e| e.to_string())?;
+    Ok((UPSERT_SUMMARIES, Value::Array(vec![record.clone()])))
 }
 
 fn parse_evidence<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, String> {

@@ -11,6 +11,7 @@ use diesel::sql_types::Jsonb;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 pub use files::SeedFiles;
+pub(crate) use files::{study_upsert, summary_upsert};
 
 /// Marker in `app_meta` recording the first seed load, so `serve` seeds a new database once.
 const SEEDED_KEY: &str = "seeded_at";

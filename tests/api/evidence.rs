@@ -321,3 +321,78 @@ async fn efficacy_claims_beyond_the_evidence_are_flagged() {
         .expect("Cellular Hope Institute");
     assert_eq!(hope["claims_beyond_evidence"], true, "it guarantees outcomes");
 }
+
+#[tokio::test]
+async fn admins_maintain_the_evidence_and_certainty_is_recomputed() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_key("admin").await;
+    let coordinator = app.staff_key("coordinator").await;
+    let study = serde_json::json!({
+        "title": "Hypothetical randomised trial used only by this test",
+        "publication": null, "year": null, "url": null, "pmcid": null, "doi": null,
+        "design": "randomised_controlled_trial", "oxford_level": 2, "participants": 400, "follow_up_months": 24,
+        "has_control_group": true, "conditions": ["sacroiliac-joint-dysfunction"], "population": "test population",
+        "intervention": {"cell_type": null, "cell_source": null, "administration_method": null, "description": "test"},
+        "comparator": "placebo", "outcome_measures": ["pain"], "result_as_stated": "test result",
+        "adverse_events_as_stated": null, "reported_via": "primary_source", "article_text": null, "cited_source": null,
+        "possible_origin_note": null, "funding_coi": null,
+        "source": {"title": "test fixture", "url": null, "section": null, "retrieved_at": "2026-11-29"}
+    });
+    let put = |path: String, key: String, body: serde_json::Value| {
+        let request = app.client.put(app.url(&path)).bearer_auth(key).json(&body);
+        async move { request.send().await.expect("PUT") }
+    };
+    let refused = put(
+        "/v1/admin/studies/test-rct".into(),
+        coordinator.clone(),
+        study.clone(),
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let stored = put("/v1/admin/studies/test-rct".into(), admin.clone(), study.clone()).await;
+    assert_eq!(stored.status().as_u16(), 200);
+
+    let before = app
+        .get_json("/v1/conditions/sacroiliac-joint-dysfunction/evidence", 200)
+        .await;
+    let summary_slug = before["summary"]["slug"]
+        .as_str()
+        .or_else(|| before["slug"].as_str())
+        .map(str::to_owned);
+    let summary_slug = summary_slug.unwrap_or_else(|| "sacroiliac-joint-dysfunction".to_owned());
+    let mut summary = serde_json::json!({
+        "condition": "sacroiliac-joint-dysfunction", "cell_type": null, "study_slugs": ["test-rct"],
+        "benefit_range": null, "known_harms": null, "plain_summary": "Test summary.", "unknowns": [],
+        "regulatory_context": "Test.", "last_reviewed_at": "2026-11-29",
+        "source": {"title": "test fixture", "url": null, "section": null, "retrieved_at": "2026-11-29"}
+    });
+    let graded = put(
+        format!("/v1/admin/evidence-summaries/{summary_slug}"),
+        admin.clone(),
+        summary.clone(),
+    )
+    .await;
+    assert_eq!(graded.status().as_u16(), 200);
+    let graded: serde_json::Value = graded.json().await.expect("json");
+    assert_ne!(
+        graded["certainty"], "none",
+        "an RCT raises the certainty: {graded}"
+    );
+
+    summary["study_slugs"] = serde_json::json!(["no-such-study"]);
+    let bad = put(
+        format!("/v1/admin/evidence-summaries/{summary_slug}"),
+        admin.clone(),
+        summary,
+    )
+    .await;
+    assert_problem(bad, 422, "validation-failed").await;
+    let cited = app
+        .client
+        .delete(app.url("/v1/admin/studies/test-rct"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_problem(cited, 409, "conflict").await;
+}
