@@ -25,6 +25,7 @@ pub mod health;
 pub mod http_cache;
 pub mod idempotency;
 pub mod listings;
+pub mod metrics;
 pub mod middleware;
 pub mod money;
 pub mod openapi;

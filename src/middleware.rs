@@ -64,6 +64,9 @@ pub async fn request_context(
         path: req.path().to_owned(),
     };
     let method = req.method().clone();
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::state::AppState>>()
+        .map(|s| s.metrics.clone());
     // No clone of the HttpRequest may live across `next.call`: the router needs it unshared.
     let outcome = CONTEXT
         .scope(context.clone(), async move {
@@ -98,13 +101,18 @@ pub async fn request_context(
             (StatusCode::INTERNAL_SERVER_ERROR, Err(problem.into()))
         }
     };
+    let route = route_label(&result);
+    let elapsed = started.elapsed().as_secs_f64();
+    if let Some(metrics) = &metrics {
+        metrics.observe(method.as_str(), &route, status.as_u16(), elapsed);
+    }
     log::info!(
         target: "stemcare::access",
         "{} {} {} {:.1}ms request_id={}",
         method,
-        route_label(&result),
+        route,
         status.as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0,
+        elapsed * 1000.0,
         request_id
     );
     result

@@ -27,6 +27,7 @@ pub type ExtraRoutes = fn(&mut web::ServiceConfig);
 fn routes(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
+    crate::metrics::configure(cfg);
     conditions::configure(cfg);
     cell_types::configure(cfg);
     countries::configure(cfg);

@@ -22,6 +22,8 @@ pub struct AppState {
     pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// Set on SIGTERM: readiness turns 503 so load balancers stop sending traffic first.
     pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
+    /// Request counts and latencies for `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -48,6 +50,7 @@ impl AppState {
                 settings.quote_rate_limit_per_hour,
             )),
             shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            metrics: Arc::new(crate::metrics::Metrics::default()),
             rules: Arc::new(rules),
             data_key,
             settings,

@@ -126,3 +126,26 @@ async fn a_query_past_the_statement_timeout_is_a_503_and_the_pool_recovers() {
         assert_eq!(app.get("/v1/conditions/sciatica").await.status().as_u16(), 200);
     }
 }
+
+#[tokio::test]
+async fn metrics_are_for_staff_and_count_requests_by_route() {
+    let app = TestApp::spawn().await;
+    assert_eq!(app.get("/v1/conditions").await.status().as_u16(), 200);
+    assert_eq!(app.get("/v1/conditions/sciatica").await.status().as_u16(), 200);
+    assert_problem(app.get("/metrics").await, 401, "unauthorized").await;
+    let partner = app.partner_key("Metrics Partner", "liv-hospital-ulus").await;
+    assert_problem(app.get_as("/metrics", &partner).await, 403, "forbidden").await;
+    let admin = app.staff_key("admin").await;
+    let response = app.get_as("/metrics", &admin).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let text = response.text().await.expect("text");
+    assert!(
+        text.contains(
+            r#"stemcare_http_requests_total{method="GET",route="/v1/conditions/{slug}",status="200"} 1"#
+        ),
+        "{text}"
+    );
+    assert!(text.contains("stemcare_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"stemcare_db_pool_connections{state="max"} 4"#));
+    assert!(text.contains(r#"stemcare_worker_backlog{worker="webhooks"} 0"#));
+}
