@@ -13,6 +13,7 @@
 //! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
 //! | `STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST` | `false` | `true` lets webhook endpoints be `http://127.0.0.1:<port>` (and nothing else local): tests and local development only |
 //! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
+//! | `STEMCARE_DB_POOL_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection before a 503 |
 //! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
 //! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
 //! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |
@@ -65,6 +66,7 @@ pub struct Settings {
     /// Allows `http://127.0.0.1:<port>` webhook endpoints (never in production).
     pub webhook_allow_insecure_localhost: bool,
     pub statement_timeout_ms: usize,
+    pub pool_timeout_ms: usize,
     /// Browser origins allowed by CORS (exact matches).
     pub cors_origins: Vec<String>,
     pub rate_limit_per_minute: usize,
@@ -130,6 +132,7 @@ impl Settings {
         let quotes_per_email_per_day = parse_number(&get, "STEMCARE_QUOTES_PER_EMAIL_PER_DAY", 5, 1, 1000)?;
         let webhook_allow_insecure_localhost = parse_bool(&get, "STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST")?;
         let statement_timeout_ms = parse_number(&get, "STEMCARE_STATEMENT_TIMEOUT_MS", 5000, 100, 600_000)?;
+        let pool_timeout_ms = parse_number(&get, "STEMCARE_DB_POOL_TIMEOUT_MS", 5000, 50, 60_000)?;
         let rate_limit_per_minute = parse_number(&get, "STEMCARE_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
         let quote_rate_limit_per_hour =
             parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;
@@ -147,6 +150,7 @@ impl Settings {
             quotes_per_email_per_day,
             webhook_allow_insecure_localhost,
             statement_timeout_ms,
+            pool_timeout_ms,
             cors_origins,
             rate_limit_per_minute,
             quote_rate_limit_per_hour,

@@ -128,8 +128,12 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     if !applied.is_empty() {
         log::info!("applied {} migration(s)", applied.len());
     }
-    let pool =
-        db::build_pool_with_timeout(database.url(), settings.pool_size, settings.statement_timeout_ms)?;
+    let pool = db::build_pool_with_timeout(
+        database.url(),
+        settings.pool_size,
+        settings.statement_timeout_ms,
+        settings.pool_timeout_ms,
+    )?;
     {
         let mut conn = pool
             .get()

@@ -22,7 +22,7 @@ pub type DbConn = Object<AsyncPgConnection>;
 /// Builds the pool. Connections are opened lazily; checkouts give up after a few seconds so a
 /// sick database turns into 503s instead of requests that hang.
 pub fn build_pool(database_url: &str, max_size: usize) -> Result<DbPool, String> {
-    build_pool_with_timeout(database_url, max_size, 5000)
+    build_pool_with_timeout(database_url, max_size, 5000, 5000)
 }
 
 /// Like [`build_pool`], with every connection's `statement_timeout` set, so a runaway query is
@@ -31,6 +31,7 @@ pub fn build_pool_with_timeout(
     database_url: &str,
     max_size: usize,
     statement_timeout_ms: usize,
+    checkout_timeout_ms: usize,
 ) -> Result<DbPool, String> {
     use diesel_async::pooled_connection::ManagerConfig;
     use diesel_async::{AsyncConnection, SimpleAsyncConnection};
@@ -50,7 +51,7 @@ pub fn build_pool_with_timeout(
     let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     Pool::builder(manager)
         .max_size(max_size)
-        .wait_timeout(Some(Duration::from_secs(5)))
+        .wait_timeout(Some(Duration::from_millis(checkout_timeout_ms as u64)))
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
         .runtime(deadpool::Runtime::Tokio1)

@@ -149,3 +149,52 @@ async fn metrics_are_for_staff_and_count_requests_by_route() {
     assert!(text.contains(r#"stemcare_db_pool_connections{state="max"} 4"#));
     assert!(text.contains(r#"stemcare_worker_backlog{worker="webhooks"} 0"#));
 }
+
+#[tokio::test]
+async fn an_exhausted_pool_fails_fast_with_503_and_recovers() {
+    let app = TestApp::spawn_with(|s| {
+        s.pool_size = 2;
+        s.pool_timeout_ms = 300;
+        s.statement_timeout_ms = 1500;
+    })
+    .await;
+    // Two slow holders take the whole pool; the surplus gives up after the checkout timeout.
+    let holders = (0..2).map(|_| app.client.get(app.url("/__test/slow-query")).send());
+    let surplus = (0..18).map(|_| app.client.get(app.url("/v1/conditions/sciatica")).send());
+    let started = std::time::Instant::now();
+    let (held, rest) = tokio::join!(
+        futures_util::future::join_all(holders),
+        futures_util::future::join_all(surplus)
+    );
+    let mut unavailable = 0;
+    for response in rest {
+        let response = response.expect("request");
+        if response.status().as_u16() == 503 {
+            assert!(response.headers().contains_key("retry-after"));
+            unavailable += 1;
+        }
+    }
+    assert!(
+        unavailable >= 10,
+        "most surplus requests were refused quickly: {unavailable}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "nothing hung: {:?}",
+        started.elapsed()
+    );
+    for response in held {
+        assert_eq!(
+            response.expect("request").status().as_u16(),
+            503,
+            "the holders hit the statement timeout"
+        );
+    }
+    for _ in 0..3 {
+        assert_eq!(
+            app.get("/v1/conditions/sciatica").await.status().as_u16(),
+            200,
+            "the pool recovered"
+        );
+    }
+}

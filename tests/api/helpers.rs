@@ -109,6 +109,7 @@ impl TestApp {
             quotes_per_email_per_day: 5,
             webhook_allow_insecure_localhost: true,
             statement_timeout_ms: 5000,
+            pool_timeout_ms: 5000,
             cors_origins: vec!["https://app.example.com".to_owned()],
             rate_limit_per_minute: 100_000,
             quote_rate_limit_per_hour: 100_000,
@@ -119,6 +120,7 @@ impl TestApp {
             &database_url,
             settings.pool_size,
             settings.statement_timeout_ms,
+            settings.pool_timeout_ms,
         )
         .expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
