@@ -323,6 +323,12 @@ impl From<diesel::result::Error> for ApiError {
                 Self::unavailable(format_args!("database: {}", info.message()))
                     .with_header(header::RETRY_AFTER, "2")
             }
+            // Postgres text cannot hold NUL characters: the input was invalid, not the server.
+            diesel::result::Error::DatabaseError(_, info)
+                if info.message().contains("invalid byte sequence") =>
+            {
+                Self::bad_request("text must not contain NUL (\\u0000) characters")
+            }
             other => Self::internal(format_args!("database: {other}")),
         }
     }

@@ -66,6 +66,48 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every operation can also answer with a problem for reasons common to all (bad credentials,
+/// rate limits, oversize or non-JSON bodies, a dependency down): document them as `4XX`/`5XX`
+/// ranges wherever an operation does not list a more specific code, so generated clients and
+/// fuzzers know every status they may meet.
+pub fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    crate::error::PROBLEM_JSON,
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let responses = &mut operation.responses.responses;
+            responses.entry("4XX".to_owned()).or_insert_with(|| {
+                problem("A problem: invalid input, missing or bad credentials, not allowed, not found, rate limited")
+            });
+            responses.entry("5XX".to_owned()).or_insert_with(|| {
+                problem("A problem: internal error, or a dependency unavailable (retry after `Retry-After`)")
+            });
+        }
+    }
+}
+
 /// The spec as served and committed: pretty JSON with a trailing newline.
 pub fn render(document: &utoipa::openapi::OpenApi) -> String {
     let mut json = document.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());

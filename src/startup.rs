@@ -52,6 +52,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .openapi(ApiDoc::openapi())
         .configure(routes)
         .split_for_parts();
+    let mut document = document;
+    openapi::document_common_errors(&mut document);
     document
 }
 

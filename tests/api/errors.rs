@@ -189,3 +189,23 @@ async fn error_ids_match_the_echoed_request_id() {
     let body = assert_problem(response, 404, "not-found").await;
     assert_eq!(body["request_id"], "trace-42");
 }
+
+#[tokio::test]
+async fn nul_characters_are_a_client_error_not_a_crash() {
+    let app = TestApp::spawn().await;
+    assert_problem(
+        app.get("/v1/treatment-packages?condition=%00").await,
+        400,
+        "bad-request",
+    )
+    .await;
+    assert_problem(app.get("/v1/clinics?q=back%00pain").await, 400, "bad-request").await;
+    let response = app
+        .client
+        .post(app.url("/v1/claim-checks"))
+        .json(&serde_json::json!({"text": "ok", "conditions": ["sci\u{0}atica"]}))
+        .send()
+        .await
+        .expect("request");
+    assert!(response.status().is_client_error(), "{}", response.status());
+}
