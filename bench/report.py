@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""Aggregates bench/run's raw runs into bench/results/latest.json and prints the table.
+
+Usage: report.py RUNS.jsonl TWIN_CHECKS.jsonl OUT.json (the run's settings come from the environment).
+Each (scenario, clients) cell is the median over the alternated rounds.
+"""
+
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+runs_path, twins_path, out_path = sys.argv[1:4]
+runs = [json.loads(line) for line in open(runs_path) if line.strip()]
+twins = [json.loads(line) for line in open(twins_path) if line.strip()]
+env = os.environ
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return round(statistics.median(values), 3) if values else None
+
+
+def ratio(a, b):
+    return round(a / b, 3) if a is not None and b else None
+
+
+def cpu_model():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+cells = {}
+for r in runs:
+    cells.setdefault((r["scenario"], r["clients"]), {"api": [], "pgbench": []})[r["side"]].append(r)
+
+order = []
+for r in runs:
+    if (r["scenario"], r["clients"]) not in order:
+        order.append((r["scenario"], r["clients"]))
+
+table = []
+for scenario, clients in order:
+    cell = cells[(scenario, clients)]
+    api, pgb = cell["api"], cell["pgbench"]
+    row = {
+        "scenario": scenario,
+        "clients": clients,
+        "rounds": len(api),
+        "api_rps": median([a["rps"] for a in api]),
+        # A run in which no request completed has no latency (oha reports 0), not a fast one.
+        "api_p50_ms": median([a["p50_ms"] for a in api if a.get("requests_2xx", 1)]),
+        "api_p99_ms": median([a["p99_ms"] for a in api if a.get("requests_2xx", 1)]),
+        "api_non_2xx": sum(
+            sum(v for k, v in a.get("status_codes", {}).items() if not k.startswith("2")) + a.get("non_2xx", 0)
+            for a in api
+        ),
+        # Requests cut off by the end of a timed run are not failures.
+        "api_errors": sum(
+            sum(v for k, v in a.get("errors", {}).items() if "deadline" not in k) for a in api
+        ),
+        "pgbench_tps": median([p["tps"] for p in pgb]) if pgb else None,
+        "pgbench_p99_ms": median([p["p99_ms"] for p in pgb]) if pgb else None,
+    }
+    row["ratio"] = ratio(row["api_rps"], row["pgbench_tps"])
+    row["p99_ratio"] = ratio(row["api_p99_ms"], row["pgbench_p99_ms"])
+    row["rounds_api_rps"] = [a["rps"] for a in api]
+    row["rounds_pgbench_tps"] = [p["tps"] for p in pgb]
+    table.append(row)
+
+by = {(r["scenario"], r["clients"]): r for r in table}
+clients_list = sorted({c for _, c in order})
+derived = {"deep_over_first_page": [], "handler_over_raw_by_id": []}
+for c in clients_list:
+    first, deep = by.get(("clinics_list_first", c)), by.get(("clinics_list_deep", c))
+    if first and deep:
+        derived["deep_over_first_page"].append({
+            "clients": c,
+            "p50_ratio": ratio(deep["api_p50_ms"], first["api_p50_ms"]),
+            "p99_ratio": ratio(deep["api_p99_ms"], first["api_p99_ms"]),
+            "rps_ratio": ratio(deep["api_rps"], first["api_rps"]),
+        })
+    handler, raw = by.get(("clinic_by_id", c)), by.get(("raw_clinic_by_id", c))
+    if handler and raw:
+        derived["handler_over_raw_by_id"].append({"clients": c, "rps_ratio": ratio(handler["api_rps"], raw["api_rps"])})
+
+peak_kb = int(env.get("PEAK_RSS_KB") or 0)
+raw_kb = int(env.get("RAW_PEAK_RSS_KB") or 0)
+result = {
+    "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+    "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
+    "machine": {"nproc": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
+                "note": "shared 2-core machine; another engineer's jobs may run at the same time"},
+    "build": "release (cargo build --release)",
+    "matrix": {
+        "kind": env["MATRIX"],
+        "clients": [int(c) for c in env["CLIENTS"].split()],
+        "seconds_per_run": int(env["SECONDS_PER_RUN"]),
+        "rounds": int(env["ROUNDS"]),
+        "full_matrix_command": "BENCH_FULL=1 bench/run",
+    },
+    "load_generator": env.get("LOADGEN_VERSION"),
+    "data": {
+        "synthetic": True,
+        "clinics": int(env["CLINICS"]),
+        "packages": int(env["PACKAGES"]),
+        "scale_factor_of_1m_packages": float(env["SCALE"]),
+        "load_seconds": float(env["LOAD_SECONDS"]),
+        "search_word": env["SEARCH_WORD"],
+        "quote_condition": env["QUOTE_CONDITION"],
+    },
+    "cold_start_seconds": float(env["COLD_START"]),
+    "warm_start_seconds": float(env["WARM_START"]),
+    "server_peak_rss_mib": round(peak_kb / 1024, 1),
+    "raw_reference_peak_rss_mib": round(raw_kb / 1024, 1),
+    "twin_checks": twins,
+    "table": table,
+    "derived": derived,
+    "raw_runs": runs,
+}
+with open(out_path, "w") as f:
+    json.dump(result, f, indent=2)
+    f.write("\n")
+
+
+def fmt(v, spec):
+    return "-".rjust(int(spec.split(".")[0])) if v is None else format(v, spec)
+
+
+print(f"\nStemCare benchmark ({result['matrix']['kind']} matrix: clients {result['matrix']['clients']}, "
+      f"{result['matrix']['seconds_per_run']} s runs, {result['matrix']['rounds']} rounds; medians)")
+print(f"SYNTHETIC data: {result['data']['clinics']} clinics, {result['data']['packages']} packages "
+      f"(scale {result['data']['scale_factor_of_1m_packages']}), loaded in {result['data']['load_seconds']} s")
+print(f"{'scenario':<20} {'c':>3} {'API rps':>9} {'pgb tps':>9} {'ratio':>6} {'API p99':>9} {'pgb p99':>9} {'p99 x':>6} {'non2xx':>6}")
+for r in table:
+    print(f"{r['scenario']:<20} {r['clients']:>3} {fmt(r['api_rps'], '9.1f')} {fmt(r['pgbench_tps'], '9.1f')} "
+          f"{fmt(r['ratio'], '6.2f')} {fmt(r['api_p99_ms'], '9.2f')} {fmt(r['pgbench_p99_ms'], '9.2f')} "
+          f"{fmt(r['p99_ratio'], '6.2f')} {r['api_non_2xx'] + r['api_errors']:>6}")
+print(f"cold start {result['cold_start_seconds']} s, warm start {result['warm_start_seconds']} s, "
+      f"server peak RSS {result['server_peak_rss_mib']} MiB")
+for d in derived["deep_over_first_page"]:
+    print(f"deep/first page at {d['clients']} clients: p50 x{d['p50_ratio']}, p99 x{d['p99_ratio']}")
+for d in derived["handler_over_raw_by_id"]:
+    print(f"by-id handler / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
+for t in twins:
+    print(f"twin {t['scenario']}: {'MATCH' if t['match'] else 'MISMATCH'} ({t['method']})")
