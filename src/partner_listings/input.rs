@@ -166,6 +166,15 @@ impl<'a> Errors<'a> {
         }
     }
 
+    /// `Ok` when nothing was added, else a 422 listing every error.
+    pub fn into_result(self) -> Result<(), crate::error::ApiError> {
+        if self.list.is_empty() {
+            Ok(())
+        } else {
+            Err(crate::error::ApiError::validation(self.list))
+        }
+    }
+
     pub fn add(&mut self, pointer: &str, message: impl Into<String>) {
         self.list.push(FieldError {
             pointer: format!("{}{pointer}", self.prefix),

@@ -86,21 +86,45 @@ fn parse<T: serde::de::DeserializeOwned>(body: Value, prefix: &str) -> Result<T,
 fn validated_clinic(input: &ClinicInput, vocab: &VocabularyData) -> Result<(), ApiError> {
     let mut errors = Errors::new("");
     input.validate(&mut errors, &vocab.view());
-    if errors.list.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors.list))
-    }
+    errors.into_result()
 }
 
 fn validated_package(input: &PackageInput, vocab: &VocabularyData) -> Result<(), ApiError> {
     let mut errors = Errors::new("");
     input.validate(&mut errors, &vocab.view());
-    if errors.list.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::validation(errors.list))
+    errors.into_result()
+}
+
+/// Applies a JSON Merge Patch to the writable fields of `base`: the patch must be an object
+/// without read-only fields, and the result must parse strictly.
+fn apply_merge_patch<T: serde::Serialize + serde::de::DeserializeOwned>(
+    base: &T,
+    patch: Value,
+) -> Result<T, ApiError> {
+    if !patch.is_object() {
+        return Err(ApiError::validation(vec![FieldError {
+            pointer: String::new(),
+            message: "must be a JSON object".into(),
+        }]));
     }
+    let errors = read_only_errors(&patch, "");
+    if !errors.is_empty() {
+        return Err(ApiError::validation(errors));
+    }
+    let mut merged = serde_json::to_value(base).map_err(ApiError::internal)?;
+    merge_patch(&mut merged, &patch);
+    parse(merged, "")
+}
+
+/// The partner's own clinic, or 404 (another partner's clinic is not revealed).
+async fn own_clinic_or_404(
+    conn: &mut AsyncPgConnection,
+    partner: Uuid,
+    id: Uuid,
+) -> Result<crate::clinics::model::Clinic, ApiError> {
+    repo::own_clinic(conn, partner, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("no such clinic"))
 }
 
 fn external_id_taken(error: diesel::result::Error) -> ApiError {
@@ -124,9 +148,7 @@ async fn respond(
     id: Uuid,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let clinic = repo::own_clinic(conn, partner, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    let clinic = own_clinic_or_404(conn, partner, id).await?;
     let view = partner_view(conn, &clinic).await?;
     let bytes = serde_json::to_vec(&view).map_err(ApiError::internal)?;
     let mut response = HttpResponse::build(status);
@@ -351,24 +373,9 @@ pub async fn patch_clinic(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
-    let clinic = repo::own_clinic(&mut conn, partner, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
     check_if_match(&req, clinic.version, true)?;
-    let patch = body.into_inner();
-    if !patch.is_object() {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: String::new(),
-            message: "must be a JSON object".into(),
-        }]));
-    }
-    let errors = read_only_errors(&patch, "");
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    let mut merged = serde_json::to_value(repo::clinic_input_of(&clinic)).map_err(ApiError::internal)?;
-    merge_patch(&mut merged, &patch);
-    let input: ClinicInput = parse(merged, "")?;
+    let input = apply_merge_patch(&repo::clinic_input_of(&clinic), body.into_inner())?;
     let vocab = VocabularyData::load(&mut conn).await?;
     validated_clinic(&input, &vocab)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
@@ -405,9 +412,7 @@ pub async fn delete_clinic(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
-    let clinic = repo::own_clinic(&mut conn, partner, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
     check_if_match(&req, clinic.version, false)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         diesel::update(treatment_packages::table.filter(treatment_packages::clinic_id.eq(clinic.id)))
@@ -439,9 +444,7 @@ async fn package_response(
     package_id: Uuid,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
-    let clinic = repo::own_clinic(conn, partner, clinic_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    let clinic = own_clinic_or_404(conn, partner, clinic_id).await?;
     let view = partner_view(conn, &clinic).await?;
     let package: PartnerPackageResponse = view
         .treatment_packages
@@ -491,9 +494,7 @@ pub async fn create_package(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
-    let clinic = repo::own_clinic(&mut conn, partner, *id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
     let input: PackageInput = parse(body.into_inner(), "")?;
     let vocab = VocabularyData::load(&mut conn).await?;
     validated_package(&input, &vocab)?;
@@ -515,9 +516,7 @@ async fn own_package(
     clinic_id: Uuid,
     package_id: Uuid,
 ) -> Result<crate::treatment_packages::model::TreatmentPackage, ApiError> {
-    repo::own_clinic(conn, partner, clinic_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("no such clinic"))?;
+    own_clinic_or_404(conn, partner, clinic_id).await?;
     repo::live_packages(conn, clinic_id)
         .await?
         .into_iter()
@@ -556,14 +555,7 @@ pub async fn patch_package(
     let partner = partner_id(&mut conn, &bearer).await?;
     let package = own_package(&mut conn, partner, clinic_id, package_id).await?;
     check_if_match(&req, package.version, true)?;
-    let patch = body.into_inner();
-    let errors = read_only_errors(&patch, "");
-    if !errors.is_empty() || !patch.is_object() {
-        return Err(ApiError::validation(errors));
-    }
-    let mut merged = serde_json::to_value(repo::package_input_of(&package)).map_err(ApiError::internal)?;
-    merge_patch(&mut merged, &patch);
-    let input: PackageInput = parse(merged, "")?;
+    let input = apply_merge_patch(&repo::package_input_of(&package), body.into_inner())?;
     let vocab = VocabularyData::load(&mut conn).await?;
     validated_package(&input, &vocab)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
