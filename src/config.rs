@@ -13,6 +13,7 @@
 //! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
 //! | `STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST` | `false` | `true` lets webhook endpoints be `http://127.0.0.1:<port>` (and nothing else local): tests and local development only |
 //! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
+//! | `STEMCARE_REFERENCE_TTL_SECONDS` | `5` | how long rates, evidence links and vocabularies are cached per process (0: never) |
 //! | `STEMCARE_DB_POOL_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection before a 503 |
 //! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
 //! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
@@ -71,6 +72,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     pub rate_limit_per_minute: usize,
     pub quote_rate_limit_per_hour: usize,
+    /// Lifetime of the cached reference data (see `reference`).
+    pub reference_ttl_seconds: usize,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -137,6 +140,7 @@ impl Settings {
         let quote_rate_limit_per_hour =
             parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;
         let cors_origins = parse_origins(get("STEMCARE_CORS_ORIGINS"))?;
+        let reference_ttl_seconds = parse_number(&get, "STEMCARE_REFERENCE_TTL_SECONDS", 5, 0, 3600)?;
         Ok(Self {
             database,
             bind,
@@ -154,6 +158,7 @@ impl Settings {
             cors_origins,
             rate_limit_per_minute,
             quote_rate_limit_per_hour,
+            reference_ttl_seconds,
         })
     }
 }

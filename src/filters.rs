@@ -1,73 +1,43 @@
-//! Validation of catalogue query parameters shared by several endpoints. Enumerated values
-//! (countries, conditions, cell types) must exist: an unknown one is a 400, not an empty list,
-//! so a typo never looks like "no clinics".
+//! Validation of catalogue query parameters shared by several endpoints, and the list query they
+//! narrow. Enumerated values (countries, conditions, cell types) are checked against the cached
+//! reference data (`reference`): an unknown one is a 400, not an empty list, so a typo never looks
+//! like "no clinics".
 
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-use crate::db::schema::{cell_types, conditions, countries};
+use crate::db::sql::{Bind, SqlBuilder};
 use crate::error::ApiError;
 
-pub async fn known_country(conn: &mut AsyncPgConnection, field: &str, raw: &str) -> Result<String, ApiError> {
-    let code = raw.trim().to_ascii_uppercase();
-    let exists: i64 = countries::table
-        .filter(countries::code.eq(&code))
-        .count()
-        .get_result(conn)
-        .await?;
-    if exists == 0 {
-        let known: Vec<String> = countries::table
-            .select(countries::code)
-            .order(countries::code)
-            .load(conn)
-            .await?;
-        return Err(ApiError::invalid_query(
-            field,
-            format!("`{raw}` is not a listed country; use one of {}", known.join(", ")),
-        ));
-    }
-    Ok(code)
+/// A list query under construction and the scope its page tokens are bound to. Every filter
+/// narrows both at once, so a token issued for one set of filters is refused for another.
+pub struct ListQuery {
+    pub sql: SqlBuilder,
+    resource: &'static str,
+    scope: Vec<String>,
 }
 
-pub async fn known_condition(
-    conn: &mut AsyncPgConnection,
-    field: &str,
-    raw: &str,
-) -> Result<String, ApiError> {
-    let exists: i64 = conditions::table
-        .filter(conditions::slug.eq(raw))
-        .count()
-        .get_result(conn)
-        .await?;
-    if exists == 0 {
-        return Err(ApiError::invalid_query(
-            field,
-            format!("`{raw}` is not a known condition slug (see GET /v1/conditions)"),
-        ));
+impl ListQuery {
+    /// `base` selects the published rows; `order` names the allow-listed order.
+    pub fn new(resource: &'static str, base: &str, order: &str) -> Self {
+        Self {
+            sql: SqlBuilder::new(base),
+            resource,
+            scope: vec![format!("order={order}")],
+        }
     }
-    Ok(raw.to_owned())
-}
 
-/// A known cell type slug and its clinical status (`in_use` or `research`).
-pub async fn known_cell_type(
-    conn: &mut AsyncPgConnection,
-    field: &str,
-    raw: &str,
-) -> Result<(String, String), ApiError> {
-    let status: Option<String> = cell_types::table
-        .filter(cell_types::slug.eq(raw))
-        .select(cell_types::clinical_status)
-        .first(conn)
-        .await
-        .optional()?;
-    match status {
-        Some(status) => Ok((raw.to_owned(), status)),
-        None => Err(ApiError::invalid_query(
-            field,
-            format!("`{raw}` is not a known cell type slug (see GET /v1/cell-types)"),
-        )),
+    /// Adds `AND <template>` with `{}` standing for the bound `value`, and `scope` to the token scope.
+    pub fn filter(&mut self, template: &str, value: Bind, scope: String) {
+        let placeholder = self.sql.bind(value);
+        self.sql.push(" AND ");
+        self.sql.push(&template.replace("{}", &placeholder));
+        self.scope.push(scope);
+    }
+
+    /// The scope page tokens of this query are signed for.
+    pub fn scope(&self) -> String {
+        format!("{}|{}", self.resource, self.scope.join("|"))
     }
 }
 

@@ -35,6 +35,7 @@ pub mod partners;
 pub mod quotes;
 pub mod rate_limit;
 pub mod red_flags;
+pub mod reference;
 pub mod seeds;
 pub mod startup;
 pub mod state;

@@ -16,9 +16,12 @@ use crate::red_flags::engine::{self, Detection, Facts, PackageFacts, RuleBook, S
 use crate::treatment_packages::model::TreatmentPackage;
 
 const REFRESH_PRICES: &str = "
-UPDATE treatment_packages p SET price_min_usd = round(p.price_min / r.units_per_usd, 2)
+UPDATE treatment_packages p SET price_min_usd = round(p.price_min / r.units_per_usd, 2),
+    price_max_usd = round(p.price_max / r.units_per_usd, 2)
 FROM exchange_rates r
-WHERE r.currency = p.currency AND p.price_min_usd IS DISTINCT FROM round(p.price_min / r.units_per_usd, 2)
+WHERE r.currency = p.currency
+  AND (p.price_min_usd, p.price_max_usd)
+      IS DISTINCT FROM (round(p.price_min / r.units_per_usd, 2), round(p.price_max / r.units_per_usd, 2))
   AND ($1::uuid IS NULL OR p.clinic_id = $1)";
 
 const REFRESH_CLINIC_AGGREGATES: &str = "

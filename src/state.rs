@@ -24,6 +24,8 @@ pub struct AppState {
     pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Rates, evidence links and vocabularies, cached for a few seconds.
+    pub reference: Arc<crate::reference::ReferenceCache>,
 }
 
 impl AppState {
@@ -51,6 +53,9 @@ impl AppState {
             )),
             shutting_down: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             metrics: Arc::new(crate::metrics::Metrics::default()),
+            reference: Arc::new(crate::reference::ReferenceCache::new(
+                std::time::Duration::from_secs(settings.reference_ttl_seconds as u64),
+            )),
             rules: Arc::new(rules),
             data_key,
             settings,

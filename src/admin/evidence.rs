@@ -94,6 +94,7 @@ pub async fn put_study(
         .select(studies::id)
         .first(&mut conn)
         .await?;
+    state.reference.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str()})))
 }
 
@@ -137,6 +138,7 @@ pub async fn delete_study(
         return Err(ApiError::not_found(format!("no study has slug {slug}")));
     }
     crate::audit::record_admin(&mut conn, &principal, "delete_study", &format!("study:{slug}")).await?;
+    state.reference.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -209,6 +211,7 @@ pub async fn put_summary(
         .select((evidence_summaries::id, evidence_summaries::certainty))
         .first(&mut conn)
         .await?;
+    state.reference.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str(), "certainty": certainty})))
 }
 
@@ -245,5 +248,6 @@ pub async fn delete_summary(
         &format!("summary:{slug}"),
     )
     .await?;
+    state.reference.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }

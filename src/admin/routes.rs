@@ -281,6 +281,7 @@ pub async fn put_exchange_rate(
         Ok(())
     })
     .await?;
+    state.reference.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"currency": code, "units_per_usd": body.units_per_usd.to_string(), "as_of": body.as_of})))
 }
 

@@ -12,18 +12,23 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
-use crate::db::sql::{Bind, SqlBuilder};
+use crate::db::sql::Bind;
 use crate::error::{ApiError, Problem};
-use crate::filters;
+use crate::evidence::EvidenceLinks;
+use crate::filters::{self, ListQuery};
 use crate::http_cache::cacheable_json;
+use crate::listings::ResponseTime;
 use crate::money::Rates;
 use crate::pagination::{page_by_key, page_size, split_page, Cursor, KeyType, ListParams, Page, SortKey};
+use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
+use crate::reference::Reference;
 use crate::state::AppState;
+use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::PackagePrice;
 use crate::treatment_packages::present::TreatmentPackageResponse;
-use crate::treatment_packages::present_all;
-use crate::treatment_packages::repo as packages_repo;
+use crate::treatment_packages::present_packages;
+use crate::treatment_packages::repo::{self as packages_repo, ClinicSummary};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_clinics)
@@ -151,50 +156,57 @@ pub struct ClinicListParams {
     pub page_token: Option<String>,
 }
 
-/// Adds `AND <template with {} as the placeholder>`.
-fn filter(query: &mut SqlBuilder, template: &str, value: Bind) {
-    crate::treatment_packages::repo::filter(query, template, value);
+/// The cheapest published package of a clinic as shown in lists.
+fn price_from(package: &TreatmentPackage, display: Option<(&Rates, &str)>) -> PriceFrom {
+    let price = PackagePrice::of(package);
+    let converted_price = display.and_then(|(rates, currency)| price.convert(rates, currency));
+    PriceFrom {
+        price,
+        price_provenance: package.price_provenance.clone(),
+        converted_price,
+    }
 }
 
+/// One clinic as listed: red flags, cheapest price, response time and evidence links.
+fn present_listed(
+    clinic: &Clinic,
+    flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
+    cheapest: Option<PriceFrom>,
+    speeds: &HashMap<Uuid, ResponseTime>,
+    evidence: &EvidenceLinks,
+) -> ClinicResponse {
+    let red_flags: Vec<RedFlag> = flags
+        .remove(&clinic.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(RedFlag::from)
+        .collect();
+    let mut response = present(clinic, red_flags, cheapest, speeds.get(&clinic.id));
+    (response.evidence, response.claims_beyond_evidence) =
+        evidence.assess(&clinic.condition_slugs, &response.red_flags);
+    response
+}
+
+/// A page of clinics as listed (three queries whatever the page size).
 async fn present_clinics(
     conn: &mut AsyncPgConnection,
     clinics: &[Clinic],
+    reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
     let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
     let mut flags = flags_repo::detections_for(conn, &ids).await?;
     let speeds = crate::listings::response_times(conn, &ids).await?;
-    let mut cheapest: HashMap<Uuid, PriceFrom> = HashMap::new();
-    for package in packages_repo::published_for_clinics(conn, &ids).await? {
-        cheapest.entry(package.clinic_id).or_insert_with(|| {
-            let price = PackagePrice::of(&package);
-            let converted_price = display.and_then(|(rates, currency)| price.convert(rates, currency));
-            PriceFrom {
-                price,
-                price_provenance: package.price_provenance.clone(),
-                converted_price,
-            }
-        });
-    }
-    let evidence = crate::evidence::EvidenceLinks::load(conn).await?;
+    let mut cheapest: HashMap<Uuid, PriceFrom> = packages_repo::cheapest_published_for_clinics(conn, &ids)
+        .await?
+        .iter()
+        .map(|package| (package.clinic_id, price_from(package, display)))
+        .collect();
     Ok(clinics
         .iter()
         .map(|clinic| {
-            let red_flags: Vec<RedFlag> = flags
-                .remove(&clinic.id)
-                .unwrap_or_default()
-                .into_iter()
-                .map(RedFlag::from)
-                .collect();
-            let mut response = present(
-                clinic,
-                red_flags,
-                cheapest.remove(&clinic.id),
-                speeds.get(&clinic.id),
-            );
-            (response.evidence, response.claims_beyond_evidence) =
-                evidence.assess(&clinic.condition_slugs, &response.red_flags);
-            response
+            let cheapest = cheapest.remove(&clinic.id);
+            present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence)
         })
         .collect())
 }
@@ -229,51 +241,50 @@ pub async fn list_clinics(
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
-    let currency = display_currency(&rates, params.currency.as_deref())?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
+    let currency = display_currency(rates, params.currency.as_deref())?;
 
-    let mut query = SqlBuilder::new("SELECT c.* FROM clinics c WHERE c.status = 'published'");
-    let mut scope = vec![format!("order={}", order.name())];
+    let mut query = ListQuery::new(
+        "clinics",
+        "SELECT c.* FROM clinics c WHERE c.status = 'published'",
+        order.name(),
+    );
     if let Some(raw) = &params.country {
-        let code = filters::known_country(&mut conn, "country", raw).await?;
-        filter(&mut query, "c.country_code = {}", Bind::Text(code.clone()));
-        scope.push(format!("country={code}"));
+        let code = reference.known_country("country", raw)?;
+        query.filter(
+            "c.country_code = {}",
+            Bind::Text(code.clone()),
+            format!("country={code}"),
+        );
     }
     if let Some(city) = &params.city {
         let city = filters::search_text("city", city)?;
-        filter(&mut query, "lower(c.city) = lower({})", Bind::Text(city.clone()));
-        scope.push(format!("city={}", city.to_lowercase()));
+        let scope = format!("city={}", city.to_lowercase());
+        query.filter("lower(c.city) = lower({})", Bind::Text(city), scope);
     }
     if let Some(raw) = &params.condition {
-        let slug = filters::known_condition(&mut conn, "condition", raw).await?;
-        filter(
-            &mut query,
-            "c.condition_slugs @> ARRAY[{}::text]",
-            Bind::Text(slug.clone()),
-        );
-        scope.push(format!("condition={slug}"));
+        let slug = reference.known_condition("condition", raw)?;
+        let scope = format!("condition={slug}");
+        query.filter("c.condition_slugs @> ARRAY[{}::text]", Bind::Text(slug), scope);
     }
     if let Some(raw) = &params.cell_type {
-        let (slug, _) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
-        filter(
-            &mut query,
-            "c.cell_type_slugs @> ARRAY[{}::text]",
-            Bind::Text(slug.clone()),
-        );
-        scope.push(format!("cell_type={slug}"));
+        let (slug, _) = reference.known_cell_type("cell_type", raw)?;
+        let scope = format!("cell_type={slug}");
+        query.filter("c.cell_type_slugs @> ARRAY[{}::text]", Bind::Text(slug), scope);
     }
     if let Some(body) = &params.accreditation {
         let body = filters::search_text("accreditation", body)?;
-        filter(
-            &mut query,
+        let scope = format!("accreditation={body}");
+        query.filter(
             "c.accreditation_bodies @> ARRAY[{}::text]",
-            Bind::Text(body.clone()),
+            Bind::Text(body),
+            scope,
         );
-        scope.push(format!("accreditation={body}"));
     }
     if let Some(children) = params.serves_children {
-        filter(&mut query, "c.serves_children = {}", Bind::Bool(children));
-        scope.push(format!("serves_children={children}"));
+        let scope = format!("serves_children={children}");
+        query.filter("c.serves_children = {}", Bind::Bool(children), scope);
     }
     if let Some(min) = params.min_patients_per_year {
         if min < 0 {
@@ -282,8 +293,8 @@ pub async fn list_clinics(
                 "must be 0 or more",
             ));
         }
-        filter(&mut query, "c.patients_per_year >= {}", Bind::Int(min));
-        scope.push(format!("min_patients_per_year={min}"));
+        let scope = format!("min_patients_per_year={min}");
+        query.filter("c.patients_per_year >= {}", Bind::Int(min), scope);
     }
     if let Some(raw) = &params.max_price {
         let amount = filters::amount("max_price", raw)?;
@@ -291,31 +302,32 @@ pub async fn list_clinics(
         let usd: Decimal = rates
             .to_usd(amount, &from)
             .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
-        filter(&mut query, "c.price_from_usd <= {}", Bind::Numeric(usd));
-        scope.push(format!("max_price={amount}{from}"));
+        let scope = format!("max_price={amount}{from}");
+        query.filter("c.price_from_usd <= {}", Bind::Numeric(usd), scope);
     }
     if let Some(q) = &params.q {
         let q = filters::search_text("q", q)?;
-        filter(
-            &mut query,
+        let scope = format!("q={q}");
+        query.filter(
             "c.search @@ websearch_to_tsquery('english', {})",
-            Bind::Text(q.clone()),
+            Bind::Text(q),
+            scope,
         );
-        scope.push(format!("q={q}"));
     }
-    let scope = format!("clinics|{}", scope.join("|"));
+    let scope = query.scope();
     let after = params
         .page_token
         .as_deref()
         .map(|t| state.page_tokens.verify(&scope, t))
         .transpose()?;
+    let mut sql = query.sql;
     order
         .sort_key()
-        .finish(&mut query, "c.id", after.as_ref(), size + 1)?;
-    let rows: Vec<Clinic> = query.into_query().load(&mut conn).await?;
+        .finish(&mut sql, "c.id", after.as_ref(), size + 1)?;
+    let rows: Vec<Clinic> = sql.into_query().load(&mut conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
-    let display = currency.as_deref().map(|c| (&rates, c));
-    let items = present_clinics(&mut conn, &rows, display).await?;
+    let display = currency.as_deref().map(|c| (rates, c));
+    let items = present_clinics(&mut conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
@@ -370,20 +382,32 @@ pub async fn get_clinic(
     params: web::Query<ClinicGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
-    let currency = display_currency(&rates, params.currency.as_deref())?;
+    let reference = state.reference.get(&mut conn).await?;
+    let currency = display_currency(&reference.rates, params.currency.as_deref())?;
+    let display = currency.as_deref().map(|c| (&reference.rates, c));
     let clinic = find_published(&mut conn, *id).await?;
-    let display = currency.as_deref().map(|c| (&rates, c));
-    let mut presented = present_clinics(&mut conn, std::slice::from_ref(&clinic), display).await?;
+    // Four queries: the clinic, its packages (cheapest first), the red flags of both, response times.
     let packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
-    let treatment_packages = present_all(&mut conn, &packages, display).await?;
-    let clinic = presented
-        .pop()
-        .ok_or_else(|| ApiError::internal("presenting one clinic gave none"))?;
+    let subjects: Vec<Uuid> = std::iter::once(clinic.id)
+        .chain(packages.iter().map(|p| p.id))
+        .collect();
+    let mut flags = flags_repo::detections_for(&mut conn, &subjects).await?;
+    let speeds = crate::listings::response_times(&mut conn, &[clinic.id]).await?;
+    // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
+    let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| price_from(package, display));
+    let presented = present_listed(&clinic, &mut flags, cheapest, &speeds, &reference.evidence);
+    let summary = ClinicSummary::of(&clinic, &reference);
+    let treatment_packages = present_packages(
+        &packages,
+        |_| Some(&summary),
+        &mut flags,
+        &reference.evidence,
+        display,
+    )?;
     cacheable_json(
         &req,
         &ClinicDetail {
-            clinic,
+            clinic: presented,
             treatment_packages,
         },
     )
@@ -412,9 +436,19 @@ pub async fn list_clinic_packages(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let clinic = find_published(&mut conn, *id).await?;
+    let reference = state.reference.get(&mut conn).await?;
     let mut packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
     packages.sort_by_key(|p| p.id);
-    let presented = present_all(&mut conn, &packages, None).await?;
+    let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
+    let mut flags = flags_repo::detections_for(&mut conn, &ids).await?;
+    let summary = ClinicSummary::of(&clinic, &reference);
+    let presented = present_packages(
+        &packages,
+        |_| Some(&summary),
+        &mut flags,
+        &reference.evidence,
+        None,
+    )?;
     let scope = format!("clinic-packages|{}", clinic.id);
     let page = page_by_key(
         presented,

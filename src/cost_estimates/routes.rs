@@ -9,7 +9,6 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::countries::CountryRow;
 use crate::db::schema::{countries, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::filters;
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
 use crate::openapi::MEDICAL_DISCLAIMER;
@@ -202,13 +201,14 @@ pub async fn get_cost_estimate(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
-    let condition = filters::known_condition(&mut conn, "condition", &params.condition).await?;
-    let country_code = filters::known_country(&mut conn, "country", &params.country).await?;
+    let condition = reference.known_condition("condition", &params.condition)?;
+    let country_code = reference.known_country("country", &params.country)?;
     let cell_type = match &params.cell_type {
         Some(raw) => {
-            let (slug, status) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
+            let (slug, status) = reference.known_cell_type("cell_type", raw)?;
             if status == "research" {
                 return Err(unprocessable(
                     "cell_type",
@@ -260,7 +260,7 @@ pub async fn get_cost_estimate(
     let packages: Vec<TreatmentPackage> = query.load(&mut conn).await?;
 
     let mut convert = Converter {
-        rates: &rates,
+        rates,
         currency: currency.clone(),
         applied: Vec::new(),
     };

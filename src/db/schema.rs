@@ -200,6 +200,8 @@ diesel::table! {
         version -> Int4,
         protocol_url -> Nullable<Text>,
         deleted_at -> Nullable<Timestamptz>,
+        country_code -> Bpchar,
+        price_max_usd -> Nullable<Numeric>,
     }
 }
 

@@ -88,9 +88,7 @@ pub async fn find_study(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<O
 }
 
 /// The base of every study list.
-pub fn study_list_base() -> SqlBuilder {
-    SqlBuilder::new("SELECT s.* FROM studies s WHERE true")
-}
+pub const STUDY_LIST_BASE: &str = "SELECT s.* FROM studies s WHERE true";
 
 /// Runs a list query built by the routes.
 pub async fn run_study_list(conn: &mut AsyncPgConnection, query: SqlBuilder) -> QueryResult<Vec<Study>> {

@@ -12,11 +12,10 @@ use crate::evidence::present::{
     present_study, EvidenceList, StudyDetail, StudyResponse, EVIDENCE_DISCLAIMER,
 };
 use crate::evidence::repo;
-use crate::filters;
+use crate::filters::ListQuery;
 use crate::http_cache::cacheable_json;
 use crate::pagination::{page_size, split_page, Cursor, KeyType, SortKey};
 use crate::state::AppState;
-use crate::treatment_packages::repo::filter;
 
 /// Studies are listed by slug (unique, so the order is total); the id breaks no ties but keeps the
 /// keyset condition uniform with the other lists.
@@ -74,46 +73,35 @@ pub async fn list_studies(
     let params = params.into_inner();
     let size = page_size(params.page_size)?;
     let mut conn = state.pool.get().await?;
-    let mut query = repo::study_list_base();
-    let mut scope = vec!["order=slug".to_owned()];
+    let reference = state.reference.get(&mut conn).await?;
+    let mut query = ListQuery::new("studies", repo::STUDY_LIST_BASE, "slug");
     if let Some(raw) = &params.condition {
-        let slug = filters::known_condition(&mut conn, "condition", raw).await?;
-        filter(
-            &mut query,
-            "s.conditions @> ARRAY[{}::text]",
-            Bind::Text(slug.clone()),
-        );
-        scope.push(format!("condition={slug}"));
+        let slug = reference.known_condition("condition", raw)?;
+        let scope = format!("condition={slug}");
+        query.filter("s.conditions @> ARRAY[{}::text]", Bind::Text(slug), scope);
     }
     if let Some(raw) = &params.cell_type {
-        let (slug, _) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
-        filter(
-            &mut query,
-            "s.intervention->>'cell_type' = {}",
-            Bind::Text(slug.clone()),
-        );
-        scope.push(format!("cell_type={slug}"));
+        let (slug, _) = reference.known_cell_type("cell_type", raw)?;
+        let scope = format!("cell_type={slug}");
+        query.filter("s.intervention->>'cell_type' = {}", Bind::Text(slug), scope);
     }
     if let Some(design) = params.design {
-        filter(
-            &mut query,
-            "s.design = {}",
-            Bind::Text(design.as_str().to_owned()),
-        );
-        scope.push(format!("design={}", design.as_str()));
+        let scope = format!("design={}", design.as_str());
+        query.filter("s.design = {}", Bind::Text(design.as_str().to_owned()), scope);
     }
     if let Some(min) = params.min_participants {
         if min < 0 {
             return Err(ApiError::invalid_query("min_participants", "must be 0 or more"));
         }
-        filter(&mut query, "s.participants >= {}", Bind::Int(min));
-        scope.push(format!("min_participants={min}"));
+        let scope = format!("min_participants={min}");
+        query.filter("s.participants >= {}", Bind::Int(min), scope);
     }
-    let scope = format!("studies|{}", scope.join("|"));
+    let scope = query.scope();
     let after = match &params.page_token {
         Some(token) => Some(state.page_tokens.verify(&scope, token)?),
         None => None,
     };
+    let mut query = query.sql;
     ORDER.finish(&mut query, "s.id", after.as_ref(), size + 1)?;
     let rows = repo::run_study_list(&mut conn, query).await?;
     let (rows, next) = split_page(rows, size, |s| Cursor {

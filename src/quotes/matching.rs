@@ -10,8 +10,14 @@
 //! | `clinic_score` | 15 | the clinic's score (0–100) × 0.15, rounded down |
 //! | `evidence` | 10 | certainty of the evidence for the condition (for the package's cell type when a summary exists for it): high 10, moderate 7, low 4, very low 1, none 0 |
 //!
-//! Ties are broken by the lower price, then by package id. Budget fit compares prices converted
-//! to the budget's currency at the dated rates.
+//! Ties are broken by the lower price, then by package id. Budget fit compares the packages' stored
+//! USD prices (`price_min_usd`, `price_max_usd`, kept at the current rates by `listings`) with the
+//! budget converted to USD at the dated rate; the estimate shows the price in the budget's currency.
+//!
+//! The same score is computed twice on purpose: in SQL ([`SQL_SCORE`]), so Postgres returns only
+//! the best few candidates instead of every package for the condition (tens of thousands at scale),
+//! and in Rust ([`rank`]), which explains each part. Both read the same stored numbers, so they
+//! agree; `tests/api/quotes.rs` checks the SQL ranking against [`rank`] over every candidate.
 
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -28,6 +34,8 @@ pub struct Wishes<'a> {
     pub preferred_countries: &'a [String],
     pub preferred_cell_types: &'a [String],
     pub budget: Option<&'a MoneyInput>,
+    /// The budget in USD at the dated rate (None without a budget or without a rate).
+    pub budget_usd: Option<Decimal>,
     /// Certainty of the evidence for the condition: `(cell type or None, certainty)` pairs.
     pub evidence: &'a [(Option<String>, String)],
 }
@@ -47,8 +55,62 @@ fn evidence_points(certainty: &str) -> u32 {
 pub struct Candidate<'a> {
     pub package: &'a TreatmentPackage,
     pub clinic_name: &'a str,
-    pub country: &'a str,
     pub clinic_score: Decimal,
+}
+
+/// The match score in SQL over `p` (treatment_packages) and `c` (clinics), for the binds of
+/// [`ScoreBinds`] in order starting at `$2` (`$1` is the condition). Keep in step with [`rank`].
+pub const SQL_SCORE: &str = "
+    20
+    + CASE WHEN cardinality($2::text[]) = 0 OR p.country_code = ANY($2::text[]) THEN 20 ELSE 0 END
+    + CASE WHEN cardinality($3::text[]) = 0 OR p.cell_type = ANY($3::text[]) THEN 10 ELSE 0 END
+    + CASE WHEN $4::numeric IS NULL THEN CASE WHEN $5 THEN 12 ELSE 0 END
+           WHEN p.price_max_usd <= $4::numeric THEN 25
+           WHEN p.price_min_usd <= $4::numeric THEN 12
+           ELSE 0 END
+    + LEAST(floor(c.score * 0.15), 15)::int
+    + COALESCE((SELECT e.points FROM unnest($6::text[], $7::int[]) AS e(cell, points)
+                WHERE e.cell = p.cell_type LIMIT 1), $8::int)";
+
+/// The values [`SQL_SCORE`] reads, derived from the wishes.
+pub struct ScoreBinds {
+    pub preferred_countries: Vec<String>,
+    pub preferred_cell_types: Vec<String>,
+    pub budget_usd: Option<Decimal>,
+    /// True when no budget was given (12 points), false when one was given but has no rate (0).
+    pub no_budget: bool,
+    pub evidence_cells: Vec<String>,
+    pub evidence_points: Vec<i32>,
+    pub general_evidence_points: i32,
+}
+
+impl ScoreBinds {
+    pub fn of(wishes: &Wishes<'_>) -> Self {
+        let (cells, points): (Vec<String>, Vec<i32>) = wishes
+            .evidence
+            .iter()
+            .filter_map(|(cell, certainty)| {
+                let points = i32::try_from(evidence_points(certainty)).unwrap_or(0);
+                cell.clone().map(|cell| (cell, points))
+            })
+            .unzip();
+        let general_evidence_points = wishes
+            .evidence
+            .iter()
+            .find(|(cell, _)| cell.is_none())
+            .map_or(0, |(_, certainty)| {
+                i32::try_from(evidence_points(certainty)).unwrap_or(0)
+            });
+        Self {
+            preferred_countries: wishes.preferred_countries.to_vec(),
+            preferred_cell_types: wishes.preferred_cell_types.to_vec(),
+            budget_usd: wishes.budget_usd,
+            no_budget: wishes.budget.is_none(),
+            evidence_cells: cells,
+            evidence_points: points,
+            general_evidence_points,
+        }
+    }
 }
 
 fn part(factor: &str, points: u32, max_points: u32, reason: String) -> ScorePart {
@@ -74,7 +136,7 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
 
             if wishes.preferred_countries.is_empty() {
                 parts.push(part("country", 20, 20, "No country preference".into()));
-            } else if wishes.preferred_countries.iter().any(|p| p == c.country) {
+            } else if wishes.preferred_countries.contains(&c.package.country_code) {
                 parts.push(part("country", 20, 20, "Country preferred".into()));
                 reasons.push("country preferred".to_owned());
             } else {
@@ -113,22 +175,26 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
                 }
             }
 
-            let (budget_points, budget_reason) = match (wishes.budget, &converted) {
+            let (budget_points, budget_reason) = match (wishes.budget, wishes.budget_usd) {
                 (None, _) => (12, "No budget given".to_owned()),
-                (Some(_), None) => (0, "Price could not be converted to your currency".to_owned()),
-                (Some(budget), Some(price)) => {
-                    if price.max.is_some_and(|max| max <= budget.amount) {
+                (Some(_), None) => (0, "Your budget's currency has no exchange rate".to_owned()),
+                (Some(budget), Some(budget_usd)) => {
+                    if c.package.price_max_usd.is_some_and(|max| max <= budget_usd) {
                         (25, "Within budget".to_owned())
-                    } else if price.min <= budget.amount {
+                    } else if c.package.price_min_usd <= budget_usd {
                         (
                             12,
                             "Within budget only at the lower end of the price range".to_owned(),
                         )
                     } else {
-                        (
-                            0,
-                            format!("Over budget by {} {}", price.min - budget.amount, budget.currency),
-                        )
+                        let over = converted
+                            .as_ref()
+                            .map(|price| price.min - budget.amount)
+                            .filter(|over| over.is_sign_positive() && !over.is_zero());
+                        match over {
+                            Some(over) => (0, format!("Over budget by {over} {}", budget.currency)),
+                            None => (0, "Over budget".to_owned()),
+                        }
                     }
                 }
             };
@@ -165,13 +231,13 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
             }
 
             let match_score = parts.iter().map(|p| p.points).sum();
-            let sort_price = converted.as_ref().map_or(c.package.price_min_usd, |p| p.min);
+            let sort_price = c.package.price_min_usd;
             let estimate = Estimate {
                 rank: 0,
                 package_id: c.package.id,
                 clinic_id: c.package.clinic_id,
                 clinic_name: c.clinic_name.to_owned(),
-                country: c.country.to_owned(),
+                country: c.package.country_code.clone(),
                 match_score,
                 score_parts: parts,
                 reasons,

@@ -261,10 +261,7 @@ pub async fn create_offer(
         }
     }
     if let Some(cell) = &request.cell_type {
-        if crate::filters::known_cell_type(&mut conn, "cell_type", cell)
-            .await
-            .is_err()
-        {
+        if !state.reference.get(&mut conn).await?.is_cell_type(cell) {
             errors.push(FieldError {
                 pointer: "/cell_type".into(),
                 message: "is not a known cell type slug".into(),

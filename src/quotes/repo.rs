@@ -1,48 +1,57 @@
 //! Queries for quotes, routes and offers.
 
 use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Integer, Nullable, Numeric, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::db::schema::{clinics, countries, offers, quote_routes, quotes, treatment_packages};
+use crate::db::schema::{clinics, countries, offers, quote_routes, quotes};
 use crate::error::ApiError;
+use crate::quotes::matching::{self, ScoreBinds};
 use crate::quotes::model::{Offer, Quote};
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// A published package with the clinic facts matching needs.
+#[derive(QueryableByName)]
 pub struct CandidateRow {
+    #[diesel(embed)]
     pub package: TreatmentPackage,
+    #[diesel(sql_type = diesel::sql_types::Text)]
     pub clinic_name: String,
-    pub country: String,
+    #[diesel(sql_type = diesel::sql_types::Numeric)]
     pub clinic_score: Decimal,
 }
 
-/// Published packages of published clinics that cover `condition`.
-pub async fn candidates(conn: &mut AsyncPgConnection, condition: &str) -> QueryResult<Vec<CandidateRow>> {
-    let rows: Vec<(TreatmentPackage, String, String, Decimal)> = treatment_packages::table
-        .inner_join(clinics::table)
-        .filter(clinics::status.eq("published"))
-        .filter(treatment_packages::status.eq("published"))
-        .filter(treatment_packages::conditions.contains(vec![condition.to_owned()]))
-        .select((
-            TreatmentPackage::as_select(),
-            clinics::name,
-            clinics::country_code,
-            clinics::score,
-        ))
+/// Published packages of published clinics that cover `condition`, best match first by
+/// [`matching::SQL_SCORE`] (ties: lower USD price, then id); at most `limit` when given.
+pub async fn candidates(
+    conn: &mut AsyncPgConnection,
+    condition: &str,
+    binds: &ScoreBinds,
+    limit: Option<i64>,
+) -> QueryResult<Vec<CandidateRow>> {
+    let sql = format!(
+        "SELECT p.*, c.name AS clinic_name, c.score AS clinic_score
+         FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
+         WHERE p.status = 'published' AND c.status = 'published' AND p.conditions @> ARRAY[$1::text]
+         ORDER BY ({}) DESC, p.price_min_usd ASC, p.id ASC
+         LIMIT $9",
+        matching::SQL_SCORE
+    );
+    diesel::sql_query(sql)
+        .bind::<Text, _>(condition)
+        .bind::<Array<Text>, _>(&binds.preferred_countries)
+        .bind::<Array<Text>, _>(&binds.preferred_cell_types)
+        .bind::<Nullable<Numeric>, _>(binds.budget_usd)
+        .bind::<Bool, _>(binds.no_budget)
+        .bind::<Array<Text>, _>(&binds.evidence_cells)
+        .bind::<Array<Integer>, _>(&binds.evidence_points)
+        .bind::<Integer, _>(binds.general_evidence_points)
+        .bind::<Nullable<BigInt>, _>(limit)
         .load(conn)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(package, clinic_name, country, clinic_score)| CandidateRow {
-            package,
-            clinic_name,
-            country,
-            clinic_score,
-        })
-        .collect())
+        .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Quote>> {

@@ -10,16 +10,16 @@ use uuid::Uuid;
 
 use crate::auth::{BearerToken, Principal};
 use crate::crypto::{random_token, secret_hash};
-use crate::db::schema::{cell_types, conditions, offers, quote_routes, quotes};
+use crate::db::schema::{offers, quote_routes, quotes};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::http_cache::etag_of;
 use crate::idempotency::{self, IdempotencyKey, StoredResponse};
-use crate::money::Rates;
 use crate::quotes::contact::seal_text;
 use crate::quotes::dto::{CreateQuoteRequest, CreatedQuote, QuoteResponse, ShareWith};
-use crate::quotes::matching::{self, Candidate, Wishes};
+use crate::quotes::matching::{self, Candidate, ScoreBinds, Wishes};
 use crate::quotes::present::{quote_response, quote_summary};
 use crate::quotes::{repo, state as transitions};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::webhooks::outbox::EventType;
 
@@ -52,36 +52,28 @@ pub fn private_json(
 async fn validate_against_catalogue(
     conn: &mut AsyncPgConnection,
     request: &CreateQuoteRequest,
-    rates: &Rates,
+    reference: &Reference,
 ) -> Result<Vec<FieldError>, ApiError> {
     let mut errors = Vec::new();
-    let condition_known: i64 = conditions::table
-        .filter(conditions::slug.eq(&request.condition))
-        .count()
-        .get_result(conn)
-        .await?;
-    if condition_known == 0 {
+    let rates = &reference.rates;
+    if !reference.is_condition(&request.condition) {
         errors.push(FieldError {
             pointer: "/condition".into(),
             message: "is not a known condition slug".into(),
         });
     }
-    let countries = repo::known_countries(conn).await?;
+    let countries = reference.country_codes();
     for (i, code) in request.preferred_countries.iter().enumerate() {
-        if !countries.contains(code) {
+        if !countries.contains(&code.as_str()) {
             errors.push(FieldError {
                 pointer: format!("/preferred_countries/{i}"),
                 message: format!("must be one of the listed countries: {}", countries.join(", ")),
             });
         }
     }
-    let in_use: Vec<String> = cell_types::table
-        .filter(cell_types::clinical_status.eq("in_use"))
-        .select(cell_types::slug)
-        .load(conn)
-        .await?;
+    let in_use = reference.cell_types_in_use();
     for (i, slug) in request.preferred_cell_types.iter().enumerate() {
-        if !in_use.contains(slug) {
+        if !in_use.contains(&slug.as_str()) {
             errors.push(FieldError {
                 pointer: format!("/preferred_cell_types/{i}"),
                 message: format!("must be a cell type in clinical use: {}", in_use.join(", ")),
@@ -172,8 +164,9 @@ pub async fn create_quote(
         }])
     })?;
     let mut errors = request.validate();
-    let rates = Rates::load(&mut conn).await?;
-    errors.extend(validate_against_catalogue(&mut conn, &request, &rates).await?);
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
+    errors.extend(validate_against_catalogue(&mut conn, &request, &reference).await?);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
@@ -193,7 +186,6 @@ pub async fn create_quote(
         .with_header(header::RETRY_AFTER, "3600"));
     }
 
-    let candidates = repo::candidates(&mut conn, &request.condition).await?;
     let evidence: Vec<(Option<String>, String)> =
         crate::evidence::repo::summaries_for_condition(&mut conn, &request.condition)
             .await?
@@ -205,18 +197,25 @@ pub async fn create_quote(
         preferred_countries: &request.preferred_countries,
         preferred_cell_types: &request.preferred_cell_types,
         budget: request.budget.as_ref(),
+        budget_usd: request
+            .budget
+            .as_ref()
+            .and_then(|b| rates.to_usd(b.amount, &b.currency)),
         evidence: &evidence,
     };
+    // Postgres ranks with the same score and returns only the best; `rank` explains them.
+    let binds = ScoreBinds::of(&wishes);
+    let limit = i64::try_from(MAX_ESTIMATES).unwrap_or(i64::MAX);
+    let candidates = repo::candidates(&mut conn, &request.condition, &binds, Some(limit)).await?;
     let candidate_views: Vec<Candidate<'_>> = candidates
         .iter()
         .map(|c| Candidate {
             package: &c.package,
             clinic_name: &c.clinic_name,
-            country: &c.country,
             clinic_score: c.clinic_score,
         })
         .collect();
-    let estimates = matching::rank(&wishes, &candidate_views, &rates, MAX_ESTIMATES);
+    let estimates = matching::rank(&wishes, &candidate_views, rates, MAX_ESTIMATES);
     let share_with = request.share_with.clone().unwrap_or(ShareWith::None);
     let (share_mode, routed): (&str, Vec<Uuid>) = match &share_with {
         ShareWith::None => ("none", Vec::new()),
@@ -442,7 +441,11 @@ pub async fn list_quotes(
         scope.push(format!("status={status}"));
     }
     if let Some(condition) = &params.condition {
-        let slug = crate::filters::known_condition(&mut conn, "condition", condition).await?;
+        let slug = state
+            .reference
+            .get(&mut conn)
+            .await?
+            .known_condition("condition", condition)?;
         query = query.filter(quotes::condition_slug.eq(slug.clone()));
         scope.push(format!("condition={slug}"));
     }

@@ -6,4 +6,4 @@ pub mod present;
 pub mod repo;
 mod routes;
 
-pub use routes::{configure, present_all};
+pub use routes::{configure, present_all, present_packages};

@@ -41,6 +41,10 @@ pub struct TreatmentPackage {
     pub version: i32,
     pub protocol_url: Option<String>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// The clinic's country (copied by a trigger, for indexed country filters).
+    pub country_code: String,
+    /// The maximum price in USD at the current rate, when there is a maximum.
+    pub price_max_usd: Option<Decimal>,
 }
 
 impl TreatmentPackage {

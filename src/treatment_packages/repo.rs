@@ -7,7 +7,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, countries, treatment_packages};
-use crate::db::sql::{Bind, SqlBuilder};
+use crate::db::sql::SqlBuilder;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// The clinic facts shown with each package.
@@ -16,6 +16,20 @@ pub struct ClinicSummary {
     pub name: String,
     pub country: String,
     pub regulatory_status: String,
+}
+
+impl ClinicSummary {
+    /// The summary of a clinic already loaded (no query).
+    pub fn of(clinic: &crate::clinics::model::Clinic, reference: &crate::reference::Reference) -> Self {
+        Self {
+            name: clinic.name.clone(),
+            country: clinic.country_code.clone(),
+            regulatory_status: reference
+                .regulatory_status(&clinic.country_code)
+                .unwrap_or_default()
+                .to_owned(),
+        }
+    }
 }
 
 /// Names, countries and regulatory status of the given clinics.
@@ -66,6 +80,25 @@ pub async fn published_for_clinics(
         .await
 }
 
+/// The cheapest published package of each given clinic (ties: lowest id), one query.
+pub async fn cheapest_published_for_clinics(
+    conn: &mut AsyncPgConnection,
+    clinic_ids: &[Uuid],
+) -> QueryResult<Vec<TreatmentPackage>> {
+    treatment_packages::table
+        .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
+        .filter(treatment_packages::status.eq("published"))
+        .distinct_on(treatment_packages::clinic_id)
+        .order((
+            treatment_packages::clinic_id,
+            treatment_packages::price_min_usd.asc(),
+            treatment_packages::id.asc(),
+        ))
+        .select(TreatmentPackage::as_select())
+        .load(conn)
+        .await
+}
+
 pub async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<TreatmentPackage>> {
     treatment_packages::table
         .find(id)
@@ -84,19 +117,8 @@ pub async fn run_list(conn: &mut AsyncPgConnection, query: SqlBuilder) -> QueryR
 }
 
 /// The base of every package list: published packages of published clinics.
-pub fn list_base() -> SqlBuilder {
-    SqlBuilder::new(
-        "SELECT p.* FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
-         WHERE p.status = 'published' AND c.status = 'published'",
-    )
-}
-
-/// Adds `AND <expr> = ANY-style` filters; kept here so routes never write SQL fragments inline.
-pub fn filter(query: &mut SqlBuilder, template: &str, value: Bind) {
-    let placeholder = query.bind(value);
-    query.push(" AND ");
-    query.push(&template.replace("{}", &placeholder));
-}
+pub const LIST_BASE: &str = "SELECT p.* FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
+     WHERE p.status = 'published' AND c.status = 'published'";
 
 /// The inclusion vocabulary `(code, label)` in display order.
 pub async fn vocabulary(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {

@@ -4,17 +4,22 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
+use std::collections::HashMap;
+
 use crate::db::sql::Bind;
 use crate::error::{ApiError, Problem};
-use crate::filters;
+use crate::evidence::EvidenceLinks;
+use crate::filters::{self, ListQuery};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
 use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, SortKey};
+use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
+use crate::reference::Reference;
 use crate::state::AppState;
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{present, ConvertedPrice, PackageContext, TreatmentPackageResponse};
-use crate::treatment_packages::repo;
+use crate::treatment_packages::repo::{self, ClinicSummary};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     // `compare` before `{id}`, so the literal path wins.
@@ -139,18 +144,35 @@ pub struct PackageListParams {
 pub async fn present_all(
     conn: &mut diesel_async::AsyncPgConnection,
     packages: &[TreatmentPackage],
+    reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<TreatmentPackageResponse>, ApiError> {
     let clinic_ids: Vec<Uuid> = packages.iter().map(|p| p.clinic_id).collect();
     let clinics = repo::clinic_summaries(conn, &clinic_ids).await?;
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     let mut flags = flags_repo::detections_for(conn, &ids).await?;
-    let evidence = crate::evidence::EvidenceLinks::load(conn).await?;
+    present_packages(
+        packages,
+        |id| clinics.get(&id),
+        &mut flags,
+        &reference.evidence,
+        display,
+    )
+}
+
+/// Presents packages from what the caller already loaded: each clinic's summary and the
+/// packages' red flags (taken out of `flags`).
+pub fn present_packages<'a>(
+    packages: &[TreatmentPackage],
+    clinic_of: impl Fn(Uuid) -> Option<&'a ClinicSummary>,
+    flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
+    evidence: &EvidenceLinks,
+    display: Option<(&Rates, &str)>,
+) -> Result<Vec<TreatmentPackageResponse>, ApiError> {
     packages
         .iter()
         .map(|package| {
-            let clinic = clinics
-                .get(&package.clinic_id)
+            let clinic = clinic_of(package.clinic_id)
                 .ok_or_else(|| ApiError::internal(format_args!("package {} has no clinic", package.id)))?;
             let mut response = present(
                 package,
@@ -199,37 +221,33 @@ pub async fn list_treatment_packages(
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
     let currency = match &params.currency {
         Some(raw) => Some(rates.parse_currency("currency", raw)?),
         None => None,
     };
     let filter_currency = currency.clone().unwrap_or_else(|| "USD".to_owned());
 
-    let mut query = repo::list_base();
-    let mut scope = vec![format!("order={}", order.name())];
+    let mut query = ListQuery::new("treatment-packages", repo::LIST_BASE, order.name());
     if let Some(raw) = &params.condition {
-        let slug = filters::known_condition(&mut conn, "condition", raw).await?;
-        repo::filter(
-            &mut query,
-            "p.conditions @> ARRAY[{}::text]",
-            Bind::Text(slug.clone()),
-        );
-        scope.push(format!("condition={slug}"));
+        let slug = reference.known_condition("condition", raw)?;
+        let scope = format!("condition={slug}");
+        query.filter("p.conditions @> ARRAY[{}::text]", Bind::Text(slug), scope);
     }
     if let Some(raw) = &params.cell_type {
-        let (slug, _) = filters::known_cell_type(&mut conn, "cell_type", raw).await?;
-        repo::filter(&mut query, "p.cell_type = {}", Bind::Text(slug.clone()));
-        scope.push(format!("cell_type={slug}"));
+        let (slug, _) = reference.known_cell_type("cell_type", raw)?;
+        let scope = format!("cell_type={slug}");
+        query.filter("p.cell_type = {}", Bind::Text(slug), scope);
     }
     if let Some(raw) = &params.country {
-        let code = filters::known_country(&mut conn, "country", raw).await?;
-        repo::filter(&mut query, "c.country_code = {}", Bind::Text(code.clone()));
-        scope.push(format!("country={code}"));
+        let code = reference.known_country("country", raw)?;
+        let scope = format!("country={code}");
+        query.filter("p.country_code = {}", Bind::Text(code), scope);
     }
     if let Some(clinic_id) = params.clinic_id {
-        repo::filter(&mut query, "p.clinic_id = {}", Bind::Uuid(clinic_id));
-        scope.push(format!("clinic_id={clinic_id}"));
+        let scope = format!("clinic_id={clinic_id}");
+        query.filter("p.clinic_id = {}", Bind::Uuid(clinic_id), scope);
     }
     for (field, raw, op) in [
         ("min_price", &params.min_price, ">="),
@@ -240,34 +258,31 @@ pub async fn list_treatment_packages(
             let usd = rates
                 .to_usd(amount, &filter_currency)
                 .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
-            repo::filter(
-                &mut query,
-                &format!("p.price_min_usd {op} {{}}"),
-                Bind::Numeric(usd),
-            );
-            scope.push(format!("{field}={amount}{filter_currency}"));
+            let scope = format!("{field}={amount}{filter_currency}");
+            query.filter(&format!("p.price_min_usd {op} {{}}"), Bind::Numeric(usd), scope);
         }
     }
     if let Some(provenance) = params.price_provenance {
-        repo::filter(
-            &mut query,
+        let scope = format!("price_provenance={}", provenance.as_str());
+        query.filter(
             "p.price_provenance = {}",
             Bind::Text(provenance.as_str().to_owned()),
+            scope,
         );
-        scope.push(format!("price_provenance={}", provenance.as_str()));
     }
-    let scope = format!("treatment-packages|{}", scope.join("|"));
+    let scope = query.scope();
     let after = match &params.page_token {
         Some(token) => Some(state.page_tokens.verify(&scope, token)?),
         None => None,
     };
+    let mut sql = query.sql;
     order
         .sort_key()
-        .finish(&mut query, "p.id", after.as_ref(), size + 1)?;
-    let rows = repo::run_list(&mut conn, query).await?;
+        .finish(&mut sql, "p.id", after.as_ref(), size + 1)?;
+    let rows = repo::run_list(&mut conn, sql).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
-    let display = currency.as_deref().map(|c| (&rates, c));
-    let items = present_all(&mut conn, &rows, display).await?;
+    let display = currency.as_deref().map(|c| (rates, c));
+    let items = present_all(&mut conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
@@ -311,7 +326,8 @@ pub async fn get_treatment_package(
     params: web::Query<CurrencyParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
     let currency = match &params.currency {
         Some(raw) => Some(rates.parse_currency("currency", raw)?),
         None => None,
@@ -319,8 +335,8 @@ pub async fn get_treatment_package(
     let package = repo::find_published(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
-    let display = currency.as_deref().map(|c| (&rates, c));
-    let mut items = present_all(&mut conn, std::slice::from_ref(&package), display).await?;
+    let display = currency.as_deref().map(|c| (rates, c));
+    let mut items = present_all(&mut conn, std::slice::from_ref(&package), &reference, display).await?;
     let item = items
         .pop()
         .ok_or_else(|| ApiError::internal("presenting one package gave none"))?;
@@ -425,7 +441,8 @@ pub async fn compare_treatment_packages(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
     let mut packages = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -435,14 +452,14 @@ pub async fn compare_treatment_packages(
         packages.push(package);
     }
     let vocabulary = crate::treatment_packages::repo::vocabulary(&mut conn).await?;
-    let presented = present_all(&mut conn, &packages, Some((&rates, &currency))).await?;
+    let presented = present_all(&mut conn, &packages, &reference, Some((rates, &currency))).await?;
 
     let mut compared = Vec::with_capacity(presented.len());
     let mut applied = Vec::new();
     for (package, response) in packages.iter().zip(presented) {
         let total = response
             .price
-            .convert(&rates, &currency)
+            .convert(rates, &currency)
             .ok_or_else(|| ApiError::internal(format_args!("no rate for {}", package.currency)))?;
         if !applied.iter().any(|r: &AppliedRate| r.from == total.rate.from) {
             applied.push(total.rate.clone());

@@ -198,3 +198,47 @@ async fn bad_paging_parameters_are_400_problems() {
     )
     .await;
 }
+
+/// Rates, evidence links and vocabularies are cached per process (`STEMCARE_REFERENCE_TTL_SECONDS`);
+/// a staff write on this instance must be visible at once, however long the TTL.
+#[tokio::test]
+async fn staff_writes_to_reference_data_are_visible_at_once() {
+    let app = TestApp::spawn_with(|settings| settings.reference_ttl_seconds = 3600).await;
+    let admin = app.staff_key("admin").await;
+    let eur_rate = |page: &serde_json::Value| page["items"][0]["converted_price"]["rate"]["rate"].clone();
+    let path = "/v1/treatment-packages?currency=EUR&page_size=1";
+    let before = app.get_json(path, 200).await;
+    assert_ne!(eur_rate(&before), "0.5", "{before}");
+
+    let rate = app
+        .client
+        .put(app.url("/v1/admin/exchange-rates/EUR"))
+        .bearer_auth(&admin)
+        .json(&serde_json::json!({"units_per_usd": "0.5", "as_of": "2026-11-01", "source": {"title": "test rate"}}))
+        .send()
+        .await
+        .expect("PUT");
+    assert_eq!(rate.status().as_u16(), 200);
+    let after = app.get_json(path, 200).await;
+    assert_eq!(eur_rate(&after), "0.5", "{after}");
+
+    // A write the cache cannot see (another instance, or SQL by hand) shows after the TTL only:
+    // here the TTL is an hour, so the cached vocabulary still refuses a condition added behind it.
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "INSERT INTO conditions (slug, name, description, body_region, spine_indication, source)
+             SELECT 'test-condition', 'Test', 'Test', body_region, spine_indication, source
+             FROM conditions LIMIT 1",
+        ),
+        &mut conn,
+    )
+    .await
+    .expect("insert condition");
+    assert_problem(
+        app.get("/v1/treatment-packages?condition=test-condition").await,
+        400,
+        "invalid-query",
+    )
+    .await;
+}

@@ -113,6 +113,7 @@ impl TestApp {
             cors_origins: vec!["https://app.example.com".to_owned()],
             rate_limit_per_minute: 100_000,
             quote_rate_limit_per_hour: 100_000,
+            reference_ttl_seconds: 5,
         };
         let mut settings = settings;
         customize(&mut settings);

@@ -810,3 +810,114 @@ async fn too_many_requests_per_email_are_refused() {
         .await;
     assert_problem(response, 429, "too-many-requests").await;
 }
+
+/// Quote matching lets Postgres pick the best candidates with `matching::SQL_SCORE`, then
+/// `matching::rank` explains them. The two must order every candidate the same way, or a patient
+/// could miss a better match that SQL cut off: checked for every seeded condition under wishes that
+/// exercise each score part (countries, cell types, budgets inside, across and below price ranges).
+#[tokio::test]
+async fn sql_ranking_agrees_with_the_documented_score() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use rust_decimal::Decimal;
+    use stemcare::db::schema::conditions;
+    use stemcare::money::Rates;
+    use stemcare::quotes::dto::MoneyInput;
+    use stemcare::quotes::matching::{rank, Candidate, ScoreBinds, Wishes};
+    use stemcare::quotes::repo::candidates;
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    let rates = Rates::load(&mut conn).await.expect("rates");
+    let slugs: Vec<String> = conditions::table
+        .select(conditions::slug)
+        .load(&mut conn)
+        .await
+        .expect("conditions");
+    let countries = [
+        vec![],
+        vec!["MX".to_owned()],
+        vec!["TR".to_owned(), "TH".to_owned()],
+    ];
+    let cells = [
+        vec![],
+        vec!["bm-msc".to_owned()],
+        vec!["ad-msc".to_owned(), "uc-msc".to_owned()],
+    ];
+    let budgets = [
+        None,
+        Some(("500", "USD")),
+        Some(("7000", "EUR")),
+        Some(("9000", "USD")),
+        Some(("50000000", "COP")),
+    ];
+    let mut compared = 0;
+    let mut budget_points_seen = std::collections::BTreeSet::new();
+    for condition in &slugs {
+        let evidence: Vec<(Option<String>, String)> =
+            stemcare::evidence::repo::summaries_for_condition(&mut conn, condition)
+                .await
+                .expect("summaries")
+                .into_iter()
+                .map(|s| (s.cell_type, s.certainty))
+                .collect();
+        for preferred_countries in &countries {
+            for preferred_cell_types in &cells {
+                for budget in &budgets {
+                    let budget = budget.map(|(amount, currency)| MoneyInput {
+                        amount: amount.parse::<Decimal>().expect("amount"),
+                        currency: currency.to_owned(),
+                    });
+                    let wishes = Wishes {
+                        condition,
+                        preferred_countries,
+                        preferred_cell_types,
+                        budget: budget.as_ref(),
+                        budget_usd: budget.as_ref().and_then(|b| rates.to_usd(b.amount, &b.currency)),
+                        evidence: &evidence,
+                    };
+                    let binds = ScoreBinds::of(&wishes);
+                    let rows = candidates(&mut conn, condition, &binds, None)
+                        .await
+                        .expect("candidates");
+                    let views: Vec<Candidate<'_>> = rows
+                        .iter()
+                        .map(|c| Candidate {
+                            package: &c.package,
+                            clinic_name: &c.clinic_name,
+                            clinic_score: c.clinic_score,
+                        })
+                        .collect();
+                    let ranked = rank(&wishes, &views, &rates, usize::MAX);
+                    for estimate in &ranked {
+                        let budget_part = estimate.score_parts.iter().find(|p| p.factor == "budget");
+                        budget_points_seen.insert(budget_part.map(|p| p.points));
+                    }
+                    let rust_order: Vec<_> = ranked.iter().map(|e| e.package_id).collect();
+                    let sql_order: Vec<_> = rows.iter().map(|r| r.package.id).collect();
+                    assert_eq!(
+                        sql_order,
+                        rust_order,
+                        "SQL and Rust rank {condition} differently for countries {preferred_countries:?}, \
+                         cells {preferred_cell_types:?}, budget {:?}",
+                        budget.as_ref().map(|b| (b.amount, &b.currency))
+                    );
+                    let top = candidates(&mut conn, condition, &binds, Some(3))
+                        .await
+                        .expect("top 3");
+                    let top: Vec<_> = top.iter().map(|r| r.package.id).collect();
+                    assert_eq!(top, rust_order.iter().take(3).copied().collect::<Vec<_>>());
+                    compared += rows.len();
+                }
+            }
+        }
+    }
+    assert!(compared > 100, "too few candidates compared: {compared}");
+    // Every budget outcome occurred, so the comparison covered each branch of the budget part.
+    for points in [0, 12, 25] {
+        assert!(
+            budget_points_seen.contains(&Some(points)),
+            "no candidate scored {points} budget points"
+        );
+    }
+}
