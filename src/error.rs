@@ -311,17 +311,40 @@ impl ResponseError for ApiError {
     }
 }
 
+/// True when `error` means the database is (momentarily) unreachable rather than that the request
+/// or the code is wrong: a statement cancelled by `statement_timeout`, a session terminated by a
+/// shutdown or restart, a connection that closed under a checked-out handle, or a server that is
+/// starting up. Such a request may simply be retried, so it is a 503, never a 500.
+pub fn is_transient_database_error(error: &diesel::result::Error) -> bool {
+    use diesel::result::{DatabaseErrorKind, Error};
+    const TRANSIENT_MESSAGES: [&str; 5] = [
+        "statement timeout",
+        "terminating connection",
+        "the database system is shutting down",
+        "the database system is starting up",
+        "server closed the connection",
+    ];
+    match error {
+        // diesel-async reports a lost connection (socket closed, I/O error) with these kinds.
+        Error::DatabaseError(
+            DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+            _,
+        ) => true,
+        Error::DatabaseError(_, info) => TRANSIENT_MESSAGES.iter().any(|m| info.message().contains(m)),
+        // The transaction's connection died under it; the pool discards such a connection.
+        Error::BrokenTransactionManager => true,
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_transient_database_error(commit_error),
+        _ => false,
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => Self::not_found("no such resource"),
             // Cancelled by statement_timeout, or the server went away: retryable, not a bug.
-            diesel::result::Error::DatabaseError(_, info)
-                if info.message().contains("statement timeout")
-                    || info.message().contains("terminating connection") =>
-            {
-                Self::unavailable(format_args!("database: {}", info.message()))
-                    .with_header(header::RETRY_AFTER, "2")
+            ref transient if is_transient_database_error(transient) => {
+                Self::unavailable(format_args!("database: {transient}")).with_header(header::RETRY_AFTER, "2")
             }
             // Postgres text cannot hold NUL characters: the input was invalid, not the server.
             diesel::result::Error::DatabaseError(_, info)
@@ -342,3 +365,66 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
 
 /// Result alias for handlers and the code they call.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    use super::*;
+
+    fn database_error(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_owned()))
+    }
+
+    #[test]
+    fn a_lost_database_connection_is_a_retryable_503() {
+        for error in [
+            database_error(DatabaseErrorKind::UnableToSendCommand, "connection closed"),
+            database_error(
+                DatabaseErrorKind::ClosedConnection,
+                "server closed the connection",
+            ),
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "terminating connection due to administrator command",
+            ),
+            database_error(
+                DatabaseErrorKind::Unknown,
+                "canceling statement due to statement timeout",
+            ),
+            database_error(DatabaseErrorKind::Unknown, "the database system is starting up"),
+            Error::BrokenTransactionManager,
+            Error::RollbackErrorOnCommit {
+                rollback_error: Box::new(database_error(
+                    DatabaseErrorKind::UnableToSendCommand,
+                    "connection closed",
+                )),
+                commit_error: Box::new(database_error(
+                    DatabaseErrorKind::UnableToSendCommand,
+                    "connection closed",
+                )),
+            },
+        ] {
+            let api_error = ApiError::from(error);
+            assert_eq!(api_error.kind, ProblemKind::Unavailable);
+            let response = api_error.error_response();
+            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                response
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()),
+                Some("2")
+            );
+        }
+    }
+
+    #[test]
+    fn other_database_errors_stay_what_they_are() {
+        let unique = database_error(DatabaseErrorKind::UniqueViolation, "duplicate key value");
+        assert_eq!(ApiError::from(unique).kind, ProblemKind::Internal);
+        assert_eq!(ApiError::from(Error::NotFound).kind, ProblemKind::NotFound);
+        let nul = database_error(DatabaseErrorKind::Unknown, "invalid byte sequence for encoding");
+        assert_eq!(ApiError::from(nul).kind, ProblemKind::BadRequest);
+    }
+}
