@@ -107,6 +107,7 @@ async fn spawn_app(database_url: &str, pool_timeout_ms: usize) -> String {
         cors_origins: Vec::new(),
         rate_limit_per_minute: 100_000,
         quote_rate_limit_per_hour: 100_000,
+        reference_ttl_seconds: 5,
     };
     let pool = stemcare::db::build_pool_with_timeout(
         database_url,
