@@ -1,3 +1,9 @@
+DROP INDEX clinics_serves_children_idx;
+DROP INDEX treatment_packages_cell_type_price_idx;
+DROP INDEX clinics_cell_types_idx;
+DROP INDEX clinics_accreditations_idx;
+DROP INDEX clinics_city_idx;
+DROP INDEX clinics_patients_idx;
 DROP INDEX treatment_packages_country_price_idx;
 DROP INDEX clinics_country_score_idx;
 DROP INDEX clinics_country_price_idx;

@@ -41,7 +41,15 @@ CREATE INDEX clinics_price_idx ON clinics ((COALESCE(price_from_usd, 99999999999
 CREATE INDEX clinics_country_price_idx ON clinics (country_code, (COALESCE(price_from_usd, 999999999999.99)), id)
     WHERE status = 'published';
 CREATE INDEX clinics_country_score_idx ON clinics (country_code, score, id) WHERE status = 'published';
+CREATE INDEX clinics_patients_idx ON clinics ((COALESCE(patients_per_year, -1)), id) WHERE status = 'published';
+-- The other documented filters: city, children served, accreditation body, cell type.
+CREATE INDEX clinics_city_idx ON clinics (lower(city)) WHERE status = 'published';
+CREATE INDEX clinics_serves_children_idx ON clinics (serves_children) WHERE status = 'published';
+CREATE INDEX clinics_accreditations_idx ON clinics USING gin (accreditation_bodies);
+CREATE INDEX clinics_cell_types_idx ON clinics USING gin (cell_type_slugs);
 
--- Package lists by country in price order.
+-- Package lists by country or cell type in price order.
 CREATE INDEX treatment_packages_country_price_idx ON treatment_packages (country_code, price_min_usd, id)
+    WHERE status = 'published';
+CREATE INDEX treatment_packages_cell_type_price_idx ON treatment_packages (cell_type, price_min_usd, id)
     WHERE status = 'published';

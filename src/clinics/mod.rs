@@ -3,7 +3,7 @@
 
 pub mod model;
 mod present;
-mod routes;
+pub mod routes;
 pub mod scoring;
 
 pub use routes::configure;

@@ -12,14 +12,16 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
-use crate::db::sql::Bind;
+use crate::db::sql::{Bind, SqlBuilder};
 use crate::error::{ApiError, Problem};
 use crate::evidence::EvidenceLinks;
 use crate::filters::{self, ListQuery};
 use crate::http_cache::cacheable_json;
 use crate::listings::ResponseTime;
 use crate::money::Rates;
-use crate::pagination::{page_by_key, page_size, split_page, Cursor, KeyType, ListParams, Page, SortKey};
+use crate::pagination::{
+    page_by_key, page_size, split_page, Cursor, KeyType, ListParams, Page, PageTokens, SortKey,
+};
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
 use crate::reference::Reference;
@@ -215,36 +217,25 @@ fn display_currency(rates: &Rates, raw: Option<&str>) -> Result<Option<String>, 
     raw.map(|raw| rates.parse_currency("currency", raw)).transpose()
 }
 
-/// List clinics
-///
-/// Published clinics with filters, full-text search (`q`) and an allow-listed order (default `-score`),
-/// a page at a time with signed `page_token`s. Every item carries its red flags, the parts of its score
-/// (`rank_explanation`) and `promoted`, so no ranking is a black box. Flagged clinics are listed with
-/// their flags rather than hidden, so a patient who looks one up sees why it is flagged.
-#[utoipa::path(
-    tag = "catalogue",
-    params(ClinicListParams),
-    responses(
-        (status = 200, description = "A page of clinics", body = Page<ClinicResponse>),
-        (status = 304, description = "Not modified"),
-        (status = 400, description = "Invalid filter, currency, order, page size or page token", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(())
-)]
-#[get("/v1/clinics")]
-pub async fn list_clinics(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<ClinicListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
+/// The SQL of one page of `GET /v1/clinics` and what the handler needs to page it.
+pub struct ClinicPageQuery {
+    pub sql: SqlBuilder,
+    pub scope: String,
+    pub size: i64,
+    pub order: ClinicOrder,
+}
+
+/// Validates the filters, verifies the page token and builds the page's SQL (one row more than
+/// the page, to know whether another follows). Public for the query-plan test.
+pub fn list_query(
+    reference: &Reference,
+    page_tokens: &PageTokens,
+    params: &ClinicListParams,
+) -> Result<ClinicPageQuery, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
-    let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
     let currency = display_currency(rates, params.currency.as_deref())?;
-
     let mut query = ListQuery::new(
         "clinics",
         "SELECT c.* FROM clinics c WHERE c.status = 'published'",
@@ -253,7 +244,7 @@ pub async fn list_clinics(
     if let Some(raw) = &params.country {
         let code = reference.known_country("country", raw)?;
         query.filter(
-            "c.country_code = {}",
+            "c.country_code = {}::bpchar",
             Bind::Text(code.clone()),
             format!("country={code}"),
         );
@@ -318,12 +309,53 @@ pub async fn list_clinics(
     let after = params
         .page_token
         .as_deref()
-        .map(|t| state.page_tokens.verify(&scope, t))
+        .map(|t| page_tokens.verify(&scope, t))
         .transpose()?;
     let mut sql = query.sql;
     order
         .sort_key()
         .finish(&mut sql, "c.id", after.as_ref(), size + 1)?;
+    Ok(ClinicPageQuery {
+        sql,
+        scope,
+        size,
+        order,
+    })
+}
+
+/// List clinics
+///
+/// Published clinics with filters, full-text search (`q`) and an allow-listed order (default `-score`),
+/// a page at a time with signed `page_token`s. Every item carries its red flags, the parts of its score
+/// (`rank_explanation`) and `promoted`, so no ranking is a black box. Flagged clinics are listed with
+/// their flags rather than hidden, so a patient who looks one up sees why it is flagged.
+#[utoipa::path(
+    tag = "catalogue",
+    params(ClinicListParams),
+    responses(
+        (status = 200, description = "A page of clinics", body = Page<ClinicResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid filter, currency, order, page size or page token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics")]
+pub async fn list_clinics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<ClinicListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let mut conn = state.pool.get().await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
+    let currency = display_currency(rates, params.currency.as_deref())?;
+    let ClinicPageQuery {
+        sql,
+        scope,
+        size,
+        order,
+    } = list_query(&reference, &state.page_tokens, &params)?;
     let rows: Vec<Clinic> = sql.into_query().load(&mut conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));

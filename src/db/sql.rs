@@ -72,3 +72,28 @@ impl SqlBuilder {
         query
     }
 }
+
+/// One row of `EXPLAIN (FORMAT JSON)`.
+#[derive(diesel::QueryableByName)]
+struct PlanRow {
+    #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
+    plan: serde_json::Value,
+}
+
+impl SqlBuilder {
+    /// The plan Postgres would use for this query (`EXPLAIN (FORMAT JSON)`), for the query-plan
+    /// test and for diagnosing slow lists.
+    pub async fn explain(
+        self,
+        conn: &mut diesel_async::AsyncPgConnection,
+    ) -> diesel::QueryResult<serde_json::Value> {
+        use diesel_async::RunQueryDsl;
+        let Self { sql, binds } = self;
+        let explained = Self {
+            sql: format!("EXPLAIN (FORMAT JSON) {sql}"),
+            binds,
+        };
+        let row: PlanRow = explained.into_query().get_result(conn).await?;
+        Ok(row.plan)
+    }
+}

@@ -4,6 +4,6 @@
 pub mod model;
 pub mod present;
 pub mod repo;
-mod routes;
+pub mod routes;
 
 pub use routes::{configure, present_all, present_packages};

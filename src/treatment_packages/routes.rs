@@ -6,13 +6,13 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use crate::db::sql::Bind;
+use crate::db::sql::{Bind, SqlBuilder};
 use crate::error::{ApiError, Problem};
 use crate::evidence::EvidenceLinks;
 use crate::filters::{self, ListQuery};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
-use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, SortKey};
+use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, PageTokens, SortKey};
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
 use crate::reference::Reference;
@@ -196,32 +196,23 @@ pub fn present_packages<'a>(
         .collect()
 }
 
-/// List treatment packages
-///
-/// Published packages with filters, an allow-listed order (default `price`) and signed page tokens.
-/// Prices keep their original currency; add `currency` for converted prices with the rate and its date.
-/// Price filters compare the minimum price in USD at current rates.
-#[utoipa::path(
-    tag = "catalogue",
-    params(PackageListParams),
-    responses(
-        (status = 200, description = "A page of packages", body = Page<TreatmentPackageResponse>),
-        (status = 304, description = "Not modified"),
-        (status = 400, description = "Invalid filter, currency, page size or page token", body = Problem, content_type = "application/problem+json"),
-    ),
-    security(())
-)]
-#[get("/v1/treatment-packages")]
-pub async fn list_treatment_packages(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    params: web::Query<PackageListParams>,
-) -> Result<HttpResponse, ApiError> {
-    let params = params.into_inner();
+/// The SQL of one page of `GET /v1/treatment-packages` and what the handler needs to page it.
+pub struct PackagePageQuery {
+    pub sql: SqlBuilder,
+    pub scope: String,
+    pub size: i64,
+    pub order: PackageOrder,
+}
+
+/// Validates the filters, verifies the page token and builds the page's SQL (one row more than
+/// the page). Public for the query-plan test.
+pub fn list_query(
+    reference: &Reference,
+    page_tokens: &PageTokens,
+    params: &PackageListParams,
+) -> Result<PackagePageQuery, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
-    let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
     let currency = match &params.currency {
         Some(raw) => Some(rates.parse_currency("currency", raw)?),
@@ -243,7 +234,7 @@ pub async fn list_treatment_packages(
     if let Some(raw) = &params.country {
         let code = reference.known_country("country", raw)?;
         let scope = format!("country={code}");
-        query.filter("p.country_code = {}", Bind::Text(code), scope);
+        query.filter("p.country_code = {}::bpchar", Bind::Text(code), scope);
     }
     if let Some(clinic_id) = params.clinic_id {
         let scope = format!("clinic_id={clinic_id}");
@@ -272,13 +263,56 @@ pub async fn list_treatment_packages(
     }
     let scope = query.scope();
     let after = match &params.page_token {
-        Some(token) => Some(state.page_tokens.verify(&scope, token)?),
+        Some(token) => Some(page_tokens.verify(&scope, token)?),
         None => None,
     };
     let mut sql = query.sql;
     order
         .sort_key()
         .finish(&mut sql, "p.id", after.as_ref(), size + 1)?;
+    Ok(PackagePageQuery {
+        sql,
+        scope,
+        size,
+        order,
+    })
+}
+
+/// List treatment packages
+///
+/// Published packages with filters, an allow-listed order (default `price`) and signed page tokens.
+/// Prices keep their original currency; add `currency` for converted prices with the rate and its date.
+/// Price filters compare the minimum price in USD at current rates.
+#[utoipa::path(
+    tag = "catalogue",
+    params(PackageListParams),
+    responses(
+        (status = 200, description = "A page of packages", body = Page<TreatmentPackageResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid filter, currency, page size or page token", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/treatment-packages")]
+pub async fn list_treatment_packages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    params: web::Query<PackageListParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let mut conn = state.pool.get().await?;
+    let reference = state.reference.get(&mut conn).await?;
+    let rates = &reference.rates;
+    let currency = match &params.currency {
+        Some(raw) => Some(rates.parse_currency("currency", raw)?),
+        None => None,
+    };
+    let PackagePageQuery {
+        sql,
+        scope,
+        size,
+        order,
+    } = list_query(&reference, &state.page_tokens, &params)?;
     let rows = repo::run_list(&mut conn, sql).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));

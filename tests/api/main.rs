@@ -13,5 +13,6 @@ mod helpers;
 mod openapi;
 mod packages;
 mod partners;
+mod query_plans;
 mod quotes;
 mod webhooks;
