@@ -24,6 +24,7 @@ pub fn apply(document: &mut OpenApi) {
     for (path, item) in document.paths.paths.iter_mut() {
         let rate_limited = !RATE_LIMIT_EXEMPT.contains(&path.as_str());
         let admin = path.starts_with("/v1/admin/");
+        let fhir = path.starts_with("/fhir/");
         let operations = [
             &mut item.get,
             &mut item.put,
@@ -39,7 +40,7 @@ pub fn apply(document: &mut OpenApi) {
                 operation.security = Some(vec![SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new())]);
             }
             bound_parameters(operation);
-            document_responses(operation, rate_limited);
+            document_responses(operation, rate_limited, fhir);
         }
     }
     add_links(document);
@@ -163,7 +164,7 @@ fn integer_header(description: &str) -> Header {
 fn rate_limit_headers(response: &mut Response) {
     response.headers.entry("RateLimit".to_owned()).or_insert_with(|| {
         string_header(
-            "What is left of the client's quota: `\"default\";r=<remaining>;t=<seconds until reset>`",
+            "Sent with 429: `\"default\";r=0;t=<seconds until a request is allowed>` (other answers carry only `RateLimit-Policy`)",
             200,
             "^[ -~]*$",
         )
@@ -213,7 +214,7 @@ fn requires_credentials(operation: &Operation) -> bool {
     })
 }
 
-fn document_responses(operation: &mut Operation, rate_limited: bool) {
+fn document_responses(operation: &mut Operation, rate_limited: bool, fhir: bool) {
     let secured = requires_credentials(operation);
     let responses = &mut operation.responses.responses;
     if secured {
@@ -233,9 +234,16 @@ fn document_responses(operation: &mut Operation, rate_limited: bool) {
             "A problem: invalid input, missing or bad credentials, not allowed, not found, rate limited",
         ))
     });
-    responses
-        .entry("500".to_owned())
-        .or_insert_with(|| RefOr::T(problem("An internal error; the body never holds internals")));
+    responses.entry("500".to_owned()).or_insert_with(|| {
+        RefOr::T(if fhir {
+            ResponseBuilder::new()
+                .description("An internal error, as a FHIR OperationOutcome; the body never holds internals")
+                .content("application/fhir+json", ContentBuilder::new().build())
+                .build()
+        } else {
+            problem("An internal error; the body never holds internals")
+        })
+    });
     responses.entry("5XX".to_owned()).or_insert_with(|| {
         RefOr::T(problem(
             "A problem: internal error, or a dependency unavailable (retry after `Retry-After`)",

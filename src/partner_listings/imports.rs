@@ -221,6 +221,20 @@ pub async fn import_listings(
             ),
         }]));
     }
+    // Items are checked one by one, but each must at least be an object (the schema says so).
+    let not_objects: Vec<FieldError> = request
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !item.is_object())
+        .map(|(index, _)| FieldError {
+            pointer: format!("/items/{index}"),
+            message: "must be an object (an ImportItem); nothing was stored".into(),
+        })
+        .collect();
+    if !not_objects.is_empty() {
+        return Err(ApiError::validation(not_objects));
+    }
     let vocab = VocabularyData::load(&mut conn).await?;
     let mut summary = ImportSummary::default();
     let mut results = Vec::with_capacity(request.items.len());
