@@ -275,7 +275,14 @@ fn document_responses(operation: &mut Operation, rate_limited: bool, fhir: bool)
 }
 
 /// How a created resource is read back (OpenAPI links; Schemathesis's stateful phase follows them).
-const LINKS: &[(&str, &str, &str, &str, &[(&str, &str)])] = &[
+type LinkSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+const LINKS: &[LinkSpec] = &[
     // (source operation, status, link name, target operation, parameters)
     (
         "create_quote",
