@@ -5,6 +5,8 @@ use actix_web::{get, web, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+mod contract;
+
 use crate::error::{FieldError, Problem};
 use crate::webhooks::WebhooksSection;
 
@@ -66,46 +68,10 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Every operation can also answer with a problem for reasons common to all (bad credentials,
-/// rate limits, oversize or non-JSON bodies, a dependency down): document them as `4XX`/`5XX`
-/// ranges wherever an operation does not list a more specific code, so generated clients and
-/// fuzzers know every status they may meet.
+/// Adds what every operation shares (common problems, rate-limit and CORS headers, servers, the
+/// admin scheme, links); see `contract`.
 pub fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-    let problem = |description: &str| {
-        RefOr::T(
-            ResponseBuilder::new()
-                .description(description)
-                .content(
-                    crate::error::PROBLEM_JSON,
-                    ContentBuilder::new()
-                        .schema(Some(Ref::from_schema_name("Problem")))
-                        .build(),
-                )
-                .build(),
-        )
-    };
-    for item in document.paths.paths.values_mut() {
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.patch,
-            &mut item.head,
-            &mut item.options,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            let responses = &mut operation.responses.responses;
-            responses.entry("4XX".to_owned()).or_insert_with(|| {
-                problem("A problem: invalid input, missing or bad credentials, not allowed, not found, rate limited")
-            });
-            responses.entry("5XX".to_owned()).or_insert_with(|| {
-                problem("A problem: internal error, or a dependency unavailable (retry after `Retry-After`)")
-            });
-        }
-    }
+    contract::apply(document);
 }
 
 /// The spec as served and committed: pretty JSON with a trailing newline.

@@ -13,7 +13,7 @@ pub async fn create_with_clinics(
     clinic_slugs: &[String],
 ) -> Result<Uuid, String> {
     let name = name.trim();
-    if name.is_empty() || name.len() > 200 {
+    if name.is_empty() || name.chars().count() > 200 {
         return Err("the partner name must be 1 to 200 characters".into());
     }
     diesel::insert_into(partners::table)

@@ -297,6 +297,8 @@ pub struct PartnerResponse {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
+    /// The organisation's name (1–200 characters, not only spaces).
+    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
     pub name: String,
     /// Slugs of existing clinics it manages.
     #[serde(default)]

@@ -84,6 +84,7 @@ pub struct CostEstimateResponse {
     /// Range of matching packages' prices; null when none is listed.
     pub package_range: Option<MoneyRange>,
     /// Number of matching packages.
+    #[schema(format = Int64)]
     pub packages_considered: usize,
     /// The country's per-injection range times `injections`; null when the source gives none.
     pub per_injection_range: Option<MoneyRange>,

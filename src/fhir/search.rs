@@ -88,6 +88,12 @@ pub fn parse(resource: ResourceType, query: &str) -> Result<Search, FhirError> {
                 if search.country.is_some() {
                     return Err(FhirError::invalid("address-country may appear only once"));
                 }
+                // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
+                if value.contains('\0') {
+                    return Err(FhirError::invalid(
+                        "address-country must not contain NUL characters",
+                    ));
+                }
                 search.country = Some(value.trim().to_ascii_uppercase());
             }
             "_page_token" => {

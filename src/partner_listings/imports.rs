@@ -38,8 +38,10 @@ pub struct ImportItem {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportRequest {
-    /// 1 to 1,000 items.
-    #[schema(value_type = Vec<ImportItem>)]
+    /// 1 to 1,000 items, each in the `ImportItem` shape. Each item is checked on its own: one
+    /// that is not an `ImportItem` (unknown or read-only fields included) is reported as
+    /// `rejected` in the results, so the schema accepts any object here.
+    #[schema(value_type = Vec<Object>, min_items = 1, max_items = 1000)]
     pub items: Vec<Value>,
 }
 
@@ -47,6 +49,7 @@ pub struct ImportRequest {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportResult {
     /// Position in the request.
+    #[schema(format = Int64)]
     pub index: usize,
     pub external_id: Option<String>,
     /// `created`, `updated`, `unchanged` or `rejected`.
@@ -62,9 +65,13 @@ pub struct ImportResult {
 /// Counts per outcome.
 #[derive(Debug, Default, Serialize, ToSchema)]
 pub struct ImportSummary {
+    #[schema(format = Int64)]
     pub created: usize,
+    #[schema(format = Int64)]
     pub updated: usize,
+    #[schema(format = Int64)]
     pub unchanged: usize,
+    #[schema(format = Int64)]
     pub rejected: usize,
 }
 
@@ -213,6 +220,20 @@ pub async fn import_listings(
                 request.items.len()
             ),
         }]));
+    }
+    // Items are checked one by one, but each must at least be an object (the schema says so).
+    let not_objects: Vec<FieldError> = request
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !item.is_object())
+        .map(|(index, _)| FieldError {
+            pointer: format!("/items/{index}"),
+            message: "must be an object (an ImportItem); nothing was stored".into(),
+        })
+        .collect();
+    if !not_objects.is_empty() {
+        return Err(ApiError::validation(not_objects));
     }
     let vocab = VocabularyData::load(&mut conn).await?;
     let mut summary = ImportSummary::default();

@@ -195,6 +195,7 @@ impl CreateQuoteRequest {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Estimate {
     /// 1 for the best match.
+    #[schema(format = Int64)]
     pub rank: usize,
     pub package_id: Uuid,
     pub clinic_id: Uuid,

@@ -1,0 +1,364 @@
+//! What every operation shares, added to the generated document after the handlers are
+//! collected: the common problem responses (401, 429, 500, `4XX`, `5XX`), the rate-limit and CORS
+//! headers, the server entry, the admin security scheme and the OpenAPI `links` that say how a
+//! created resource is read back. Kept here so the handlers' annotations stay about the handler.
+
+use utoipa::openapi::extensions::Extensions;
+use utoipa::openapi::link::LinkBuilder;
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::server::ServerBuilder;
+use utoipa::openapi::{
+    ContentBuilder, Header, ObjectBuilder, OpenApi, Ref, RefOr, Response, ResponseBuilder, Type,
+};
+
+/// Exempt from rate limiting (see `rate_limit::exempt`): probes and the spec never answer 429.
+const RATE_LIMIT_EXEMPT: [&str; 3] = ["/healthz", "/readyz", "/v1/openapi.json"];
+
+/// The security scheme of `/v1/admin/*`: an admin staff key, never a partner key or quote token.
+pub const ADMIN_SCHEME: &str = "admin_key";
+
+pub fn apply(document: &mut OpenApi) {
+    add_servers(document);
+    add_admin_scheme(document);
+    for (path, item) in document.paths.paths.iter_mut() {
+        let rate_limited = !RATE_LIMIT_EXEMPT.contains(&path.as_str());
+        let admin = path.starts_with("/v1/admin/");
+        let fhir = path.starts_with("/fhir/");
+        let operations = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
+        for operation in operations.into_iter().flatten() {
+            if admin {
+                operation.security = Some(vec![SecurityRequirement::new(ADMIN_SCHEME, Vec::<String>::new())]);
+            }
+            bound_parameters(operation);
+            document_responses(operation, rate_limited, fhir);
+        }
+    }
+    add_links(document);
+    drop_unreferenced_schemas(document);
+}
+
+/// utoipa registers every `ToSchema` type a handler names, including list items that are inlined
+/// in their page type; a component nothing refers to only confuses readers and linters.
+fn drop_unreferenced_schemas(document: &mut OpenApi) {
+    use std::collections::BTreeSet;
+    fn collect(value: &serde_json::Value, found: &mut BTreeSet<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, value) in map {
+                    match (key.as_str(), value) {
+                        ("$ref", serde_json::Value::String(target)) => {
+                            if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                                found.insert(name.to_owned());
+                            }
+                        }
+                        _ => collect(value, found),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|item| collect(item, found)),
+            _ => {}
+        }
+    }
+    let Ok(mut outside) = serde_json::to_value(&*document) else {
+        return;
+    };
+    if let Some(components) = outside.get_mut("components").and_then(|c| c.as_object_mut()) {
+        components.remove("schemas");
+    }
+    let Some(components) = document.components.as_mut() else {
+        return;
+    };
+    let Ok(schemas) = serde_json::to_value(&components.schemas) else {
+        return;
+    };
+    let mut live = BTreeSet::new();
+    collect(&outside, &mut live);
+    let mut frontier: Vec<String> = live.iter().cloned().collect();
+    while let Some(name) = frontier.pop() {
+        let mut inner = BTreeSet::new();
+        if let Some(schema) = schemas.get(&name) {
+            collect(schema, &mut inner);
+        }
+        frontier.extend(inner.into_iter().filter(|next| live.insert(next.clone())));
+    }
+    components.schemas.retain(|name, _| live.contains(name));
+}
+
+/// Bounds the server enforces on shared parameters, declared where the handlers name them:
+/// `Idempotency-Key` (1–255 visible ASCII, see `idempotency`) and UUID path ids (36 characters).
+fn bound_parameters(operation: &mut Operation) {
+    use utoipa::openapi::schema::{KnownFormat, Schema, SchemaFormat};
+    for parameter in operation.parameters.iter_mut().flatten() {
+        let Some(RefOr::T(Schema::Object(schema))) = parameter.schema.as_mut() else {
+            continue;
+        };
+        if parameter.name == "Idempotency-Key" {
+            schema.min_length = Some(1);
+            schema.max_length = Some(255);
+            schema.pattern = Some("^[!-~]+$".to_owned());
+        } else if schema.format == Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)) {
+            schema.max_length = Some(36);
+        }
+    }
+}
+
+fn add_servers(document: &mut OpenApi) {
+    let mut extensions = Extensions::default();
+    extensions.insert("x-internal".to_owned(), serde_json::Value::Bool(false));
+    document.servers = Some(vec![ServerBuilder::new()
+        .url("/")
+        .description(Some(
+            "The host that serves this document (local development, staging or production alike)",
+        ))
+        .extensions(Some(extensions))
+        .build()]);
+}
+
+fn add_admin_scheme(document: &mut OpenApi) {
+    let components = document.components.get_or_insert_with(Default::default);
+    let mut scheme = Http::new(HttpAuthScheme::Bearer);
+    scheme.description = Some(
+        "An admin staff API key (`sk_live_…`, created with `stemcare api-keys create --role admin`). \
+Partner keys and quote tokens get 403 here."
+            .to_owned(),
+    );
+    components.add_security_scheme(ADMIN_SCHEME, SecurityScheme::Http(scheme));
+}
+
+fn string_header(description: &str, max_length: usize, pattern: &str) -> Header {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::String)
+        .max_length(Some(max_length))
+        .pattern(Some(pattern))
+        .build();
+    let mut header = Header::new(schema);
+    header.description = Some(description.to_owned());
+    header
+}
+
+fn integer_header(description: &str) -> Header {
+    let schema = ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+            utoipa::openapi::KnownFormat::Int64,
+        )))
+        .minimum(Some(0))
+        .maximum(Some(86_400))
+        .build();
+    let mut header = Header::new(schema);
+    header.description = Some(description.to_owned());
+    header
+}
+
+/// `RateLimit` and `RateLimit-Policy` (IETF draft syntax), on every answer of a limited operation.
+fn rate_limit_headers(response: &mut Response) {
+    response.headers.entry("RateLimit".to_owned()).or_insert_with(|| {
+        string_header(
+            "Sent with 429: `\"default\";r=0;t=<seconds until a request is allowed>` (other answers carry only `RateLimit-Policy`)",
+            200,
+            "^[ -~]*$",
+        )
+    });
+    response
+        .headers
+        .entry("RateLimit-Policy".to_owned())
+        .or_insert_with(|| {
+            string_header(
+                "The quota that applies: `\"default\";q=<requests>;w=<window seconds>`",
+                200,
+                "^[ -~]*$",
+            )
+        });
+}
+
+fn cors_header(response: &mut Response) {
+    response.headers.entry("Access-Control-Allow-Origin".to_owned()).or_insert_with(|| {
+        string_header(
+            "Only when the request's `Origin` is in the configured allow-list (`STEMCARE_CORS_ORIGINS`): that origin",
+            2048,
+            "^[ -~]*$",
+        )
+    });
+}
+
+fn problem(description: &str) -> Response {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+}
+
+fn requires_credentials(operation: &Operation) -> bool {
+    operation.security.as_ref().is_some_and(|requirements| {
+        requirements.iter().any(|requirement| {
+            serde_json::to_value(requirement)
+                .ok()
+                .and_then(|value| value.as_object().map(|object| !object.is_empty()))
+                .unwrap_or(false)
+        })
+    })
+}
+
+fn document_responses(operation: &mut Operation, rate_limited: bool, fhir: bool) {
+    let secured = requires_credentials(operation);
+    let responses = &mut operation.responses.responses;
+    if secured {
+        responses.entry("401".to_owned()).or_insert_with(|| {
+            RefOr::T(problem(
+                "Missing or invalid credentials (`WWW-Authenticate: Bearer`)",
+            ))
+        });
+    }
+    if rate_limited {
+        responses
+            .entry("429".to_owned())
+            .or_insert_with(|| RefOr::T(problem("Too many requests: wait `Retry-After` seconds")));
+    }
+    responses.entry("4XX".to_owned()).or_insert_with(|| {
+        RefOr::T(problem(
+            "A problem: invalid input, missing or bad credentials, not allowed, not found, rate limited",
+        ))
+    });
+    responses.entry("500".to_owned()).or_insert_with(|| {
+        RefOr::T(if fhir {
+            ResponseBuilder::new()
+                .description("An internal error, as a FHIR OperationOutcome; the body never holds internals")
+                .content("application/fhir+json", ContentBuilder::new().build())
+                .build()
+        } else {
+            problem("An internal error; the body never holds internals")
+        })
+    });
+    responses.entry("5XX".to_owned()).or_insert_with(|| {
+        RefOr::T(problem(
+            "A problem: internal error, or a dependency unavailable (retry after `Retry-After`)",
+        ))
+    });
+    for (status, response) in responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        if status == "401" {
+            response
+                .headers
+                .entry("WWW-Authenticate".to_owned())
+                .or_insert_with(|| {
+                    string_header("The challenge: `Bearer realm=\"stemcare\"`", 200, "^Bearer ")
+                });
+        }
+        if status == "429" {
+            response
+                .headers
+                .entry("Retry-After".to_owned())
+                .or_insert_with(|| integer_header("Seconds to wait before retrying"));
+        }
+        if rate_limited && (status.starts_with('2') || status.starts_with('4')) {
+            rate_limit_headers(response);
+        }
+        if !response.headers.is_empty() {
+            cors_header(response);
+        }
+    }
+}
+
+/// How a created resource is read back (OpenAPI links; Schemathesis's stateful phase follows them).
+type LinkSpec = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+const LINKS: &[LinkSpec] = &[
+    // (source operation, status, link name, target operation, parameters)
+    (
+        "create_quote",
+        "201",
+        "GetQuote",
+        "get_quote",
+        &[("id", "$response.body#/quote/id")],
+    ),
+    (
+        "create_quote",
+        "201",
+        "ListOffers",
+        "list_offers",
+        &[("id", "$response.body#/quote/id")],
+    ),
+    (
+        "create_clinic",
+        "201",
+        "GetOwnClinic",
+        "get_own_clinic",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_clinic",
+        "201",
+        "CreatePackage",
+        "create_package",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_webhook_endpoint",
+        "201",
+        "GetWebhookEndpoint",
+        "get_webhook_endpoint",
+        &[("id", "$response.body#/id")],
+    ),
+];
+
+fn add_links(document: &mut OpenApi) {
+    let known: std::collections::BTreeSet<String> = document
+        .paths
+        .paths
+        .values()
+        .flat_map(|item| {
+            [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+                .into_iter()
+                .flatten()
+                .filter_map(|operation| operation.operation_id.clone())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    for item in document.paths.paths.values_mut() {
+        let Some(operation) = item.post.as_mut() else {
+            continue;
+        };
+        let Some(id) = operation.operation_id.clone() else {
+            continue;
+        };
+        for (source, status, name, target, parameters) in LINKS {
+            if *source != id || !known.contains(*target) {
+                continue;
+            }
+            let Some(RefOr::T(response)) = operation.responses.responses.get_mut(*status) else {
+                continue;
+            };
+            // utoipa 5 serialises `Link::operation_id` as `operation_id`; OpenAPI spells it
+            // `operationId`, so it goes in through the flattened extensions.
+            let mut target_id = Extensions::default();
+            target_id.insert("operationId".to_owned(), serde_json::Value::from(*target));
+            let mut link = LinkBuilder::new()
+                .description(format!("Read back with `{target}`"))
+                .extensions(Some(target_id));
+            for (parameter, expression) in *parameters {
+                link = link.parameter(*parameter, *expression);
+            }
+            response.links.insert((*name).to_owned(), RefOr::T(link.build()));
+        }
+    }
+}
