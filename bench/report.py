@@ -75,7 +75,7 @@ for scenario, clients in order:
 
 by = {(r["scenario"], r["clients"]): r for r in table}
 clients_list = sorted({c for _, c in order})
-derived = {"deep_over_first_page": [], "handler_over_raw_by_id": []}
+derived = {"deep_over_first_page": [], "handler_over_raw_by_id": [], "diesel_over_raw_by_id": []}
 for c in clients_list:
     first, deep = by.get(("clinics_list_first", c)), by.get(("clinics_list_deep", c))
     if first and deep:
@@ -88,6 +88,9 @@ for c in clients_list:
     handler, raw = by.get(("clinic_by_id", c)), by.get(("raw_clinic_by_id", c))
     if handler and raw:
         derived["handler_over_raw_by_id"].append({"clients": c, "rps_ratio": ratio(handler["api_rps"], raw["api_rps"])})
+    diesel = by.get(("diesel_clinic_by_id", c))
+    if diesel and raw:
+        derived["diesel_over_raw_by_id"].append({"clients": c, "rps_ratio": ratio(diesel["api_rps"], raw["api_rps"])})
 
 peak_kb = int(env.get("PEAK_RSS_KB") or 0)
 raw_kb = int(env.get("RAW_PEAK_RSS_KB") or 0)
@@ -147,5 +150,7 @@ for d in derived["deep_over_first_page"]:
     print(f"deep/first page at {d['clients']} clients: p50 x{d['p50_ratio']}, p99 x{d['p99_ratio']}")
 for d in derived["handler_over_raw_by_id"]:
     print(f"by-id handler / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
+for d in derived["diesel_over_raw_by_id"]:
+    print(f"same one query, diesel-async + pool / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
 for t in twins:
     print(f"twin {t['scenario']}: {'MATCH' if t['match'] else 'MISMATCH'} ({t['method']})")

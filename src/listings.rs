@@ -82,7 +82,7 @@ pub struct ResponseTime {
 
 /// Median response times of the given clinics (absent for clinics that never made an offer).
 pub async fn response_times(
-    conn: &mut AsyncPgConnection,
+    conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, ResponseTime>> {
     let rows: Vec<ResponseTime> = diesel::sql_query(RESPONSE_TIMES)
@@ -134,7 +134,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
     let all_clinics: Vec<Clinic> = clinic_query.load(conn).await?;
     let packages: Vec<TreatmentPackage> = package_query.load(conn).await?;
     let clinic_ids: Vec<Uuid> = all_clinics.iter().map(|c| c.id).collect();
-    let speeds = response_times(conn, &clinic_ids).await?;
+    let speeds = response_times(&mut &*conn, &clinic_ids).await?;
     let mut packages_by_clinic: HashMap<Uuid, Vec<&TreatmentPackage>> = HashMap::new();
     for package in &packages {
         packages_by_clinic

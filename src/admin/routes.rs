@@ -75,7 +75,7 @@ pub async fn moderation_queue(
         .load(&mut conn)
         .await?;
     let ids: Vec<Uuid> = pending.iter().map(|c| c.id).collect();
-    let mut flags = crate::red_flags::repo::detections_for(&mut conn, &ids).await?;
+    let mut flags = crate::red_flags::repo::detections_for(&mut &*conn, &ids).await?;
     let items: Vec<ModerationItem> = pending
         .into_iter()
         .map(|c| ModerationItem {

@@ -3,6 +3,7 @@ use std::collections::HashMap;
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -197,10 +198,15 @@ async fn present_clinics(
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
     let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
-    let mut flags = flags_repo::detections_for(conn, &ids).await?;
-    let speeds = crate::listings::response_times(conn, &ids).await?;
-    let mut cheapest: HashMap<Uuid, PriceFrom> = packages_repo::cheapest_published_for_clinics(conn, &ids)
-        .await?
+    // Independent reads, pipelined on the one connection.
+    let (mut c1, mut c2, mut c3) = (&*conn, &*conn, &*conn);
+    let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
+        flags_repo::detections_for(&mut c1, &ids),
+        crate::listings::response_times(&mut c2, &ids),
+        packages_repo::cheapest_published_for_clinics(&mut c3, &ids),
+    )
+    .await?;
+    let mut cheapest: HashMap<Uuid, PriceFrom> = cheapest
         .iter()
         .map(|package| (package.clinic_id, price_from(package, display)))
         .collect();
@@ -380,7 +386,7 @@ pub struct ClinicGetParams {
     pub currency: Option<String>,
 }
 
-async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> Result<Clinic, ApiError> {
+async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<Clinic, ApiError> {
     clinics::table
         .find(id)
         .filter(clinics::status.eq("published"))
@@ -417,14 +423,17 @@ pub async fn get_clinic(
     let reference = state.reference.get(&mut conn).await?;
     let currency = display_currency(&reference.rates, params.currency.as_deref())?;
     let display = currency.as_deref().map(|c| (&reference.rates, c));
-    let clinic = find_published(&mut conn, *id).await?;
-    // Four queries: the clinic, its packages (cheapest first), the red flags of both, response times.
-    let packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
-    let subjects: Vec<Uuid> = std::iter::once(clinic.id)
-        .chain(packages.iter().map(|p| p.id))
-        .collect();
-    let mut flags = flags_repo::detections_for(&mut conn, &subjects).await?;
-    let speeds = crate::listings::response_times(&mut conn, &[clinic.id]).await?;
+    // Four independent reads, pipelined on the one connection: the clinic, its packages (cheapest
+    // first), the red flags of both, its response times.
+    let ids = [*id];
+    let (mut c1, mut c2, mut c3, mut c4) = (&*conn, &*conn, &*conn, &*conn);
+    let (clinic, packages, mut flags, speeds) = futures_util::future::try_join4(
+        find_published(&mut c1, *id),
+        packages_repo::published_for_clinics(&mut c2, &ids).err_into::<ApiError>(),
+        flags_repo::detections_for_clinic(&mut c3, *id).err_into::<ApiError>(),
+        crate::listings::response_times(&mut c4, &ids).err_into::<ApiError>(),
+    )
+    .await?;
     // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
     let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| price_from(package, display));
     let presented = present_listed(&clinic, &mut flags, cheapest, &speeds, &reference.evidence);
@@ -467,12 +476,12 @@ pub async fn list_clinic_packages(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let clinic = find_published(&mut conn, *id).await?;
+    let clinic = find_published(&mut &*conn, *id).await?;
     let reference = state.reference.get(&mut conn).await?;
-    let mut packages = packages_repo::published_for_clinics(&mut conn, &[clinic.id]).await?;
+    let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;
     packages.sort_by_key(|p| p.id);
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
-    let mut flags = flags_repo::detections_for(&mut conn, &ids).await?;
+    let mut flags = flags_repo::detections_for(&mut &*conn, &ids).await?;
     let summary = ClinicSummary::of(&clinic, &reference);
     let presented = present_packages(
         &packages,

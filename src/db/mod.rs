@@ -8,16 +8,46 @@ use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
-use diesel_async::pooled_connection::deadpool::{Object, Pool};
-use diesel_async::pooled_connection::AsyncDieselConnectionManager;
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, PoolError, PoolableConnection};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 /// Every migration under `migrations/`, compiled into the binary.
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 
-pub type DbPool = Pool<AsyncPgConnection>;
-pub type DbConn = Object<AsyncPgConnection>;
+pub type DbPool = deadpool::managed::Pool<CheckedManager>;
+pub type DbConn = deadpool::managed::Object<CheckedManager>;
+
+/// A checkout pings (`SELECT 1`) a connection only when it was last checked out longer ago than
+/// this (HikariCP's rule). Pinging on every checkout cost one of the by-id handler's five round
+/// trips (README "Performance"); a connection in use a moment ago is known to work, and one that
+/// broke since (a restarted server) fails its next query with a 503 and is then discarded.
+const PING_AFTER_IDLE: Duration = Duration::from_millis(500);
+
+/// diesel-async's deadpool manager with the checkout ping limited to idle connections.
+pub struct CheckedManager {
+    inner: AsyncDieselConnectionManager<AsyncPgConnection>,
+}
+
+impl deadpool::managed::Manager for CheckedManager {
+    type Type = AsyncPgConnection;
+    type Error = PoolError;
+
+    async fn create(&self) -> Result<AsyncPgConnection, PoolError> {
+        self.inner.create().await
+    }
+
+    async fn recycle(
+        &self,
+        conn: &mut AsyncPgConnection,
+        metrics: &deadpool::managed::Metrics,
+    ) -> deadpool::managed::RecycleResult<PoolError> {
+        if metrics.last_used() < PING_AFTER_IDLE && !conn.is_broken() {
+            return Ok(());
+        }
+        self.inner.recycle(conn, metrics).await
+    }
+}
 
 /// Builds the pool. Connections are opened lazily; checkouts give up after a few seconds so a
 /// sick database turns into 503s instead of requests that hang.
@@ -43,15 +73,17 @@ pub fn build_pool_with_timeout(
             let mut conn = AsyncPgConnection::establish(&url).await?;
             // JIT compiles plans for big scans; for this API's short queries its set-up cost
             // (~90 ms on quote matching at benchmark scale) outweighs any gain.
-            conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}; SET jit = off"))
-                .await
-                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {statement_timeout_ms}; SET jit = off"
+            ))
+            .await
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(conn)
         }
         .boxed()
     });
-    let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
-    Pool::builder(manager)
+    let inner = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+    deadpool::managed::Pool::builder(CheckedManager { inner })
         .max_size(max_size)
         .wait_timeout(Some(Duration::from_millis(checkout_timeout_ms as u64)))
         .create_timeout(Some(Duration::from_secs(5)))

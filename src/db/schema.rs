@@ -458,5 +458,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_endpoints,
     webhook_events,
     webhook_deliveries,
-    webhook_attempts
+    webhook_attempts,
+    red_flag_detections
 );

@@ -57,7 +57,7 @@ pub async fn partner_view(
     let packages = repo::live_packages(conn, clinic.id).await?;
     let mut ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     ids.push(clinic.id);
-    let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    let mut flags = flags_repo::detections_for(&mut &*conn, &ids).await?;
     let mut take = |id: &Uuid| -> Vec<RedFlag> {
         flags
             .remove(id)

@@ -89,9 +89,34 @@ pub async fn load_rule_book(conn: &mut AsyncPgConnection) -> QueryResult<RuleBoo
     RuleBook::compile(rules).map_err(|e| diesel::result::Error::QueryBuilderError(e.into()))
 }
 
+/// Stored detections of a clinic and of its published packages, in one query that needs only the
+/// clinic's id (so it can be pipelined with the query that loads the packages).
+pub async fn detections_for_clinic(
+    conn: &mut &AsyncPgConnection,
+    clinic_id: Uuid,
+) -> QueryResult<HashMap<Uuid, Vec<DetectionRow>>> {
+    use crate::db::schema::treatment_packages;
+    let packages = treatment_packages::table
+        .filter(treatment_packages::clinic_id.eq(clinic_id))
+        .filter(treatment_packages::status.eq("published"))
+        .select(treatment_packages::id);
+    let rows: Vec<DetectionRow> = red_flag_detections::table
+        .filter(
+            red_flag_detections::subject_id
+                .eq(clinic_id)
+                .or(red_flag_detections::subject_id.eq_any(packages)),
+        )
+        .select(DetectionRow::as_select())
+        .order(red_flag_detections::code.asc())
+        .load(conn)
+        .await?;
+    Ok(group_by_subject(rows))
+}
+
 /// Stored detections of the given subjects, grouped by subject, most severe first.
+/// Takes a shared connection so callers can pipeline it with other reads (`futures::try_join!`).
 pub async fn detections_for(
-    conn: &mut AsyncPgConnection,
+    conn: &mut &AsyncPgConnection,
     subject_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, Vec<DetectionRow>>> {
     let rows: Vec<DetectionRow> = red_flag_detections::table
@@ -100,6 +125,11 @@ pub async fn detections_for(
         .order(red_flag_detections::code.asc())
         .load(conn)
         .await?;
+    Ok(group_by_subject(rows))
+}
+
+/// Detections grouped by subject, most severe first, then by code.
+fn group_by_subject(rows: Vec<DetectionRow>) -> HashMap<Uuid, Vec<DetectionRow>> {
     let mut grouped: HashMap<Uuid, Vec<DetectionRow>> = HashMap::new();
     for row in rows {
         grouped.entry(row.subject_id).or_default().push(row);
@@ -111,5 +141,5 @@ pub async fn detections_for(
                 .then(a.code.cmp(&b.code))
         });
     }
-    Ok(grouped)
+    grouped
 }

@@ -34,7 +34,7 @@ impl ClinicSummary {
 
 /// Names, countries and regulatory status of the given clinics.
 pub async fn clinic_summaries(
-    conn: &mut AsyncPgConnection,
+    conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, ClinicSummary>> {
     let rows: Vec<(Uuid, String, String, String)> = clinics::table
@@ -65,7 +65,7 @@ pub async fn clinic_summaries(
 
 /// Published packages of the given clinics, cheapest first.
 pub async fn published_for_clinics(
-    conn: &mut AsyncPgConnection,
+    conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<Vec<TreatmentPackage>> {
     treatment_packages::table
@@ -82,7 +82,7 @@ pub async fn published_for_clinics(
 
 /// The cheapest published package of each given clinic (ties: lowest id), one query.
 pub async fn cheapest_published_for_clinics(
-    conn: &mut AsyncPgConnection,
+    conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<Vec<TreatmentPackage>> {
     treatment_packages::table

@@ -148,9 +148,14 @@ pub async fn present_all(
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<TreatmentPackageResponse>, ApiError> {
     let clinic_ids: Vec<Uuid> = packages.iter().map(|p| p.clinic_id).collect();
-    let clinics = repo::clinic_summaries(conn, &clinic_ids).await?;
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
-    let mut flags = flags_repo::detections_for(conn, &ids).await?;
+    // Independent reads, pipelined on the one connection.
+    let (mut c1, mut c2) = (&*conn, &*conn);
+    let (clinics, mut flags) = futures_util::future::try_join(
+        repo::clinic_summaries(&mut c1, &clinic_ids),
+        flags_repo::detections_for(&mut c2, &ids),
+    )
+    .await?;
     present_packages(
         packages,
         |id| clinics.get(&id),
