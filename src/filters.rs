@@ -8,6 +8,7 @@ use std::str::FromStr;
 
 use crate::db::sql::{Bind, SqlBuilder};
 use crate::error::ApiError;
+use crate::pagination::{PageTokens, SortKey};
 
 /// A list query under construction and the scope its page tokens are bound to. Every filter
 /// narrows both at once, so a token issued for one set of filters is refused for another.
@@ -39,6 +40,38 @@ impl ListQuery {
     pub fn scope(&self) -> String {
         format!("{}|{}", self.resource, self.scope.join("|"))
     }
+
+    /// Verifies the page token against this query's scope, then adds the order, the keyset
+    /// condition and the limit (one row more than the page, to know whether another follows).
+    pub fn into_page<O>(
+        self,
+        order: O,
+        sort: SortKey,
+        id_column: &str,
+        page_tokens: &PageTokens,
+        page_token: Option<&str>,
+        size: i64,
+    ) -> Result<PageQuery<O>, ApiError> {
+        let scope = self.scope();
+        let after = page_token.map(|t| page_tokens.verify(&scope, t)).transpose()?;
+        let mut sql = self.sql;
+        sort.finish(&mut sql, id_column, after.as_ref(), size + 1)?;
+        Ok(PageQuery {
+            sql,
+            scope,
+            size,
+            order,
+        })
+    }
+}
+
+/// The SQL of one page of a list and what its handler needs to cut the page and issue the next
+/// token.
+pub struct PageQuery<O> {
+    pub sql: SqlBuilder,
+    pub scope: String,
+    pub size: i64,
+    pub order: O,
 }
 
 /// A non-negative amount with at most two decimal places and at most 12 digits before the point.

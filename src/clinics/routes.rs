@@ -13,10 +13,10 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
-use crate::db::sql::{Bind, SqlBuilder};
+use crate::db::sql::Bind;
 use crate::error::{ApiError, Problem};
 use crate::evidence::EvidenceLinks;
-use crate::filters::{self, ListQuery};
+use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
 use crate::listings::ResponseTime;
 use crate::money::Rates;
@@ -223,21 +223,13 @@ fn display_currency(rates: &Rates, raw: Option<&str>) -> Result<Option<String>, 
     raw.map(|raw| rates.parse_currency("currency", raw)).transpose()
 }
 
-/// The SQL of one page of `GET /v1/clinics` and what the handler needs to page it.
-pub struct ClinicPageQuery {
-    pub sql: SqlBuilder,
-    pub scope: String,
-    pub size: i64,
-    pub order: ClinicOrder,
-}
-
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
 /// the page, to know whether another follows). Public for the query-plan test.
 pub fn list_query(
     reference: &Reference,
     page_tokens: &PageTokens,
     params: &ClinicListParams,
-) -> Result<ClinicPageQuery, ApiError> {
+) -> Result<PageQuery<ClinicOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
@@ -311,22 +303,14 @@ pub fn list_query(
             scope,
         );
     }
-    let scope = query.scope();
-    let after = params
-        .page_token
-        .as_deref()
-        .map(|t| page_tokens.verify(&scope, t))
-        .transpose()?;
-    let mut sql = query.sql;
-    order
-        .sort_key()
-        .finish(&mut sql, "c.id", after.as_ref(), size + 1)?;
-    Ok(ClinicPageQuery {
-        sql,
-        scope,
-        size,
+    query.into_page(
         order,
-    })
+        order.sort_key(),
+        "c.id",
+        page_tokens,
+        params.page_token.as_deref(),
+        size,
+    )
 }
 
 /// List clinics
@@ -356,7 +340,7 @@ pub async fn list_clinics(
     let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
     let currency = display_currency(rates, params.currency.as_deref())?;
-    let ClinicPageQuery {
+    let PageQuery {
         sql,
         scope,
         size,

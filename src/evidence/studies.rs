@@ -96,14 +96,16 @@ pub async fn list_studies(
         let scope = format!("min_participants={min}");
         query.filter("s.participants >= {}", Bind::Int(min), scope);
     }
-    let scope = query.scope();
-    let after = match &params.page_token {
-        Some(token) => Some(state.page_tokens.verify(&scope, token)?),
-        None => None,
-    };
-    let mut query = query.sql;
-    ORDER.finish(&mut query, "s.id", after.as_ref(), size + 1)?;
-    let rows = repo::run_study_list(&mut conn, query).await?;
+    let page = query.into_page(
+        (),
+        ORDER,
+        "s.id",
+        &state.page_tokens,
+        params.page_token.as_deref(),
+        size,
+    )?;
+    let scope = page.scope;
+    let rows = repo::run_study_list(&mut conn, page.sql).await?;
     let (rows, next) = split_page(rows, size, |s| Cursor {
         key: serde_json::Value::String(s.slug.clone()),
         id: s.id,

@@ -6,10 +6,10 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use crate::db::sql::{Bind, SqlBuilder};
+use crate::db::sql::Bind;
 use crate::error::{ApiError, Problem};
 use crate::evidence::EvidenceLinks;
-use crate::filters::{self, ListQuery};
+use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
 use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, PageTokens, SortKey};
@@ -201,21 +201,13 @@ pub fn present_packages<'a>(
         .collect()
 }
 
-/// The SQL of one page of `GET /v1/treatment-packages` and what the handler needs to page it.
-pub struct PackagePageQuery {
-    pub sql: SqlBuilder,
-    pub scope: String,
-    pub size: i64,
-    pub order: PackageOrder,
-}
-
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
 /// the page). Public for the query-plan test.
 pub fn list_query(
     reference: &Reference,
     page_tokens: &PageTokens,
     params: &PackageListParams,
-) -> Result<PackagePageQuery, ApiError> {
+) -> Result<PageQuery<PackageOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
@@ -266,21 +258,14 @@ pub fn list_query(
             scope,
         );
     }
-    let scope = query.scope();
-    let after = match &params.page_token {
-        Some(token) => Some(page_tokens.verify(&scope, token)?),
-        None => None,
-    };
-    let mut sql = query.sql;
-    order
-        .sort_key()
-        .finish(&mut sql, "p.id", after.as_ref(), size + 1)?;
-    Ok(PackagePageQuery {
-        sql,
-        scope,
-        size,
+    query.into_page(
         order,
-    })
+        order.sort_key(),
+        "p.id",
+        page_tokens,
+        params.page_token.as_deref(),
+        size,
+    )
 }
 
 /// List treatment packages
@@ -312,7 +297,7 @@ pub async fn list_treatment_packages(
         Some(raw) => Some(rates.parse_currency("currency", raw)?),
         None => None,
     };
-    let PackagePageQuery {
+    let PageQuery {
         sql,
         scope,
         size,
