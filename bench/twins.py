@@ -46,6 +46,15 @@ for line in lines[start + 1:end]:
     elif line.startswith("\t") and records:
         records[-1][2] += "\n" + line[1:]
 
+# The pool's checkout ping (`SELECT $1` with 1) runs only on a connection idle for over 0.5 s
+# (db::CheckedManager), so never under load: it is not part of a request's steady-state work.
+def is_ping(i):
+    r = records[i]
+    nxt = records[i + 1] if i + 1 < len(records) else None
+    return r[2].strip() == "SELECT $1" and nxt is not None and nxt[1] == "parameters" and nxt[2].strip() == "$1 = '1'"
+
+
+records = [r for i, r in enumerate(records) if not is_ping(i) and not (i > 0 and r[1] == "parameters" and is_ping(i - 1))]
 statements = [r for r in records if r[1] in ("execute", "statement") and "MARK" not in r[2]]
 statements = [r for r in statements if "SKIP LOCKED" not in r[2]]
 pids = {}
