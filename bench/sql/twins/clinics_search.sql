@@ -1,0 +1,14 @@
+-- Twin of the `clinics_search` scenario, written by bench/twins.py from PostgreSQL's statement log
+-- of one real request (log_statement = 'all'): the handler's statements in order, with its
+-- parameters as pgbench variables (values in the run's defs file). COMMIT became ROLLBACK.
+SELECT c.* FROM clinics c WHERE c.status = 'published' AND c.search @@ websearch_to_tsquery('english', :s1p1) ORDER BY c.score DESC, c.id DESC LIMIT :s1p2;
+SELECT "red_flag_detections"."subject_id", "red_flag_detections"."code", "red_flag_detections"."rule_version", "red_flag_detections"."severity", "red_flag_detections"."evidence_text", "red_flag_detections"."source_url" FROM "red_flag_detections" WHERE ("red_flag_detections"."subject_id" = ANY(:s2p1)) ORDER BY "red_flag_detections"."code" ASC;
+SELECT r.clinic_id,
+       (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - r.routed_at)) / 3600.0)::float8 AS hours,
+       count(*) AS answered
+FROM quote_routes r
+JOIN LATERAL (SELECT min(o.created_at) AS first_at FROM offers o
+              WHERE o.quote_id = r.quote_id AND o.clinic_id = r.clinic_id) f ON f.first_at IS NOT NULL
+WHERE r.clinic_id = ANY(:s3p1)
+GROUP BY r.clinic_id;
+SELECT DISTINCT ON ("treatment_packages"."clinic_id") "treatment_packages"."id", "treatment_packages"."slug", "treatment_packages"."clinic_id", "treatment_packages"."title", "treatment_packages"."conditions", "treatment_packages"."cell_type", "treatment_packages"."cell_source", "treatment_packages"."administration_method", "treatment_packages"."injections", "treatment_packages"."price_min", "treatment_packages"."price_max", "treatment_packages"."price_kind", "treatment_packages"."currency", "treatment_packages"."price_basis", "treatment_packages"."price_provenance", "treatment_packages"."price_as_of", "treatment_packages"."price_date_note", "treatment_packages"."price_source", "treatment_packages"."inclusions", "treatment_packages"."exclusions", "treatment_packages"."unknown_items", "treatment_packages"."add_ons", "treatment_packages"."source", "treatment_packages"."status", "treatment_packages"."price_min_usd", "treatment_packages"."created_at", "treatment_packages"."updated_at", "treatment_packages"."version", "treatment_packages"."protocol_url", "treatment_packages"."deleted_at", "treatment_packages"."country_code", "treatment_packages"."price_max_usd" FROM "treatment_packages" WHERE (("treatment_packages"."clinic_id" = ANY(:s4p1)) AND ("treatment_packages"."status" = :s4p2)) ORDER BY "treatment_packages"."clinic_id", "treatment_packages"."price_min_usd" ASC, "treatment_packages"."id" ASC;
