@@ -43,9 +43,11 @@ pub fn build_pool_with_timeout(
             let mut conn = AsyncPgConnection::establish(&url).await?;
             // JIT compiles plans for big scans; for this API's short queries its set-up cost
             // (~90 ms on quote matching at benchmark scale) outweighs any gain.
-            conn.batch_execute(&format!("SET statement_timeout = {statement_timeout_ms}; SET jit = off"))
-                .await
-                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            conn.batch_execute(&format!(
+                "SET statement_timeout = {statement_timeout_ms}; SET jit = off"
+            ))
+            .await
+            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(conn)
         }
         .boxed()
