@@ -87,11 +87,14 @@ pub fn amount(field: &str, raw: &str) -> Result<Decimal, ApiError> {
     Ok(value)
 }
 
-/// Free-text search: trimmed, 1–200 characters.
+/// Free-text search: 1–200 characters, not only white space, no control characters other than
+/// tab and line breaks (`text::TEXT_PATTERN`); used trimmed.
 pub fn search_text(field: &str, raw: &str) -> Result<String, ApiError> {
-    let text = raw.trim();
-    if text.is_empty() || text.chars().count() > 200 {
-        return Err(ApiError::invalid_query(field, "must be 1 to 200 characters"));
+    if !crate::text::is_text(raw, 200) {
+        return Err(ApiError::invalid_query(
+            field,
+            "must be 1 to 200 characters, without control characters",
+        ));
     }
-    Ok(text.to_owned())
+    Ok(raw.trim().to_owned())
 }

@@ -40,5 +40,6 @@ pub mod seeds;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod text;
 pub mod treatment_packages;
 pub mod webhooks;

@@ -103,9 +103,10 @@ impl Rates {
         codes
     }
 
-    /// Checks a caller-supplied currency: three upper-case letters with a known rate.
+    /// Checks a caller-supplied currency: three letters (any case, as sent: `^[A-Za-z]{3}$`) with a
+    /// known rate.
     pub fn parse_currency(&self, field: &str, raw: &str) -> Result<String, ApiError> {
-        let code = raw.trim().to_ascii_uppercase();
+        let code = raw.to_ascii_uppercase();
         if code.len() != 3 || !code.bytes().all(|b| b.is_ascii_uppercase()) {
             return Err(ApiError::invalid_query(
                 field,

@@ -6,6 +6,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 mod contract;
+pub mod items;
 
 use crate::error::{FieldError, Problem};
 use crate::webhooks::WebhooksSection;

@@ -20,6 +20,8 @@ use crate::error::{ApiError, ProblemKind};
 
 pub const DEFAULT_PAGE_SIZE: i64 = 20;
 pub const MAX_PAGE_SIZE: i64 = 100;
+/// The longest page token accepted (issued tokens are far shorter: a sort key, an id, a MAC).
+pub const MAX_PAGE_TOKEN: usize = 4096;
 
 /// Validates `page_size` (1–100, default 20).
 pub fn page_size(raw: Option<i64>) -> Result<i64, ApiError> {
@@ -109,6 +111,9 @@ impl PageTokens {
             ApiError::new(ProblemKind::InvalidPageToken, detail.to_owned())
                 .with_field("/query/page_token", detail.to_owned())
         };
+        if token.len() > MAX_PAGE_TOKEN {
+            return Err(invalid("is not a page token"));
+        }
         let (body, signature) = token
             .split_once('.')
             .ok_or_else(|| invalid("is not a page token"))?;
@@ -199,6 +204,7 @@ pub struct ListParams {
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Opaque token from the previous page's `next_page_token`.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 

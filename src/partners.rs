@@ -7,15 +7,21 @@ use uuid::Uuid;
 use crate::db::schema::{clinics, partners};
 
 /// Creates a partner (or finds it by name) and hands it the clinics with these slugs.
+/// The most clinics one request may hand to a partner.
+pub const MAX_CLINIC_SLUGS: usize = 100;
+
 pub async fn create_with_clinics(
     conn: &mut AsyncPgConnection,
     name: &str,
     clinic_slugs: &[String],
 ) -> Result<Uuid, String> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err("the partner name must be 1 to 200 characters".into());
+    if !crate::text::is_text(name, 200) {
+        return Err("the partner name must be 1 to 200 characters, without control characters".into());
     }
+    if clinic_slugs.len() > MAX_CLINIC_SLUGS {
+        return Err(format!("at most {MAX_CLINIC_SLUGS} clinic slugs"));
+    }
+    let name = name.trim();
     diesel::insert_into(partners::table)
         .values(partners::name.eq(name))
         .on_conflict(partners::name)

@@ -52,9 +52,9 @@ impl Reference {
         })
     }
 
-    /// A listed country code (any case) or a 400 naming the listed ones.
+    /// A listed country code (any case, as sent: `^[A-Za-z]{2}$`) or a 400 naming the listed ones.
     pub fn known_country(&self, field: &str, raw: &str) -> Result<String, ApiError> {
-        let code = raw.trim().to_ascii_uppercase();
+        let code = raw.to_ascii_uppercase();
         if self.countries.contains_key(&code) {
             return Ok(code);
         }

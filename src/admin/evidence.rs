@@ -21,6 +21,12 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 fn with_slug(mut body: Value, slug: &str) -> Result<Value, ApiError> {
+    if !crate::openapi::items::is_slug(slug) {
+        return Err(ApiError::validation(vec![FieldError {
+            pointer: "/path/slug".into(),
+            message: "must be 1 to 100 lower-case letters and digits, words joined by single hyphens".into(),
+        }]));
+    }
     let Some(object) = body.as_object_mut() else {
         return Err(ApiError::validation(vec![FieldError {
             pointer: String::new(),
@@ -62,7 +68,7 @@ async fn upsert(
 /// citing it is re-graded.
 #[utoipa::path(
     tag = "admin",
-    params(("slug" = String, Path, description = "Study slug")),
+    params(("slug" = String, Path, description = "Study slug: lower-case words joined by hyphens", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     request_body(content = Object, description = "A study record as in seeds/evidence/studies.json"),
     responses(
         (status = 200, description = "Stored and summaries re-graded"),
@@ -103,7 +109,7 @@ pub async fn put_study(
 /// Refused (409) while a summary cites it.
 #[utoipa::path(
     tag = "admin",
-    params(("slug" = String, Path, description = "Study slug")),
+    params(("slug" = String, Path, description = "Study slug: lower-case words joined by hyphens", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
@@ -148,7 +154,7 @@ pub async fn delete_study(
 /// every cited study must exist. Its certainty is computed, never taken from the body.
 #[utoipa::path(
     tag = "admin",
-    params(("slug" = String, Path, description = "Summary slug")),
+    params(("slug" = String, Path, description = "Summary slug: lower-case words joined by hyphens", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     request_body(content = Object, description = "A summary record as in seeds/evidence/evidence_summaries.json"),
     responses(
         (status = 200, description = "Stored and graded"),
@@ -218,7 +224,7 @@ pub async fn put_summary(
 /// Delete an evidence summary
 #[utoipa::path(
     tag = "admin",
-    params(("slug" = String, Path, description = "Summary slug")),
+    params(("slug" = String, Path, description = "Summary slug: lower-case words joined by hyphens", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
         (status = 204, description = "Deleted"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),

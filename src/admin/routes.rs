@@ -102,10 +102,15 @@ pub async fn moderation_queue(
 #[serde(deny_unknown_fields)]
 pub struct ModerationDecision {
     /// `approve` (publish, flags stay visible) or `reject`.
-    #[schema(example = "approve")]
+    #[schema(example = "approve", max_length = 7, pattern = "^(approve|reject)$")]
     pub decision: String,
     /// Why (1–1,000 characters); shown to the partner.
-    #[schema(example = "Claims rephrased after review; remaining flags are informational.")]
+    #[schema(
+        example = "Claims rephrased after review; remaining flags are informational.",
+        min_length = 1,
+        max_length = 1000,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
 }
 
@@ -143,13 +148,13 @@ pub async fn moderate_listing(
             }]))
         }
     };
-    let reason = body.reason.trim();
-    if reason.is_empty() || reason.chars().count() > 1000 {
+    if !crate::text::is_text(&body.reason, 1000) {
         return Err(ApiError::validation(vec![FieldError {
             pointer: "/reason".into(),
-            message: "must be 1 to 1000 characters".into(),
+            message: "must be 1 to 1000 characters, without control characters".into(),
         }]));
     }
+    let reason = body.reason.trim();
     let id = *clinic_id;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let updated = diesel::update(
@@ -194,8 +199,8 @@ pub async fn moderate_listing(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExchangeRateInput {
-    /// Units of the currency per 1 USD.
-    #[schema(value_type = String, example = "0.92")]
+    /// Units of the currency per 1 USD: more than 0, below 1,000,000,000,000, at most 12 decimals.
+    #[schema(value_type = String, example = "0.92", max_length = 25, pattern = r"^[0-9]{1,12}(\.[0-9]{1,12})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub units_per_usd: Decimal,
     #[schema(value_type = String, format = Date)]
@@ -210,7 +215,8 @@ pub struct ExchangeRateInput {
 /// Sets a currency's rate (with its date and source) and re-prices every listing in USD terms.
 #[utoipa::path(
     tag = "admin",
-    params(("currency" = String, Path, description = "ISO 4217 code", example = "EUR")),
+    params(("currency" = String, Path, description = "ISO 4217 code (any case)", example = "EUR",
+        min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")),
     request_body = ExchangeRateInput,
     responses(
         (status = 200, description = "Stored"),
@@ -242,10 +248,13 @@ pub async fn put_exchange_rate(
             message: "USD is always 1".into(),
         });
     }
-    if body.units_per_usd <= Decimal::ZERO {
+    if body.units_per_usd <= Decimal::ZERO
+        || body.units_per_usd >= Decimal::from(1_000_000_000_000i64)
+        || body.units_per_usd.scale() > 12
+    {
         errors.push(FieldError {
             pointer: "/units_per_usd".into(),
-            message: "must be positive".into(),
+            message: "must be more than 0 and less than 1000000000000, with at most 12 decimals".into(),
         });
     }
     if !body.source.get("title").is_some_and(|t| t.is_string()) {
@@ -298,10 +307,15 @@ pub struct PartnerResponse {
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
     /// The organisation's name (1–200 characters, not only spaces).
-    #[schema(min_length = 1, max_length = 200, pattern = "\\S")]
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    /// Slugs of existing clinics it manages.
+    /// Slugs of existing clinics it manages (at most 100).
     #[serde(default)]
+    #[schema(value_type = Vec<crate::openapi::items::Slug>, inline, max_items = 100)]
     pub clinic_slugs: Vec<String>,
 }
 
@@ -376,9 +390,15 @@ pub async fn list_partners(
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyInput {
     /// `admin`, `coordinator` or `partner`.
+    #[schema(max_length = 11, pattern = "^(admin|coordinator|partner)$")]
     pub role: String,
     /// Required for partner keys.
     pub partner_id: Option<Uuid>,
+    /// A label for your own records (at most 100 characters).
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: Option<String>,
 }
 
@@ -418,6 +438,16 @@ pub async fn create_api_key(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let principal = admin(&mut conn, &bearer).await?;
+    if body
+        .name
+        .as_deref()
+        .is_some_and(|name| !crate::text::is_free_text(name, 100))
+    {
+        return Err(ApiError::validation(vec![FieldError {
+            pointer: "/name".into(),
+            message: "must be at most 100 characters, without control characters".into(),
+        }]));
+    }
     if let Some(partner_id) = body.partner_id {
         let exists: i64 = partners::table
             .find(partner_id)

@@ -105,7 +105,7 @@ pub async fn list_cell_types(
 /// source does not give are null.
 #[utoipa::path(
     tag = "catalogue",
-    params(("slug" = String, Path, description = "Cell type slug", example = "bm-msc")),
+    params(("slug" = String, Path, description = "Cell type slug", example = "bm-msc", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
         (status = 200, description = "The cell type", body = CellTypeResponse),
         (status = 304, description = "Not modified"),

@@ -121,33 +121,58 @@ impl ClinicOrder {
 #[into_params(parameter_in = Query)]
 pub struct ClinicListParams {
     /// ISO 3166-1 alpha-2 country code.
-    #[param(example = "TR")]
+    #[param(example = "TR", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// City, case-insensitive exact match.
-    #[param(example = "Istanbul")]
+    #[param(
+        example = "Istanbul",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub city: Option<String>,
     /// Condition slug covered by a published package.
-    #[param(example = "sciatica")]
+    #[param(
+        example = "sciatica",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: Option<String>,
     /// Cell type slug used by a published package.
-    #[param(example = "bm-msc")]
+    #[param(
+        example = "bm-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub cell_type: Option<String>,
     /// Accreditation body on record, e.g. `JCI`.
-    #[param(example = "JCI")]
+    #[param(
+        example = "JCI",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub accreditation: Option<String>,
     /// `true`: clinics known to treat children; `false`: clinics known not to.
     pub serves_children: Option<bool>,
     /// Minimum known patients per year.
-    #[param(minimum = 0, example = 1000)]
+    #[param(minimum = 0, example = 1000, maximum = 2147483647)]
     pub min_patients_per_year: Option<i32>,
     /// Highest acceptable cheapest-package price, in `currency`.
-    #[param(example = "9000")]
+    #[param(example = "9000", max_length = 15, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub max_price: Option<String>,
     /// ISO 4217 code for `max_price` and for the converted prices added to each item.
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
     /// Full-text search over name, city, specialties and description.
-    #[param(example = "bangkok")]
+    #[param(
+        example = "bangkok",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub q: Option<String>,
     /// Allow-listed order (default `-score`).
     #[param(inline)]
@@ -156,6 +181,7 @@ pub struct ClinicListParams {
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Opaque token from the previous page.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 
@@ -366,7 +392,7 @@ pub async fn list_clinics(
 #[into_params(parameter_in = Query)]
 pub struct ClinicGetParams {
     /// ISO 4217 code: adds converted prices with the rate and its date.
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
 }
 

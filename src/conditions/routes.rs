@@ -128,7 +128,7 @@ pub async fn list_conditions(
 /// number of listed clinics that treat it.
 #[utoipa::path(
     tag = "catalogue",
-    params(("slug" = String, Path, description = "Condition slug", example = "sciatica")),
+    params(("slug" = String, Path, description = "Condition slug", example = "sciatica", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
         (status = 200, description = "The condition", body = ConditionDetail),
         (status = 304, description = "Not modified"),

@@ -29,19 +29,29 @@ const MAX_INJECTIONS: i32 = 10;
 #[into_params(parameter_in = Query)]
 pub struct CostEstimateParams {
     /// Condition slug.
-    #[param(example = "sciatica")]
+    #[param(
+        example = "sciatica",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: String,
     /// ISO 3166-1 alpha-2 code of the treatment country.
-    #[param(example = "MX")]
+    #[param(example = "MX", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
     pub country: String,
     /// Cell type slug (research-only types cannot be estimated).
-    #[param(example = "bm-msc")]
+    #[param(
+        example = "bm-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub cell_type: Option<String>,
     /// Number of injections, 1–10 (default 1).
     #[param(minimum = 1, maximum = 10, example = 1)]
     pub injections: Option<i32>,
     /// ISO 4217 code of the figures (default USD).
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
 }
 

@@ -158,7 +158,7 @@ pub async fn list_countries(
 /// One country by ISO 3166-1 alpha-2 code (case-insensitive).
 #[utoipa::path(
     tag = "catalogue",
-    params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code", example = "MX")),
+    params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code (any case)", example = "MX", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")),
     responses(
         (status = 200, description = "The country", body = CountryResponse),
         (status = 304, description = "Not modified"),

@@ -35,10 +35,20 @@ pub fn configure(cfg: &mut ServiceConfig) {
 #[into_params(parameter_in = Query)]
 pub struct SummaryListParams {
     /// Condition slug.
-    #[param(example = "degenerative-disc-disease")]
+    #[param(
+        example = "degenerative-disc-disease",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: Option<String>,
     /// Cell type slug: only summaries specific to this cell type.
-    #[param(example = "ad-msc")]
+    #[param(
+        example = "ad-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub cell_type: Option<String>,
     /// Only summaries of this certainty.
     #[param(inline, example = "very_low")]
@@ -47,6 +57,7 @@ pub struct SummaryListParams {
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Opaque token from the previous page's `next_page_token`.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 
@@ -165,7 +176,7 @@ pub async fn get_evidence_summary(
 /// study they cite, so a client can show the whole picture in one request.
 #[utoipa::path(
     tag = "evidence",
-    params(("slug" = String, Path, description = "Condition slug", example = "degenerative-disc-disease")),
+    params(("slug" = String, Path, description = "Condition slug", example = "degenerative-disc-disease", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
         (status = 200, description = "The condition's evidence", body = ConditionEvidenceResponse),
         (status = 304, description = "Not modified"),

@@ -31,21 +31,32 @@ const ORDER: SortKey = SortKey {
 #[into_params(parameter_in = Query)]
 pub struct StudyListParams {
     /// Condition slug the study population maps to.
-    #[param(example = "degenerative-disc-disease")]
+    #[param(
+        example = "degenerative-disc-disease",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: Option<String>,
     /// Cell type slug of the intervention.
-    #[param(example = "ad-msc")]
+    #[param(
+        example = "ad-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub cell_type: Option<String>,
     /// Study design.
     #[param(inline, example = "single_arm_trial")]
     pub design: Option<Design>,
     /// Only studies that state at least this many participants (studies that do not say are left out).
-    #[param(minimum = 0, example = 10)]
+    #[param(minimum = 0, example = 10, maximum = 2147483647)]
     pub min_participants: Option<i32>,
     /// Items per page, 1–100 (default 20).
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Opaque token from the previous page's `next_page_token`.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 

@@ -25,12 +25,16 @@ const BATCH: i64 = 500;
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ExportParams {
-    /// Comma-separated resource types: `clinics`, `treatment-packages` (default both).
-    #[param(example = "clinics,treatment-packages")]
+    /// Comma-separated resource types, without spaces: `clinics`, `treatment-packages` (default both).
+    #[param(
+        example = "clinics,treatment-packages",
+        max_length = 100,
+        pattern = "^(clinics|treatment-packages)(,(clinics|treatment-packages))*$"
+    )]
     pub types: Option<String>,
     /// RFC 3339 timestamp, normally the `transaction_time` of the previous export: only listings
     /// changed after it, with tombstones for those no longer public. Absent: every public listing.
-    #[param(example = "2026-11-29T10:00:00.123456Z")]
+    #[param(example = "2026-11-29T10:00:00.123456Z", format = DateTime, max_length = 64)]
     pub since: Option<String>,
 }
 
@@ -44,8 +48,11 @@ fn parse_types(raw: Option<&str>) -> Result<Vec<Kind>, ApiError> {
     let Some(raw) = raw else {
         return Ok(vec![Kind::Clinics, Kind::Packages]);
     };
+    if raw.chars().count() > 100 {
+        return Err(ApiError::invalid_query("types", "must be at most 100 characters"));
+    }
     let mut kinds = Vec::new();
-    for name in raw.split(',').map(str::trim) {
+    for name in raw.split(',') {
         let kind = match name {
             "clinics" => Kind::Clinics,
             "treatment-packages" => Kind::Packages,
@@ -67,6 +74,9 @@ fn parse_types(raw: Option<&str>) -> Result<Vec<Kind>, ApiError> {
 
 fn parse_since(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     raw.map(|raw| {
+        if raw.len() > 64 {
+            return Err(ApiError::invalid_query("since", "must be at most 64 characters"));
+        }
         DateTime::parse_from_rfc3339(raw)
             .map(|t| t.with_timezone(&Utc))
             .map_err(|_| {

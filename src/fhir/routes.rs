@@ -165,8 +165,10 @@ macro_rules! fhir_endpoints {
             tag = "fhir",
             params(
                 ("_count" = Option<i64>, Query, description = "Entries per page, 1–100 (default 20)", minimum = 1, maximum = 100),
-                ("_lastUpdated" = Option<String>, Query, description = "`gt|ge|lt|le` + a date (the whole UTC day) or an RFC 3339 date-time, on `meta.lastUpdated`; may repeat", example = "ge2026-01-01"),
-                ("_page_token" = Option<String>, Query, description = "Opaque, signed token of a `next` link (bound to the same filters)"),
+                ("_lastUpdated" = Option<String>, Query, description = "`gt|ge|lt|le` + a date (the whole UTC day) or an RFC 3339 date-time, on `meta.lastUpdated`; may repeat", example = "ge2026-01-01",
+                    max_length = 64, pattern = r"^(gt|ge|lt|le)[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$"),
+                ("_page_token" = Option<String>, Query, description = "Opaque, signed token of a `next` link (bound to the same filters)",
+                    max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"),
                 $($extra)*
             ),
             responses(
@@ -188,7 +190,7 @@ macro_rules! fhir_endpoints {
         #[doc = $read_doc]
         #[utoipa::path(
             tag = "fhir",
-            params(("id" = String, Path, description = "Logical id (a UUID)")),
+            params(("id" = Uuid, Path, description = "Logical id (a UUID)")),
             responses(
                 (status = 200, description = "The resource", content_type = "application/fhir+json"),
                 (status = 304, description = "Not modified"),
@@ -219,7 +221,7 @@ fhir_endpoints!(
 Any other parameter is refused with a 400 OperationOutcome.",
     "Read an Organization (FHIR R4)",
     "One public clinic as a FHIR R4 Organization. Unknown, malformed or non-public ids answer 404 with an OperationOutcome.",
-    [("address-country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code of `address.country` (case-insensitive)", example = "TR")]
+    [("address-country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code of `address.country` (case-insensitive)", example = "TR", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
 );
 fhir_endpoints!(
     search_locations,
@@ -234,7 +236,7 @@ Organization, `managingOrganization` `Organization/<id>`), ordered by id. Search
 400 OperationOutcome.",
     "Read a Location (FHIR R4)",
     "One public clinic's premises as a FHIR R4 Location. Unknown, malformed or non-public ids answer 404 with an OperationOutcome.",
-    [("address-country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code of `address.country` (case-insensitive)", example = "TR")]
+    [("address-country" = Option<String>, Query, description = "ISO 3166-1 alpha-2 code of `address.country` (case-insensitive)", example = "TR", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
 );
 fhir_endpoints!(
     search_healthcare_services,

@@ -88,13 +88,12 @@ pub fn parse(resource: ResourceType, query: &str) -> Result<Search, FhirError> {
                 if search.country.is_some() {
                     return Err(FhirError::invalid("address-country may appear only once"));
                 }
-                // Postgres text cannot hold NUL: refuse it here rather than fail in the query.
-                if value.contains('\0') {
+                if value.len() != 2 || !value.bytes().all(|b| b.is_ascii_alphabetic()) {
                     return Err(FhirError::invalid(
-                        "address-country must not contain NUL characters",
+                        "address-country must be an ISO 3166-1 alpha-2 code such as TR",
                     ));
                 }
-                search.country = Some(value.trim().to_ascii_uppercase());
+                search.country = Some(value.to_ascii_uppercase());
             }
             "_page_token" => {
                 search.page_token = Some(value);
@@ -123,15 +122,21 @@ pub fn supported(resource: ResourceType) -> Vec<&'static str> {
     names
 }
 
+/// The shape of a `_lastUpdated` value, as the OpenAPI document states it.
+pub const LAST_UPDATED_PATTERN: &str = r"^(gt|ge|lt|le)[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2}))?$";
+
 /// `_lastUpdated=<prefix><date>`: prefixes `gt`, `ge`, `lt`, `le`; a date (`2026-11-29`, the whole
 /// day in UTC) or an RFC 3339 date-time. Returns the SQL bounds on `updated_at`.
 pub fn date_bounds(raw: &str) -> Result<Vec<Bound>, FhirError> {
+    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(LAST_UPDATED_PATTERN).unwrap_or_else(|_| unreachable!("a valid pattern"))
+    });
     let invalid = || {
         FhirError::invalid(format!(
             "_lastUpdated `{raw}` must be gt, ge, lt or le followed by a date (2026-11-29) or an RFC 3339 date-time"
         ))
     };
-    if raw.len() < 2 || !raw.is_char_boundary(2) {
+    if raw.len() > 64 || !SHAPE.is_match(raw) {
         return Err(invalid());
     }
     let (prefix, value) = raw.split_at(2);

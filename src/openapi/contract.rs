@@ -45,6 +45,43 @@ pub fn apply(document: &mut OpenApi) {
     }
     add_links(document);
     drop_unreferenced_schemas(document);
+    if let Some(components) = document.components.as_mut() {
+        for schema in components.schemas.values_mut() {
+            bound_formatted_strings(schema);
+        }
+    }
+}
+
+/// The length of strings whose format fixes it: UUIDs (36 characters in the hyphenated form the
+/// API writes), dates (`YYYY-MM-DD`) and date-times (RFC 3339; 64 leaves room for nine fractional
+/// digits and an offset). Declared once here rather than on every id and timestamp field.
+fn bound_formatted_strings(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, KnownFormat, Schema, SchemaFormat};
+    let RefOr::T(schema) = schema else {
+        return;
+    };
+    match schema {
+        Schema::Object(object) => {
+            if object.max_length.is_none() {
+                object.max_length = match &object.format {
+                    Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)) => Some(36),
+                    Some(SchemaFormat::KnownFormat(KnownFormat::Date)) => Some(10),
+                    Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)) => Some(64),
+                    _ => None,
+                };
+            }
+            object.properties.values_mut().for_each(bound_formatted_strings);
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                bound_formatted_strings(items);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(bound_formatted_strings),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(bound_formatted_strings),
+        Schema::AnyOf(any_of) => any_of.items.iter_mut().for_each(bound_formatted_strings),
+        _ => {}
+    }
 }
 
 /// utoipa registers every `ToSchema` type a handler names, including list items that are inlined

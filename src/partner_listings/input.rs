@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::error::FieldError;
+use crate::openapi::items::{LanguageTag, Slug, Text100, Text1000, Text200, VocabularyCode};
 
 /// Fields only the server sets; a body that contains one is refused (no mass assignment).
 pub const READ_ONLY_FIELDS: [&str; 17] = [
@@ -35,14 +36,25 @@ pub const READ_ONLY_FIELDS: [&str; 17] = [
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AccreditationInput {
-    /// Accrediting body, e.g. `JCI` or `ISO 9001`.
-    #[schema(example = "JCI")]
+    /// Accrediting body, e.g. `JCI` or `ISO 9001` (1–100 characters).
+    #[schema(
+        example = "JCI",
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub body: String,
-    /// Certificate or accreditation id.
+    /// Certificate or accreditation id (1–100 characters).
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub id: Option<String>,
     /// Expiry date (YYYY-MM-DD).
     pub valid_until: Option<chrono::NaiveDate>,
-    /// Where it can be checked (https).
+    /// Where it can be checked (an https URL of at most 500 characters).
+    #[schema(format = "uri", max_length = 500)]
     pub evidence_url: Option<String>,
 }
 
@@ -51,45 +63,86 @@ pub struct AccreditationInput {
 #[serde(deny_unknown_fields)]
 pub struct ClinicInput {
     /// The partner's own id for this clinic (for upserts), 1–100 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub external_id: Option<String>,
-    #[schema(example = "Example Spine Clinic")]
+    /// 1–200 characters.
+    #[schema(
+        example = "Example Spine Clinic",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
     /// ISO 3166-1 alpha-2, one of the countries StemCare lists.
-    #[schema(example = "MX")]
+    #[schema(example = "MX", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
     pub country: String,
+    /// 1–100 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub city: Option<String>,
     /// `private` or `public`.
+    #[schema(max_length = 7, pattern = "^(private|public)$")]
     pub ownership: Option<String>,
     /// `single` or `multi`.
+    #[schema(max_length = 6, pattern = "^(single|multi)$")]
     pub specialty_scope: Option<String>,
+    /// At most 30, each 1–100 characters.
     #[serde(default)]
+    #[schema(value_type = Vec<Text100>, inline, max_items = 30)]
     pub specialties: Vec<String>,
+    #[schema(minimum = 0, maximum = 200)]
     pub years_experience: Option<i32>,
+    #[schema(minimum = 0, maximum = 10000000)]
     pub patients_per_year: Option<i32>,
     pub serves_adults: Option<bool>,
     pub serves_children: Option<bool>,
+    #[schema(minimum = 0, maximum = 120)]
     pub min_age: Option<i32>,
+    /// At most 20, each 1–100 characters.
     #[serde(default)]
+    #[schema(value_type = Vec<Text100>, inline, max_items = 20)]
     pub patient_origin_regions: Vec<String>,
+    /// At most 30, each 1–200 characters.
     #[serde(default)]
+    #[schema(value_type = Vec<Text200>, inline, max_items = 30)]
     pub notable_technology: Vec<String>,
     /// Plain text, 1–5,000 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 5000,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: String,
-    /// Marketing claims, each checked against the red-flag rules (at most 20).
+    /// Marketing claims, each checked against the red-flag rules (at most 20, each 1–1,000
+    /// characters).
     #[serde(default)]
+    #[schema(value_type = Vec<Text1000>, inline, max_items = 20)]
     pub claims: Vec<String>,
-    /// Everything the clinic treats.
+    /// Everything the clinic treats (at most 50, each 1–100 characters).
     #[serde(default)]
+    #[schema(value_type = Vec<Text100>, inline, max_items = 50)]
     pub conditions_treated: Vec<String>,
-    /// Everything the clinic treats with stem cells.
+    /// Everything the clinic treats with stem cells (at most 50, each 1–100 characters).
     #[serde(default)]
+    #[schema(value_type = Vec<Text100>, inline, max_items = 50)]
     pub stem_cell_indications: Vec<String>,
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub accreditations: Vec<AccreditationInput>,
-    /// BCP 47 tags of the languages spoken with patients.
+    /// BCP 47 tags of the languages spoken with patients (at most 20).
     #[serde(default)]
+    #[schema(value_type = Vec<LanguageTag>, inline, max_items = 20)]
     pub languages: Vec<String>,
-    /// The clinic's website (https).
+    /// The clinic's website (an https URL of at most 500 characters).
+    #[schema(format = "uri", max_length = 500)]
     pub website: Option<String>,
 }
 
@@ -97,10 +150,19 @@ pub struct ClinicInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AddOnInput {
+    /// 1–300 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: String,
-    #[schema(value_type = String, example = "350.00")]
+    /// 0–10,000,000 with at most 2 decimals.
+    #[schema(value_type = String, example = "350.00", max_length = 11, pattern = r"^[0-9]{1,8}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
+    /// ISO 4217 code with an exchange rate.
+    #[schema(example = "USD", min_length = 3, max_length = 3, pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -108,13 +170,16 @@ pub struct AddOnInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PriceInput {
-    #[schema(value_type = String, example = "6500.00")]
+    /// 0–10,000,000 with at most 2 decimals.
+    #[schema(value_type = String, example = "6500.00", max_length = 11, pattern = r"^[0-9]{1,8}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub min: Decimal,
-    #[schema(value_type = Option<String>, example = "8000.00")]
+    /// `min`–10,000,000 with at most 2 decimals.
+    #[schema(value_type = Option<String>, example = "8000.00", max_length = 11, pattern = r"^[0-9]{1,8}(\.[0-9]{1,2})?$")]
     #[serde(default, with = "rust_decimal::serde::str_option")]
     pub max: Option<Decimal>,
-    #[schema(example = "USD")]
+    /// ISO 4217 code with an exchange rate.
+    #[schema(example = "USD", min_length = 3, max_length = 3, pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -122,23 +187,43 @@ pub struct PriceInput {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct PackageInput {
+    /// 1–200 characters.
+    #[schema(
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub title: String,
     /// Condition slugs covered (1–10).
+    #[schema(value_type = Vec<Slug>, inline, min_items = 1, max_items = 10)]
     pub conditions: Vec<String>,
+    /// A known cell type slug.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub cell_type: Option<String>,
+    /// `autologous` or `allogeneic`.
+    #[schema(max_length = 10, pattern = "^(autologous|allogeneic)$")]
     pub cell_source: Option<String>,
+    /// A known administration method slug.
+    #[schema(min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub administration_method: Option<String>,
+    #[schema(minimum = 1, maximum = 50)]
     pub injections: Option<i32>,
     pub price: PriceInput,
     /// `per_injection` or `package`.
+    #[schema(max_length = 13, pattern = "^(per_injection|package)$")]
     pub price_basis: String,
-    /// Included items (inclusion vocabulary codes).
+    /// Included items (inclusion vocabulary codes, at most 50).
+    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
     pub inclusions: Vec<String>,
-    /// Excluded items; required so nothing is hidden (may be empty).
+    /// Excluded items; required so nothing is hidden (may be empty; at most 50).
+    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
     pub exclusions: Vec<String>,
+    /// At most 20.
     #[serde(default)]
+    #[schema(max_items = 20)]
     pub add_ons: Vec<AddOnInput>,
-    /// The documented treatment protocol (https).
+    /// The documented treatment protocol (an https URL of at most 500 characters).
+    #[schema(format = "uri", max_length = 500)]
     pub protocol_url: Option<String>,
 }
 
@@ -189,7 +274,7 @@ impl<'a> Errors<'a> {
             self.add(pointer, format!("must be {min} to {max} characters"));
         } else if looks_like_markup(value) {
             self.add(pointer, "must be plain text (no HTML)");
-        } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        } else if crate::text::has_forbidden_control(value) {
             self.add(pointer, "must not contain control characters");
         }
     }
@@ -205,7 +290,8 @@ impl<'a> Errors<'a> {
 
     pub fn https(&mut self, pointer: &str, value: &str) {
         match url::Url::parse(value) {
-            Ok(url) if url.scheme() == "https" && url.host_str().is_some() && value.len() <= 500 => {}
+            Ok(url)
+                if url.scheme() == "https" && url.host_str().is_some() && value.chars().count() <= 500 => {}
             _ => self.add(pointer, "must be an https:// URL of at most 500 characters"),
         }
     }
@@ -273,6 +359,9 @@ impl ClinicInput {
         }
         for (i, accreditation) in self.accreditations.iter().enumerate() {
             errors.text(&format!("/accreditations/{i}/body"), &accreditation.body, 1, 100);
+            if let Some(id) = &accreditation.id {
+                errors.text(&format!("/accreditations/{i}/id"), id, 1, 100);
+            }
             if let Some(url) = &accreditation.evidence_url {
                 errors.https(&format!("/accreditations/{i}/evidence_url"), url);
             }
@@ -378,10 +467,13 @@ impl PackageInput {
                 vocab.currencies,
                 "currency",
             );
-            if add_on.amount < Decimal::ZERO || add_on.amount.scale() > 2 {
+            if add_on.amount < Decimal::ZERO
+                || add_on.amount.scale() > 2
+                || add_on.amount > Decimal::from(10_000_000)
+            {
                 errors.add(
                     &format!("/add_ons/{i}/amount"),
-                    "must be 0 or more with at most 2 decimals",
+                    "must be between 0 and 10000000 with at most 2 decimals",
                 );
             }
         }

@@ -34,8 +34,22 @@ pub async fn partner_id(conn: &mut AsyncPgConnection, bearer: &BearerToken) -> R
     }
 }
 
-/// The version in `If-Match`: 428 when absent, 412 when it is not the current one.
+/// The longest `If-Match` accepted.
+const MAX_IF_MATCH: usize = 1024;
+
+/// The version in `If-Match`: 428 when absent, 412 when it is not the current one, 400 when it is
+/// not 1–1024 visible ASCII characters or spaces (the spec's pattern `^[ -~]+$`).
 fn check_if_match(req: &HttpRequest, current: i32, required: bool) -> Result<(), ApiError> {
+    if let Some(raw) = req.headers().get(header::IF_MATCH) {
+        let bytes = raw.as_bytes();
+        if bytes.is_empty() || bytes.len() > MAX_IF_MATCH || !bytes.iter().all(|b| (b' '..=b'~').contains(b))
+        {
+            let message = "must be 1 to 1024 visible ASCII characters: an ETag, a list of them, or *";
+            return Err(
+                ApiError::bad_request(format!("If-Match {message}")).with_field("/header/If-Match", message)
+            );
+        }
+    }
     let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
         return if required {
             Err(ApiError::new(
@@ -247,7 +261,7 @@ pub async fn create_clinic(
 /// same listing again changes nothing. Idempotent, so integrations can resend their state.
 #[utoipa::path(
     tag = "partner",
-    params(("external_id" = String, Path, description = "The partner's own id for the clinic")),
+    params(("external_id" = String, Path, description = "The partner's own id for the clinic (1–100 characters)", min_length = 1, max_length = 100, pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$")),
     request_body = ClinicInput,
     responses(
         (status = 200, description = "Updated or unchanged", body = PartnerClinicResponse),
@@ -351,7 +365,7 @@ pub async fn get_own_clinic(
 /// Read-only fields are refused. The red-flag rules run again.
 #[utoipa::path(
     tag = "partner",
-    params(("id" = Uuid, Path, description = "Clinic id"), ("If-Match" = String, Header, description = "The clinic's current ETag")),
+    params(("id" = Uuid, Path, description = "Clinic id"), ("If-Match" = String, Header, description = "The clinic's current ETag", max_length = 1024, pattern = "^[ -~]+$")),
     request_body(content = Object, description = "JSON Merge Patch of the listing", content_type = "application/merge-patch+json",
         example = json!({"city": "Playa del Carmen", "patients_per_year": 800})),
     responses(
@@ -395,7 +409,7 @@ pub async fn patch_clinic(
 /// Unlists the clinic and its packages (soft delete: history and past quotes are kept).
 #[utoipa::path(
     tag = "partner",
-    params(("id" = Uuid, Path, description = "Clinic id"), ("If-Match" = Option<String>, Header, description = "Optional: the current ETag")),
+    params(("id" = Uuid, Path, description = "Clinic id"), ("If-Match" = Option<String>, Header, description = "Optional: the current ETag", max_length = 1024, pattern = "^[ -~]+$")),
     responses(
         (status = 204, description = "Unlisted"),
         (status = 404, description = "No such clinic of yours", body = Problem, content_type = "application/problem+json"),
@@ -530,7 +544,7 @@ async fn own_package(
 #[utoipa::path(
     tag = "partner",
     params(("id" = Uuid, Path, description = "Clinic id"), ("package_id" = Uuid, Path, description = "Package id"),
-           ("If-Match" = String, Header, description = "The package's current ETag")),
+           ("If-Match" = String, Header, description = "The package's current ETag", max_length = 1024, pattern = "^[ -~]+$")),
     request_body(content = Object, description = "JSON Merge Patch of the package", content_type = "application/merge-patch+json",
         example = json!({"price": {"min": "6900.00", "max": "8200.00", "currency": "USD"}})),
     responses(

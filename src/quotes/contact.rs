@@ -11,19 +11,34 @@ use crate::error::ApiError;
 #[serde(deny_unknown_fields)]
 pub struct PatientContact {
     /// Full name (1–200 characters).
-    #[schema(example = "Jane Doe", max_length = 200)]
+    #[schema(
+        example = "Jane Doe",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub name: String,
-    /// Email address.
-    #[schema(example = "jane@example.com", max_length = 254)]
+    /// Email address (at most 254 characters).
+    #[schema(example = "jane@example.com", format = "email", max_length = 254)]
     pub email: String,
-    /// Phone number in international format, optional.
-    #[schema(example = "+44 20 7946 0958", max_length = 40)]
+    /// Phone number in international format (6–20 digits), optional.
+    #[schema(
+        example = "+44 20 7946 0958",
+        min_length = 6,
+        max_length = 40,
+        pattern = r"^[0-9 +().-]+$"
+    )]
     pub phone: Option<String>,
     /// ISO 3166-1 alpha-2 country of residence.
-    #[schema(example = "GB")]
+    #[schema(example = "GB", min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$")]
     pub country_of_residence: String,
-    /// BCP 47 language tag.
-    #[schema(example = "en")]
+    /// BCP 47 language tag (at most 35 characters).
+    #[schema(
+        example = "en",
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+    )]
     pub preferred_language: String,
 }
 

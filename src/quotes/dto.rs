@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::clinics::scoring::ScorePart;
 use crate::error::FieldError;
+use crate::openapi::items::{CountryCode, Slug, VocabularyCode};
 use crate::quotes::contact::PatientContact;
 use crate::red_flags::RedFlag;
 use crate::treatment_packages::present::{ConvertedPrice, PackagePrice};
@@ -16,12 +17,12 @@ use crate::treatment_packages::present::{ConvertedPrice, PackagePrice};
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MoneyInput {
-    /// Decimal string, at most 2 decimals.
-    #[schema(value_type = String, example = "8000.00")]
+    /// Decimal string, more than 0 and at most 10,000,000, at most 2 decimals.
+    #[schema(value_type = String, example = "8000.00", max_length = 11, pattern = r"^[0-9]{1,8}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
     /// ISO 4217 code with a known exchange rate.
-    #[schema(example = "EUR")]
+    #[schema(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Z]{3}$")]
     pub currency: String,
 }
 
@@ -50,9 +51,15 @@ pub enum ShareWith {
     /// Only StemCare coordinators see the request.
     None,
     /// These clinics (1–10).
-    Clinics { clinic_ids: Vec<Uuid> },
+    Clinics {
+        #[schema(min_items = 1, max_items = 10)]
+        clinic_ids: Vec<Uuid>,
+    },
     /// The clinics of the best `count` estimates (1–5).
-    TopMatches { count: u8 },
+    TopMatches {
+        #[schema(minimum = 1, maximum = 5)]
+        count: u8,
+    },
 }
 
 /// A patient's quote request.
@@ -60,19 +67,29 @@ pub enum ShareWith {
 #[serde(deny_unknown_fields)]
 pub struct CreateQuoteRequest {
     /// Condition slug.
-    #[schema(example = "sciatica")]
+    #[schema(
+        example = "sciatica",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: String,
     /// Symptoms or diagnosis in the patient's words (at most 4,000 characters). Encrypted at rest.
-    #[schema(max_length = 4000, example = "L5-S1 herniation, leg pain for 2 years")]
+    #[schema(
+        max_length = 4000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "L5-S1 herniation, leg pain for 2 years"
+    )]
     pub notes: Option<String>,
     /// Whether a recent MRI exists.
     pub has_mri: bool,
     /// ISO 3166-1 alpha-2 codes (at most 10).
     #[serde(default)]
-    #[schema(example = json!(["MX", "TR"]))]
+    #[schema(value_type = Vec<CountryCode>, inline, max_items = 10, example = json!(["MX", "TR"]))]
     pub preferred_countries: Vec<String>,
     /// Cell type slugs in clinical use (at most 6).
     #[serde(default)]
+    #[schema(value_type = Vec<Slug>, inline, max_items = 6)]
     pub preferred_cell_types: Vec<String>,
     pub budget: Option<MoneyInput>,
     pub travel_window: Option<TravelWindow>,
@@ -91,6 +108,11 @@ fn check_len(errors: &mut Vec<FieldError>, pointer: &str, value: &str, min: usiz
             pointer: pointer.into(),
             message: format!("must be {min} to {max} characters"),
         });
+    } else if crate::text::has_forbidden_control(value) {
+        errors.push(FieldError {
+            pointer: pointer.into(),
+            message: "must not contain control characters (other than tab and line breaks)".into(),
+        });
     }
 }
 
@@ -106,8 +128,12 @@ fn plausible_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// A BCP 47 tag of the common shape: a 2–3 letter language, then optional 1–8 character subtags.
+/// A BCP 47 tag of the common shape: a 2–3 letter language, then optional 1–8 character subtags;
+/// at most 35 characters in all.
 pub fn plausible_language_tag(tag: &str) -> bool {
+    if tag.len() > crate::openapi::items::MAX_LANGUAGE_TAG {
+        return false;
+    }
     let mut parts = tag.split('-');
     let first_ok = parts
         .next()
@@ -267,12 +293,22 @@ pub struct CreatedQuote {
 #[serde(deny_unknown_fields)]
 pub struct LineItem {
     /// Inclusion vocabulary code, or `other`.
-    #[schema(example = "cell_extraction")]
+    #[schema(
+        example = "cell_extraction",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9_]+$"
+    )]
     pub code: String,
     /// What exactly (at most 300 characters).
-    #[schema(example = "Bone marrow aspiration from the iliac crest")]
+    #[schema(
+        example = "Bone marrow aspiration from the iliac crest",
+        max_length = 300,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
-    #[schema(value_type = String, example = "1500.00")]
+    /// 0–10,000,000 with at most 2 decimals.
+    #[schema(value_type = String, example = "1500.00", max_length = 11, pattern = r"^[0-9]{1,8}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
 }
@@ -281,14 +317,19 @@ pub struct LineItem {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Deposit {
-    #[schema(value_type = String, example = "500.00")]
+    /// 0 up to the offer's total, with at most 2 decimals.
+    #[schema(value_type = String, example = "500.00", max_length = 12, pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub amount: Decimal,
     /// `on_booking` or `after_medical_review`.
-    #[schema(example = "after_medical_review")]
+    #[schema(
+        example = "after_medical_review",
+        max_length = 20,
+        pattern = "^(on_booking|after_medical_review)$"
+    )]
     pub due: String,
     /// Percent refunded if the patient cancels (0–100).
-    #[schema(example = 100)]
+    #[schema(example = 100, minimum = 0, maximum = 100)]
     pub refundable_percent: u8,
 }
 
@@ -296,13 +337,17 @@ pub struct Deposit {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefundPolicy {
-    /// Full refund when cancelled at least this many days before treatment.
-    #[schema(example = 14)]
+    /// Full refund when cancelled at least this many days before treatment (0–365).
+    #[schema(example = 14, minimum = 0, maximum = 365)]
     pub full_refund_until_days_before: u16,
     /// Percent refunded after that (0–100).
-    #[schema(example = 50)]
+    #[schema(example = 50, minimum = 0, maximum = 100)]
     pub late_refund_percent: u8,
     /// At most 500 characters.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub notes: Option<String>,
 }
 
@@ -311,10 +356,14 @@ pub struct RefundPolicy {
 #[serde(deny_unknown_fields)]
 pub struct PriceChange {
     /// When the price may change (at most 1,000 characters).
-    #[schema(example = "If the MRI on arrival shows more than one affected disc")]
+    #[schema(
+        example = "If the MRI on arrival shows more than one affected disc",
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub conditions: Option<String>,
-    /// The most the price may rise, in percent (0–100).
-    #[schema(value_type = String, example = "10")]
+    /// The most the price may rise, in percent (0–100, at most 2 decimals).
+    #[schema(value_type = String, example = "10", max_length = 6, pattern = r"^[0-9]{1,3}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub max_increase_percent: Decimal,
 }
@@ -328,28 +377,50 @@ pub struct CreateOfferRequest {
     /// One of that clinic's packages, optional.
     pub package_id: Option<Uuid>,
     /// 1–30 itemised lines.
+    #[schema(min_items = 1, max_items = 30)]
     pub line_items: Vec<LineItem>,
     /// Must equal the sum of the line items.
-    #[schema(value_type = String, example = "7500.00")]
+    #[schema(value_type = String, example = "7500.00", max_length = 12, pattern = r"^[0-9]{1,9}(\.[0-9]{1,2})?$")]
     #[serde(with = "rust_decimal::serde::str")]
     pub total: Decimal,
-    #[schema(example = "USD")]
+    /// ISO 4217 code with an exchange rate.
+    #[schema(example = "USD", min_length = 3, max_length = 3, pattern = "^[A-Z]{3}$")]
     pub currency: String,
+    #[schema(minimum = 1, maximum = 50)]
     pub injections: Option<i32>,
-    #[schema(example = "bm-msc")]
+    /// Cell type slug or the product's own name (at most 100 characters).
+    #[schema(
+        example = "bm-msc",
+        max_length = 100,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub cell_type: Option<String>,
-    #[schema(example = "autologous")]
+    /// `autologous` or `allogeneic`.
+    #[schema(
+        example = "autologous",
+        max_length = 10,
+        pattern = "^(autologous|allogeneic)$"
+    )]
     pub cell_source: Option<String>,
-    /// What the price does not include (vocabulary codes); required, may be empty.
+    /// What the price does not include (vocabulary codes, at most 50); required, may be empty.
+    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
     pub exclusions: Vec<String>,
     pub price_change: PriceChange,
     pub deposit: Deposit,
     pub refund_policy: RefundPolicy,
     /// Any outcome guarantee the clinic gives (at most 500 characters); checked for red flags.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub outcome_guarantee: Option<String>,
     /// When the offer lapses (in the future, at most 180 days ahead).
     pub valid_until: DateTime<Utc>,
     /// At most 2,000 characters; checked for red flags.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub notes: Option<String>,
 }
 

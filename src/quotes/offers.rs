@@ -20,6 +20,7 @@ use crate::quotes::{repo, state as transitions};
 use crate::red_flags::engine::{self, Facts, PackageFacts, Subject};
 use crate::red_flags::RedFlag;
 use crate::state::AppState;
+use crate::text::is_free_text;
 use crate::webhooks::outbox::EventType;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -67,16 +68,16 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
                 "must be an inclusion vocabulary code or `other`",
             );
         }
-        if item.amount < Decimal::ZERO || item.amount.scale() > 2 {
+        if item.amount < Decimal::ZERO || item.amount.scale() > 2 || item.amount > Decimal::from(10_000_000) {
             fail(
                 format!("/line_items/{i}/amount"),
-                "must be 0 or more with at most 2 decimals",
+                "must be between 0 and 10000000 with at most 2 decimals",
             );
         }
-        if item.description.as_ref().is_some_and(|d| d.chars().count() > 300) {
+        if item.description.as_ref().is_some_and(|d| !is_free_text(d, 300)) {
             fail(
                 format!("/line_items/{i}/description"),
-                "must be at most 300 characters",
+                "must be at most 300 characters, without control characters",
             );
         }
     }
@@ -103,27 +104,36 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
     {
         fail("/cell_source".into(), "must be autologous or allogeneic");
     }
+    if request.exclusions.len() > 50 {
+        fail("/exclusions".into(), "must have at most 50 items");
+    }
+    if request.cell_type.as_ref().is_some_and(|c| !is_free_text(c, 100)) {
+        fail(
+            "/cell_type".into(),
+            "must be at most 100 characters, without control characters",
+        );
+    }
     for (i, code) in request.exclusions.iter().enumerate() {
         if !vocabulary.contains(code) {
             fail(format!("/exclusions/{i}"), "must be an inclusion vocabulary code");
         }
     }
     let increase = request.price_change.max_increase_percent;
-    if increase < Decimal::ZERO || increase > Decimal::from(100) {
+    if increase < Decimal::ZERO || increase > Decimal::from(100) || increase.scale() > 2 {
         fail(
             "/price_change/max_increase_percent".into(),
-            "must be between 0 and 100",
+            "must be between 0 and 100 with at most 2 decimals",
         );
     }
     if request
         .price_change
         .conditions
         .as_ref()
-        .is_some_and(|c| c.chars().count() > 1000)
+        .is_some_and(|c| !is_free_text(c, 1000))
     {
         fail(
             "/price_change/conditions".into(),
-            "must be at most 1000 characters",
+            "must be at most 1000 characters, without control characters",
         );
     }
     if !["on_booking", "after_medical_review"].contains(&request.deposit.due.as_str()) {
@@ -132,11 +142,23 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
             "must be on_booking or after_medical_review",
         );
     }
-    if request.deposit.amount < Decimal::ZERO || request.deposit.amount > request.total {
-        fail("/deposit/amount".into(), "must be between 0 and the total");
+    if request.deposit.amount < Decimal::ZERO
+        || request.deposit.amount > request.total
+        || request.deposit.amount.scale() > 2
+    {
+        fail(
+            "/deposit/amount".into(),
+            "must be between 0 and the total with at most 2 decimals",
+        );
     }
     if request.deposit.refundable_percent > 100 {
         fail("/deposit/refundable_percent".into(), "must be between 0 and 100");
+    }
+    if request.refund_policy.full_refund_until_days_before > 365 {
+        fail(
+            "/refund_policy/full_refund_until_days_before".into(),
+            "must be between 0 and 365",
+        );
     }
     if request.refund_policy.late_refund_percent > 100 {
         fail(
@@ -148,19 +170,28 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
         .refund_policy
         .notes
         .as_ref()
-        .is_some_and(|n| n.chars().count() > 500)
+        .is_some_and(|n| !is_free_text(n, 500))
     {
-        fail("/refund_policy/notes".into(), "must be at most 500 characters");
+        fail(
+            "/refund_policy/notes".into(),
+            "must be at most 500 characters, without control characters",
+        );
     }
     if request
         .outcome_guarantee
         .as_ref()
-        .is_some_and(|g| g.chars().count() > 500)
+        .is_some_and(|g| !is_free_text(g, 500))
     {
-        fail("/outcome_guarantee".into(), "must be at most 500 characters");
+        fail(
+            "/outcome_guarantee".into(),
+            "must be at most 500 characters, without control characters",
+        );
     }
-    if request.notes.as_ref().is_some_and(|n| n.chars().count() > 2000) {
-        fail("/notes".into(), "must be at most 2000 characters");
+    if request.notes.as_ref().is_some_and(|n| !is_free_text(n, 2000)) {
+        fail(
+            "/notes".into(),
+            "must be at most 2000 characters, without control characters",
+        );
     }
     let now = Utc::now();
     if request.valid_until <= now || request.valid_until > now + Duration::days(180) {

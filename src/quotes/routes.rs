@@ -379,17 +379,23 @@ pub async fn get_quote(
 #[into_params(parameter_in = Query)]
 pub struct QuoteListParams {
     /// `open`, `offered`, `accepted`, `cancelled` or `expired`.
+    #[param(max_length = 9, pattern = "^(open|offered|accepted|cancelled|expired)$")]
     pub status: Option<String>,
     /// Condition slug.
+    #[param(min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")]
     pub condition: Option<String>,
     /// The patient's country of residence (ISO 3166-1 alpha-2).
+    #[param(min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// Created at or after (RFC 3339).
+    #[param(max_length = 64)]
     pub created_after: Option<chrono::DateTime<Utc>>,
     /// Created before (RFC 3339).
+    #[param(max_length = 64)]
     pub created_before: Option<chrono::DateTime<Utc>>,
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 

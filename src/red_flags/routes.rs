@@ -8,10 +8,14 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::schema::{conditions, inclusion_items};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http_cache::cacheable_json;
+use crate::openapi::items::{FreeText200, FreeText2000, Slug, VocabularyCode};
 use crate::pagination::{page_by_key, ListParams, Page};
 use crate::red_flags::engine::{self, Facts, PackageFacts, RuleBook, Subject};
 use crate::red_flags::repo;
 use crate::state::AppState;
+use crate::text::has_forbidden_control;
+
+const CONTROL: &str = "must not contain control characters (other than tab and line breaks)";
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_red_flag_rules).service(check_claims);
@@ -136,21 +140,29 @@ pub async fn list_red_flag_rules(
 #[serde(deny_unknown_fields)]
 pub struct ClaimCheckPackage {
     /// Cell type slug (e.g. `bm-msc`) or the product's own name (e.g. `exosomes`); omit if unknown.
-    #[schema(max_length = 100, example = "bm-msc")]
+    #[schema(
+        max_length = 100,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "bm-msc"
+    )]
     pub cell_type: Option<String>,
     /// `autologous` or `allogeneic`; omit if unknown.
-    #[schema(example = "autologous")]
+    #[schema(
+        example = "autologous",
+        max_length = 10,
+        pattern = "^(autologous|allogeneic)$"
+    )]
     pub cell_source: Option<String>,
     /// Included items (inclusion vocabulary codes).
-    #[schema(max_items = 50)]
+    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
     #[serde(default)]
     pub inclusions: Vec<String>,
     /// Excluded items (inclusion vocabulary codes). Items neither included nor excluded count as unstated.
-    #[schema(max_items = 50)]
+    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
     #[serde(default)]
     pub exclusions: Vec<String>,
     /// `exact`, `range` or `from` (a price with no maximum).
-    #[schema(example = "range")]
+    #[schema(example = "range", max_length = 5, pattern = "^(exact|range|from)$")]
     pub price_kind: Option<String>,
 }
 
@@ -160,20 +172,23 @@ pub struct ClaimCheckPackage {
 pub struct ClaimCheckRequest {
     /// The listing's description or any marketing text (plain text, at most 20,000 characters).
     #[schema(
+        min_length = 1,
         max_length = 20000,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
         example = "Our doctors have a 100% success rate. Celebrities trust us."
     )]
     pub text: String,
     /// Individual claims, each checked separately (at most 50, 2,000 characters each).
-    #[schema(max_items = 50)]
+    #[schema(value_type = Vec<FreeText2000>, inline, max_items = 50)]
     #[serde(default)]
     pub claims: Vec<String>,
     /// Condition slugs the listing treats (spine conditions add the informational FDA flag).
-    #[schema(max_items = 20, example = json!(["sciatica"]))]
+    #[schema(value_type = Vec<Slug>, inline, max_items = 20, example = json!(["sciatica"]))]
     #[serde(default)]
     pub conditions: Vec<String>,
-    /// Everything the provider says it treats with stem cells, in its own words.
-    #[schema(max_items = 50, example = json!(["back pain", "autism"]))]
+    /// Everything the provider says it treats with stem cells, in its own words (at most 50, 200
+    /// characters each).
+    #[schema(value_type = Vec<FreeText200>, inline, max_items = 50, example = json!(["back pain", "autism"]))]
     #[serde(default)]
     pub stem_cell_indications: Vec<String>,
     /// Structured fields of a package the clinic prices itself.
@@ -209,12 +224,17 @@ fn validate(
     if request.text.chars().count() > 20_000 {
         fail("/text".into(), "must be at most 20000 characters");
     }
+    if has_forbidden_control(&request.text) {
+        fail("/text".into(), CONTROL);
+    }
     if request.claims.len() > 50 {
         fail("/claims".into(), "must have at most 50 items");
     }
     for (i, claim) in request.claims.iter().enumerate() {
         if claim.chars().count() > 2_000 {
             fail(format!("/claims/{i}"), "must be at most 2000 characters");
+        } else if has_forbidden_control(claim) {
+            fail(format!("/claims/{i}"), CONTROL);
         }
     }
     if request.conditions.len() > 20 {
@@ -237,15 +257,20 @@ fn validate(
                 format!("/stem_cell_indications/{i}"),
                 "must be at most 200 characters",
             );
+        } else if has_forbidden_control(indication) {
+            fail(format!("/stem_cell_indications/{i}"), CONTROL);
         }
     }
     if let Some(package) = &request.package {
         if package
             .cell_type
             .as_ref()
-            .is_some_and(|c| c.chars().count() > 100)
+            .is_some_and(|c| !crate::text::is_free_text(c, 100))
         {
-            fail("/package/cell_type".into(), "must be at most 100 characters");
+            fail(
+                "/package/cell_type".into(),
+                "must be at most 100 characters, without control characters",
+            );
         }
         if package
             .cell_source

@@ -107,25 +107,35 @@ impl PackageOrder {
 #[into_params(parameter_in = Query)]
 pub struct PackageListParams {
     /// Condition slug the package must cover.
-    #[param(example = "sciatica")]
+    #[param(
+        example = "sciatica",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub condition: Option<String>,
     /// Cell type slug.
-    #[param(example = "bm-msc")]
+    #[param(
+        example = "bm-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
     pub cell_type: Option<String>,
     /// ISO 3166-1 alpha-2 code of the clinic's country.
-    #[param(example = "MX")]
+    #[param(example = "MX", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
     pub country: Option<String>,
     /// Only this clinic's packages.
     pub clinic_id: Option<Uuid>,
     /// Lowest acceptable minimum price, in `currency`.
-    #[param(example = "5000")]
+    #[param(example = "5000", max_length = 15, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub min_price: Option<String>,
     /// Highest acceptable minimum price, in `currency`.
-    #[param(example = "9000")]
+    #[param(example = "9000", max_length = 15, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
     pub max_price: Option<String>,
     /// ISO 4217 code for `min_price`/`max_price` and for the converted prices added to each item
     /// (default: prices in USD for filters, no conversion).
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
     /// Only prices of this provenance.
     #[param(inline)]
@@ -137,6 +147,7 @@ pub struct PackageListParams {
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// Opaque token from the previous page.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }
 
@@ -323,7 +334,7 @@ pub async fn list_treatment_packages(
 #[into_params(parameter_in = Query)]
 pub struct CurrencyParams {
     /// ISO 4217 code: adds the price converted to this currency, with the rate and its date.
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
 }
 
@@ -373,9 +384,14 @@ pub async fn get_treatment_package(
 #[into_params(parameter_in = Query)]
 pub struct CompareParams {
     /// 2 to 5 package ids, comma-separated.
+    #[param(
+        min_length = 73,
+        max_length = 200,
+        pattern = r"^[0-9A-Fa-f-]{36}( *, *[0-9A-Fa-f-]{36}){1,4}$"
+    )]
     pub ids: String,
     /// ISO 4217 code of the totals (default USD).
-    #[param(example = "EUR")]
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
     pub currency: Option<String>,
 }
 
@@ -449,12 +465,21 @@ pub async fn compare_treatment_packages(
     state: web::Data<AppState>,
     params: web::Query<CompareParams>,
 ) -> Result<HttpResponse, ApiError> {
+    if params.ids.len() > 200 {
+        return Err(ApiError::invalid_query("ids", "must be at most 200 characters"));
+    }
+    // Hyphenated ids (36 characters), spaces allowed around commas: the spec's `ids` pattern.
     let ids: Vec<Uuid> = params
         .ids
         .split(',')
-        .map(|s| s.trim().parse::<Uuid>())
-        .collect::<Result<_, _>>()
-        .map_err(|_| ApiError::invalid_query("ids", "must be comma-separated package ids (UUIDs)"))?;
+        .map(|s| s.trim_matches(' '))
+        .map(|s| {
+            Some(s)
+                .filter(|s| s.len() == 36)
+                .and_then(|s| s.parse::<Uuid>().ok())
+        })
+        .collect::<Option<_>>()
+        .ok_or_else(|| ApiError::invalid_query("ids", "must be comma-separated package ids (UUIDs)"))?;
     let mut unique = ids.clone();
     unique.sort();
     unique.dedup();

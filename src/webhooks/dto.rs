@@ -12,10 +12,18 @@ pub struct CreateWebhookEndpointRequest {
     /// An `https:` URL on the public internet (at most 2048 characters). Loopback, private,
     /// link-local, CGNAT, multicast and cloud metadata addresses are refused, also when a host
     /// name resolves to one. Redirects are not followed.
-    #[schema(example = "https://partner.example.com/stemcare/webhooks", max_length = 2048)]
+    #[schema(
+        example = "https://partner.example.com/stemcare/webhooks",
+        format = "uri",
+        max_length = 2048
+    )]
     pub url: String,
     /// A note for your own records (at most 500 characters).
-    #[schema(example = "Production CRM", max_length = 500)]
+    #[schema(
+        example = "Production CRM",
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
 }
 
@@ -106,5 +114,6 @@ pub struct DeliveryListParams {
     #[param(minimum = 1, maximum = 100)]
     pub page_size: Option<i64>,
     /// The `next_page_token` of the previous page.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
 }

@@ -96,10 +96,13 @@ pub async fn create_webhook_endpoint(
         });
     }
     let description = request.description.filter(|d| !d.trim().is_empty());
-    if description.as_ref().is_some_and(|d| d.chars().count() > 500) {
+    if description
+        .as_ref()
+        .is_some_and(|d| !crate::text::is_free_text(d, 500))
+    {
         errors.push(FieldError {
             pointer: "/description".into(),
-            message: "must be at most 500 characters".into(),
+            message: "must be at most 500 characters, without control characters".into(),
         });
     }
     if !errors.is_empty() {

@@ -74,7 +74,7 @@ fn is_blocked_v6(ip: Ipv6Addr) -> bool {
 /// Checks a URL's form and, for IP literals, its address. Returns the parsed URL and the host
 /// name still to resolve (`None` for literals).
 pub fn check_form(raw: &str, policy: UrlPolicy) -> Result<(Url, Option<String>), String> {
-    if raw.len() > MAX_URL_LEN {
+    if raw.chars().count() > MAX_URL_LEN {
         return Err(format!("must be at most {MAX_URL_LEN} characters"));
     }
     let url = Url::parse(raw).map_err(|_| "must be an absolute URL such as https://example.com/hooks")?;

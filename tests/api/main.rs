@@ -1,5 +1,6 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
+mod bounds;
 mod catalogue;
 mod cli;
 mod clinics;

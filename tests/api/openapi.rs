@@ -80,3 +80,36 @@ async fn swagger_ui_is_served_from_the_binary() {
         }
     }
 }
+
+/// Every text pattern in the document is one of the two rules `stemcare::text` enforces (the
+/// attributes spell them out as literals, so a typo there would otherwise go unnoticed).
+#[test]
+fn text_patterns_are_the_ones_the_server_enforces() {
+    fn collect(value: &serde_json::Value, found: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                if let Some(serde_json::Value::String(pattern)) = map.get("pattern") {
+                    found.push(pattern.clone());
+                }
+                map.values().for_each(|v| collect(v, found));
+            }
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
+            _ => {}
+        }
+    }
+    let document: serde_json::Value = serde_json::from_str(&generated()).expect("JSON");
+    let mut patterns = Vec::new();
+    collect(&document, &mut patterns);
+    let texts: Vec<&String> = patterns.iter().filter(|p| p.contains(r"\u0000")).collect();
+    assert!(
+        texts.len() > 20,
+        "text fields carry their pattern: {}",
+        texts.len()
+    );
+    for pattern in texts {
+        assert!(
+            pattern == stemcare::text::TEXT_PATTERN || pattern == stemcare::text::FREE_TEXT_PATTERN,
+            "{pattern}"
+        );
+    }
+}

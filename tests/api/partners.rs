@@ -4,7 +4,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
 
-fn clinic(external_id: &str, name: &str) -> Value {
+pub(crate) fn clinic(external_id: &str, name: &str) -> Value {
     json!({
         "external_id": external_id,
         "name": name,
@@ -17,7 +17,7 @@ fn clinic(external_id: &str, name: &str) -> Value {
     })
 }
 
-fn package() -> Value {
+pub(crate) fn package() -> Value {
     json!({
         "title": "Bone marrow cell injection for disc degeneration",
         "conditions": ["degenerative-disc-disease", "sciatica"],

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
 
-fn quote_request(email: &str, share_with: Value) -> Value {
+pub(crate) fn quote_request(email: &str, share_with: Value) -> Value {
     json!({
         "condition": "sciatica",
         "notes": "L5-S1 herniation, leg pain for two years",
@@ -19,7 +19,7 @@ fn quote_request(email: &str, share_with: Value) -> Value {
     })
 }
 
-fn offer_request(clinic_id: &str) -> Value {
+pub(crate) fn offer_request(clinic_id: &str) -> Value {
     json!({
         "clinic_id": clinic_id,
         "line_items": [
@@ -42,7 +42,7 @@ fn offer_request(clinic_id: &str) -> Value {
 }
 
 /// Creates a quote shared with the Istanbul hospitals; returns (quote id, patient token, body).
-async fn create_quote(app: &TestApp, email: &str) -> (String, String, Value) {
+pub(crate) async fn create_quote(app: &TestApp, email: &str) -> (String, String, Value) {
     let liv = app.clinic_id("liv-hospital-ulus").await;
     let medipol = app.clinic_id("medipol-university-hospital").await;
     let response = app
