@@ -122,6 +122,11 @@ impl Rates {
         Ok(code)
     }
 
+    /// The optional `currency` query parameter, checked like [`Rates::parse_currency`].
+    pub fn parse_currency_param(&self, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+        raw.map(|raw| self.parse_currency("currency", raw)).transpose()
+    }
+
     /// Converts `amount` from one currency to another; `None` when either rate is unknown.
     pub fn convert(&self, amount: Decimal, from: &str, to: &str) -> Option<(Decimal, AppliedRate)> {
         let from_rate = self.get(from)?;

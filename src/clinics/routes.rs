@@ -245,21 +245,17 @@ async fn present_clinics(
         .collect())
 }
 
-fn display_currency(rates: &Rates, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    raw.map(|raw| rates.parse_currency("currency", raw)).transpose()
-}
-
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
 /// the page, to know whether another follows). Public for the query-plan test.
 pub fn list_query(
     reference: &Reference,
     page_tokens: &PageTokens,
     params: &ClinicListParams,
+    currency: Option<&str>,
 ) -> Result<PageQuery<ClinicOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
-    let currency = display_currency(rates, params.currency.as_deref())?;
     let mut query = ListQuery::new(
         "clinics",
         "SELECT c.* FROM clinics c WHERE c.status = 'published'",
@@ -313,9 +309,9 @@ pub fn list_query(
     }
     if let Some(raw) = &params.max_price {
         let amount = filters::amount("max_price", raw)?;
-        let from = currency.clone().unwrap_or_else(|| "USD".to_owned());
+        let from = currency.unwrap_or("USD");
         let usd: Decimal = rates
-            .to_usd(amount, &from)
+            .to_usd(amount, from)
             .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
         let scope = format!("max_price={amount}{from}");
         query.filter("c.price_from_usd <= {}", Bind::Numeric(usd), scope);
@@ -365,13 +361,13 @@ pub async fn list_clinics(
     let mut conn = state.pool.get().await?;
     let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
-    let currency = display_currency(rates, params.currency.as_deref())?;
+    let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {
         sql,
         scope,
         size,
         order,
-    } = list_query(&reference, &state.page_tokens, &params)?;
+    } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
     let rows: Vec<Clinic> = sql.into_query().load(&mut conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
@@ -431,7 +427,7 @@ pub async fn get_clinic(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let reference = state.reference.get(&mut conn).await?;
-    let currency = display_currency(&reference.rates, params.currency.as_deref())?;
+    let currency = reference.rates.parse_currency_param(params.currency.as_deref())?;
     let display = currency.as_deref().map(|c| (&reference.rates, c));
     // Four independent reads, pipelined on the one connection: the clinic, its packages (cheapest
     // first), the red flags of both, its response times.

@@ -218,15 +218,12 @@ pub fn list_query(
     reference: &Reference,
     page_tokens: &PageTokens,
     params: &PackageListParams,
+    currency: Option<&str>,
 ) -> Result<PageQuery<PackageOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
-    let currency = match &params.currency {
-        Some(raw) => Some(rates.parse_currency("currency", raw)?),
-        None => None,
-    };
-    let filter_currency = currency.clone().unwrap_or_else(|| "USD".to_owned());
+    let filter_currency = currency.unwrap_or("USD");
 
     let mut query = ListQuery::new("treatment-packages", repo::LIST_BASE, order.name());
     if let Some(raw) = &params.condition {
@@ -255,7 +252,7 @@ pub fn list_query(
         if let Some(raw) = raw {
             let amount = filters::amount(field, raw)?;
             let usd = rates
-                .to_usd(amount, &filter_currency)
+                .to_usd(amount, filter_currency)
                 .ok_or_else(|| ApiError::invalid_query("currency", "has no exchange rate"))?;
             let scope = format!("{field}={amount}{filter_currency}");
             query.filter(&format!("p.price_min_usd {op} {{}}"), Bind::Numeric(usd), scope);
@@ -304,16 +301,13 @@ pub async fn list_treatment_packages(
     let mut conn = state.pool.get().await?;
     let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
-    let currency = match &params.currency {
-        Some(raw) => Some(rates.parse_currency("currency", raw)?),
-        None => None,
-    };
+    let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {
         sql,
         scope,
         size,
         order,
-    } = list_query(&reference, &state.page_tokens, &params)?;
+    } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
     let rows = repo::run_list(&mut conn, sql).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
@@ -363,10 +357,7 @@ pub async fn get_treatment_package(
     let mut conn = state.pool.get().await?;
     let reference = state.reference.get(&mut conn).await?;
     let rates = &reference.rates;
-    let currency = match &params.currency {
-        Some(raw) => Some(rates.parse_currency("currency", raw)?),
-        None => None,
-    };
+    let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let package = repo::find_published(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;

@@ -44,6 +44,13 @@ async fn catalogue_lists_use_indexes_at_scale() {
         .await
         .expect("reference data");
     let tokens = PageTokens::load_or_create(&mut conn).await.expect("page tokens");
+    // The handlers check `currency` before building the list query; so does this test.
+    let currency = |raw: &Option<String>| -> Option<String> {
+        reference
+            .rates
+            .parse_currency_param(raw.as_deref())
+            .expect("a known currency")
+    };
 
     let synthetic_clinic: uuid::Uuid = {
         use diesel::prelude::*;
@@ -98,7 +105,13 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let params = Query::<ClinicListParams>::from_query(case)
             .expect("params")
             .into_inner();
-        let mut first = clinic_list_query(&reference, &tokens, &params).expect("valid filters");
+        let mut first = clinic_list_query(
+            &reference,
+            &tokens,
+            &params,
+            currency(&params.currency).as_deref(),
+        )
+        .expect("valid filters");
         // The same filters deep in the walk: a token whose cursor sits past many rows.
         let deep_cursor = Cursor {
             key: match params.order_by.map(|_| case) {
@@ -115,7 +128,13 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let deep_params = Query::<ClinicListParams>::from_query(&deep_case)
             .expect("params")
             .into_inner();
-        let deep = clinic_list_query(&reference, &tokens, &deep_params).expect("valid token");
+        let deep = clinic_list_query(
+            &reference,
+            &tokens,
+            &deep_params,
+            currency(&deep_params.currency).as_deref(),
+        )
+        .expect("valid token");
         for (label, sql) in [
             (case.to_owned(), std::mem::take(&mut first.sql)),
             (format!("{case} (deep page)"), deep.sql),
@@ -136,7 +155,13 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let params = Query::<PackageListParams>::from_query(case)
             .expect("params")
             .into_inner();
-        let query = package_list_query(&reference, &tokens, &params).expect("valid filters");
+        let query = package_list_query(
+            &reference,
+            &tokens,
+            &params,
+            currency(&params.currency).as_deref(),
+        )
+        .expect("valid filters");
         let plan = query.sql.explain(&mut conn).await.expect("explain");
         let mut found = Vec::new();
         seq_scans(&plan[0]["Plan"], &mut found);
