@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
+use crate::db::sql::prepared;
 use crate::red_flags::engine::{self, Detection, Facts, PackageFacts, RuleBook, Subject};
 use crate::treatment_packages::model::TreatmentPackage;
 
@@ -85,10 +86,10 @@ pub async fn response_times(
     conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, ResponseTime>> {
-    let rows: Vec<ResponseTime> = diesel::sql_query(RESPONSE_TIMES)
-        .bind::<Array<SqlUuid>, _>(clinic_ids)
-        .load(conn)
-        .await?;
+    let rows: Vec<ResponseTime> =
+        prepared(diesel::sql_query(RESPONSE_TIMES).bind::<Array<SqlUuid>, _>(clinic_ids))
+            .load(conn)
+            .await?;
     Ok(rows.into_iter().map(|r| (r.clinic_id, r)).collect())
 }
 

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 use diesel::pg::Pg;
-use diesel::query_builder::{BoxedSqlQuery, SqlQuery};
+use diesel::query_builder::{AstPass, BoxedSqlQuery, Query, QueryFragment, QueryId, SqlQuery};
 use diesel::sql_types::{Array, Bool, Int4, Int8, Numeric, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::QueryResult;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -54,7 +55,9 @@ impl SqlBuilder {
         &self.sql
     }
 
-    pub fn into_query(self) -> BoxedSqlQuery<'static, Pg, SqlQuery> {
+    /// The query, kept prepared per connection (see [`Prepared`]): its text depends only on which
+    /// filters are present, never on their values.
+    pub fn into_query(self) -> Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>> {
         let mut query = diesel::sql_query(self.sql).into_boxed::<Pg>();
         for bind in self.binds {
             query = match bind {
@@ -69,8 +72,43 @@ impl SqlBuilder {
                 Bind::Timestamp(v) => query.bind::<Timestamptz, _>(v),
             };
         }
-        query
+        Prepared(query)
     }
+}
+
+/// A raw SQL query that diesel keeps prepared on each connection, like its typed queries.
+///
+/// Diesel never caches `sql_query`, because its text could embed values and grow the cache
+/// without bound; so every raw query was parsed, planned and described again on each request:
+/// one extra round trip and the server's parse/plan work (README "Performance"). Wrap only text
+/// that holds no values (constants, or [`SqlBuilder`] text, whose variants are the finite set of
+/// filter combinations); the cache key is the text plus the bind types.
+#[derive(Debug, Clone)]
+pub struct Prepared<Q>(Q);
+
+/// Wraps a raw query whose SQL text never embeds a value (see [`Prepared`]).
+pub fn prepared<Q>(query: Q) -> Prepared<Q> {
+    Prepared(query)
+}
+
+impl<Q: QueryFragment<Pg>> QueryFragment<Pg> for Prepared<Q> {
+    fn walk_ast<'b>(&'b self, pass: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        self.0.walk_ast(pass)
+    }
+
+    fn is_safe_to_cache_prepared(&self, _backend: &Pg) -> QueryResult<bool> {
+        Ok(true)
+    }
+}
+
+impl<Q> QueryId for Prepared<Q> {
+    type QueryId = ();
+    // No static id: the statement cache keys the query by its SQL text and bind types.
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl<Q: Query> Query for Prepared<Q> {
+    type SqlType = Q::SqlType;
 }
 
 /// One row of `EXPLAIN (FORMAT JSON)`.

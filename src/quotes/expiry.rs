@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::Timestamptz;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::db::sql::prepared;
 use crate::db::DbPool;
 
 const EXPIRE_QUOTES: &str = "
@@ -31,12 +32,10 @@ pub async fn expire_due(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<(usize, usize)> {
-    let quotes = diesel::sql_query(EXPIRE_QUOTES)
-        .bind::<Timestamptz, _>(now)
+    let quotes = prepared(diesel::sql_query(EXPIRE_QUOTES).bind::<Timestamptz, _>(now))
         .execute(conn)
         .await?;
-    let offers = diesel::sql_query(EXPIRE_OFFERS)
-        .bind::<Timestamptz, _>(now)
+    let offers = prepared(diesel::sql_query(EXPIRE_OFFERS).bind::<Timestamptz, _>(now))
         .execute(conn)
         .await?;
     Ok((quotes, offers))

@@ -40,18 +40,21 @@ pub async fn candidates(
          LIMIT $9",
         matching::SQL_SCORE
     );
-    diesel::sql_query(sql)
-        .bind::<Text, _>(condition)
-        .bind::<Array<Text>, _>(&binds.preferred_countries)
-        .bind::<Array<Text>, _>(&binds.preferred_cell_types)
-        .bind::<Nullable<Numeric>, _>(binds.budget_usd)
-        .bind::<Bool, _>(binds.no_budget)
-        .bind::<Array<Text>, _>(&binds.evidence_cells)
-        .bind::<Array<Integer>, _>(&binds.evidence_points)
-        .bind::<Integer, _>(binds.general_evidence_points)
-        .bind::<Nullable<BigInt>, _>(limit)
-        .load(conn)
-        .await
+    // The text is constant (the score is a compile-time string), so it can stay prepared.
+    crate::db::sql::prepared(
+        diesel::sql_query(sql)
+            .bind::<Text, _>(condition)
+            .bind::<Array<Text>, _>(&binds.preferred_countries)
+            .bind::<Array<Text>, _>(&binds.preferred_cell_types)
+            .bind::<Nullable<Numeric>, _>(binds.budget_usd)
+            .bind::<Bool, _>(binds.no_budget)
+            .bind::<Array<Text>, _>(&binds.evidence_cells)
+            .bind::<Array<Integer>, _>(&binds.evidence_points)
+            .bind::<Integer, _>(binds.general_evidence_points)
+            .bind::<Nullable<BigInt>, _>(limit),
+    )
+    .load(conn)
+    .await
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<Quote>> {

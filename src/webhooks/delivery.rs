@@ -113,11 +113,13 @@ pub async fn deliver_due(
     deliverer: &Deliverer,
     now: DateTime<Utc>,
 ) -> QueryResult<Round> {
-    let claimed: Vec<Claimed> = diesel::sql_query(CLAIM)
-        .bind::<Timestamptz, _>(now)
-        .bind::<BigInt, _>(BATCH)
-        .load(conn)
-        .await?;
+    let claimed: Vec<Claimed> = crate::db::sql::prepared(
+        diesel::sql_query(CLAIM)
+            .bind::<Timestamptz, _>(now)
+            .bind::<BigInt, _>(BATCH),
+    )
+    .load(conn)
+    .await?;
     let outcomes = futures_util::future::join_all(claimed.iter().map(|c| attempt(deliverer, c))).await;
     let mut round = Round::default();
     for (delivery, outcome) in claimed.iter().zip(outcomes) {

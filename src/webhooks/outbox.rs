@@ -123,12 +123,14 @@ pub async fn enqueue(
         ))
         .execute(conn)
         .await?;
-    diesel::sql_query(FAN_OUT)
-        .bind::<SqlUuid, _>(event.id)
-        .bind::<SqlUuid, _>(partner_id)
-        .bind::<Timestamptz, _>(created_at)
-        .execute(conn)
-        .await?;
+    crate::db::sql::prepared(
+        diesel::sql_query(FAN_OUT)
+            .bind::<SqlUuid, _>(event.id)
+            .bind::<SqlUuid, _>(partner_id)
+            .bind::<Timestamptz, _>(created_at),
+    )
+    .execute(conn)
+    .await?;
     Ok(event.id)
 }
 
