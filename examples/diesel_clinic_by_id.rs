@@ -12,6 +12,10 @@ use diesel::OptionalExtension;
 use diesel_async::RunQueryDsl;
 use stemcare::db::DbPool;
 
+/// The same allocator as the API server, so the comparison measures handlers, not allocators.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERY: &str = "SELECT id::text AS id, name, country_code::text AS country, city, score::text AS score \
                      FROM clinics WHERE id = $1::uuid AND status = 'published'";
 

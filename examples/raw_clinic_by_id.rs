@@ -13,6 +13,10 @@ use actix_web::{get, web, App, HttpResponse, HttpServer};
 use tokio_postgres::types::Type;
 use tokio_postgres::{Client, NoTls, Statement};
 
+/// The same allocator as the API server, so the comparison measures handlers, not allocators.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const QUERY: &str = "SELECT id::text, name, country_code::text, city, score::text \
                      FROM clinics WHERE id = $1::uuid AND status = 'published'";
 
