@@ -35,12 +35,16 @@ def cpu_model():
     return platform.processor()
 
 
+# Runs at a fixed rate (the half-peak phase) are reported apart from the throughput matrix.
+rate_runs = [r for r in runs if r.get("rate")]
+matrix_runs = [r for r in runs if not r.get("rate")]
+
 cells = {}
-for r in runs:
+for r in matrix_runs:
     cells.setdefault((r["scenario"], r["clients"]), {"api": [], "pgbench": []})[r["side"]].append(r)
 
 order = []
-for r in runs:
+for r in matrix_runs:
     if (r["scenario"], r["clients"]) not in order:
         order.append((r["scenario"], r["clients"]))
 
@@ -75,7 +79,8 @@ for scenario, clients in order:
 
 by = {(r["scenario"], r["clients"]): r for r in table}
 clients_list = sorted({c for _, c in order})
-derived = {"deep_over_first_page": [], "handler_over_raw_by_id": [], "diesel_over_raw_by_id": []}
+derived = {"deep_over_first_page": [], "handler_over_raw_by_id": [], "diesel_over_raw_by_id": [],
+           "diesel_pool_over_raw_by_id": []}
 for c in clients_list:
     first, deep = by.get(("clinics_list_first", c)), by.get(("clinics_list_deep", c))
     if first and deep:
@@ -88,9 +93,39 @@ for c in clients_list:
     handler, raw = by.get(("clinic_by_id", c)), by.get(("raw_clinic_by_id", c))
     if handler and raw:
         derived["handler_over_raw_by_id"].append({"clients": c, "rps_ratio": ratio(handler["api_rps"], raw["api_rps"])})
-    diesel = by.get(("diesel_clinic_by_id", c))
-    if diesel and raw:
-        derived["diesel_over_raw_by_id"].append({"clients": c, "rps_ratio": ratio(diesel["api_rps"], raw["api_rps"])})
+    for scenario, key in (("diesel_clinic_by_id", "diesel_over_raw_by_id"),
+                          ("diesel_pool_clinic_by_id", "diesel_pool_over_raw_by_id")):
+        diesel = by.get((scenario, c))
+        if diesel and raw:
+            derived[key].append({"clients": c, "rps_ratio": ratio(diesel["api_rps"], raw["api_rps"])})
+
+# p99 at half the peak rate: target API p99 <= 3 x pgbench p99 + 1 ms at the same offered load.
+half_peak = []
+for scenario in dict.fromkeys(r["scenario"] for r in rate_runs):
+    api = [r for r in rate_runs if r["scenario"] == scenario and r["side"] == "api"]
+    pgb = [r for r in rate_runs if r["scenario"] == scenario and r["side"] == "pgbench"]
+    row = {
+        "scenario": scenario,
+        "clients": api[0]["clients"] if api else None,
+        "rate_per_second": api[0]["rate"] if api else None,
+        "rounds": len(api),
+        "api_rps": median([a["rps"] for a in api]),
+        "api_p50_ms": median([a["p50_ms"] for a in api]),
+        "api_p99_ms": median([a["p99_ms"] for a in api]),
+        "api_non_2xx": sum(
+            sum(v for k, v in a.get("status_codes", {}).items() if not k.startswith("2")) for a in api
+        ),
+        "pgbench_tps": median([p["tps"] for p in pgb]),
+        "pgbench_p50_ms": median([p["p50_ms"] for p in pgb]),
+        "pgbench_p99_ms": median([p["p99_ms"] for p in pgb]),
+    }
+    row["p99_bound_ms"] = round(3 * row["pgbench_p99_ms"] + 1, 3) if row["pgbench_p99_ms"] is not None else None
+    row["p99_ratio"] = ratio(row["api_p99_ms"], row["pgbench_p99_ms"])
+    row["met"] = (row["api_p99_ms"] is not None and row["p99_bound_ms"] is not None
+                  and row["api_p99_ms"] <= row["p99_bound_ms"])
+    row["rounds_api_p99_ms"] = [a["p99_ms"] for a in api]
+    row["rounds_pgbench_p99_ms"] = [p["p99_ms"] for p in pgb]
+    half_peak.append(row)
 
 peak_kb = int(env.get("PEAK_RSS_KB") or 0)
 raw_kb = int(env.get("RAW_PEAK_RSS_KB") or 0)
@@ -123,6 +158,14 @@ result = {
     "raw_reference_peak_rss_mib": round(raw_kb / 1024, 1),
     "twin_checks": twins,
     "table": table,
+    "half_peak_rate": {
+        "method": "each database scenario at half its best API throughput (median of rounds, over client "
+                  "counts); oha -q with --latency-correction against pgbench -R on the twin, same rate and "
+                  "clients; latency from each request's scheduled start on both sides",
+        "clients": int(env.get("RATE_CLIENTS") or 0) or None,
+        "target": "API p99 <= 3 x pgbench p99 + 1 ms",
+        "rows": half_peak,
+    },
     "derived": derived,
     "raw_runs": runs,
 }
@@ -144,6 +187,13 @@ for r in table:
     print(f"{r['scenario']:<20} {r['clients']:>3} {fmt(r['api_rps'], '9.1f')} {fmt(r['pgbench_tps'], '9.1f')} "
           f"{fmt(r['ratio'], '6.2f')} {fmt(r['api_p99_ms'], '9.2f')} {fmt(r['pgbench_p99_ms'], '9.2f')} "
           f"{fmt(r['p99_ratio'], '6.2f')} {r['api_non_2xx'] + r['api_errors']:>6}")
+if half_peak:
+    print(f"\np99 at half the peak rate (target: API p99 <= 3 x pgbench p99 + 1 ms)")
+    print(f"{'scenario':<20} {'rate/s':>8} {'API rps':>9} {'API p99':>9} {'pgb p99':>9} {'bound':>9} {'met':>4}")
+    for r in half_peak:
+        print(f"{r['scenario']:<20} {fmt(r['rate_per_second'], '8.1f')} {fmt(r['api_rps'], '9.1f')} "
+              f"{fmt(r['api_p99_ms'], '9.2f')} {fmt(r['pgbench_p99_ms'], '9.2f')} {fmt(r['p99_bound_ms'], '9.2f')} "
+              f"{'yes' if r['met'] else 'NO':>4}")
 print(f"cold start {result['cold_start_seconds']} s, warm start {result['warm_start_seconds']} s, "
       f"server peak RSS {result['server_peak_rss_mib']} MiB")
 for d in derived["deep_over_first_page"]:
@@ -151,6 +201,8 @@ for d in derived["deep_over_first_page"]:
 for d in derived["handler_over_raw_by_id"]:
     print(f"by-id handler / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
 for d in derived["diesel_over_raw_by_id"]:
+    print(f"same one query, diesel-async + shared connections / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
+for d in derived["diesel_pool_over_raw_by_id"]:
     print(f"same one query, diesel-async + pool / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
 for t in twins:
     print(f"twin {t['scenario']}: {'MATCH' if t['match'] else 'MISMATCH'} ({t['method']})")

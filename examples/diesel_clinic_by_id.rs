@@ -1,15 +1,20 @@
 //! Bench-only twin of `examples/raw_clinic_by_id.rs` on the stack the API uses: the same one query
-//! and the same JSON, but through diesel-async and StemCare's own deadpool pool (with its
-//! per-checkout `SELECT 1` check, statement timeout and JIT off). `bench/run` compares the two to
-//! show what diesel-async and the pool cost, apart from the real handler's extra queries.
+//! and the same JSON, but through diesel-async (the query kept prepared, as the API's are) and
+//! StemCare's own connections. `bench/run` compares the two to show what diesel-async and the
+//! connection handling cost, apart from the real handler's extra queries.
 //!
 //! Settings: `DIESEL_BIND` (default `127.0.0.1:8091`), `DIESEL_PG` (a connection string as
-//! tokio-postgres accepts it), `DIESEL_POOL_SIZE` (default 16, the API's default).
+//! tokio-postgres accepts it), `DIESEL_MODE`: `shared` (default; the shared, pipelined
+//! connections the API's reads by id use, `DIESEL_CONNECTIONS` of them, default 4, as the raw
+//! reference) or `pool` (one pooled connection per request, as the API's lists and writes use,
+//! `DIESEL_CONNECTIONS` default 16, the API's pool size).
 
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use diesel::sql_types::{Nullable, Text};
 use diesel::OptionalExtension;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use stemcare::db::shared::SharedReads;
+use stemcare::db::sql::prepared;
 use stemcare::db::DbPool;
 
 /// The same allocator as the API server, so the comparison measures handlers, not allocators.
@@ -33,20 +38,34 @@ struct ClinicRow {
     score: String,
 }
 
+#[derive(Clone)]
+enum Connections {
+    Shared(SharedReads),
+    Pool(DbPool),
+}
+
+async fn find(mut conn: &AsyncPgConnection, id: &str) -> diesel::QueryResult<Option<ClinicRow>> {
+    prepared(diesel::sql_query(QUERY).bind::<Text, _>(id))
+        .get_result(&mut conn)
+        .await
+        .optional()
+}
+
 #[get("/clinics/{id}")]
-async fn clinic_by_id(pool: web::Data<DbPool>, id: web::Path<String>) -> HttpResponse {
+async fn clinic_by_id(connections: web::Data<Connections>, id: web::Path<String>) -> HttpResponse {
     if uuid::Uuid::parse_str(&id).is_err() {
         return HttpResponse::NotFound().finish();
     }
-    let mut conn = match pool.get().await {
-        Ok(conn) => conn,
-        Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
+    let row = match connections.get_ref() {
+        Connections::Shared(reads) => match reads.get().await {
+            Ok(conn) => find(&conn, &id).await,
+            Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
+        },
+        Connections::Pool(pool) => match pool.get().await {
+            Ok(conn) => find(&conn, &id).await,
+            Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
+        },
     };
-    let row: Result<Option<ClinicRow>, _> = diesel::sql_query(QUERY)
-        .bind::<Text, _>(id.as_str())
-        .get_result(&mut conn)
-        .await
-        .optional();
     match row {
         Ok(Some(row)) => HttpResponse::Ok().json(row),
         Ok(None) => HttpResponse::NotFound().finish(),
@@ -58,16 +77,23 @@ async fn clinic_by_id(pool: web::Data<DbPool>, id: web::Path<String>) -> HttpRes
 async fn main() -> std::io::Result<()> {
     let bind = std::env::var("DIESEL_BIND").unwrap_or_else(|_| "127.0.0.1:8091".to_owned());
     let pg = std::env::var("DIESEL_PG").map_err(|_| std::io::Error::other("DIESEL_PG is not set"))?;
-    let size: usize = std::env::var("DIESEL_POOL_SIZE")
+    let pooled = std::env::var("DIESEL_MODE").is_ok_and(|m| m == "pool");
+    let count: usize = std::env::var("DIESEL_CONNECTIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(16)
+        .unwrap_or(if pooled { 16 } else { 4 })
         .max(1);
-    let pool = stemcare::db::build_pool_with_timeout(&pg, size, 5000, 5000).map_err(std::io::Error::other)?;
+    let connections = if pooled {
+        Connections::Pool(
+            stemcare::db::build_pool_with_timeout(&pg, count, 5000, 5000).map_err(std::io::Error::other)?,
+        )
+    } else {
+        Connections::Shared(SharedReads::new(&pg, count, 5000, 5000))
+    };
     println!("diesel_clinic_by_id listening on http://{bind}");
     HttpServer::new(move || {
         App::new()
-            .app_data(web::Data::new(pool.clone()))
+            .app_data(web::Data::new(connections.clone()))
             .service(clinic_by_id)
     })
     .bind(bind)?

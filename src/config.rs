@@ -15,6 +15,7 @@
 //! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
 //! | `STEMCARE_REFERENCE_TTL_SECONDS` | `5` | how long rates, evidence links and vocabularies are cached per process (0: never) |
 //! | `STEMCARE_DB_POOL_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection before a 503 |
+//! | `STEMCARE_DB_SHARED_CONNECTIONS` | `4` | connections shared by concurrent reads by id (see `db::shared`); `0`: reads by id use the pool |
 //! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
 //! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
 //! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |
@@ -68,6 +69,8 @@ pub struct Settings {
     pub webhook_allow_insecure_localhost: bool,
     pub statement_timeout_ms: usize,
     pub pool_timeout_ms: usize,
+    /// Connections that concurrent reads by id share (pipelined), besides the pool.
+    pub shared_connections: usize,
     /// Browser origins allowed by CORS (exact matches).
     pub cors_origins: Vec<String>,
     pub rate_limit_per_minute: usize,
@@ -136,6 +139,7 @@ impl Settings {
         let webhook_allow_insecure_localhost = parse_bool(&get, "STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST")?;
         let statement_timeout_ms = parse_number(&get, "STEMCARE_STATEMENT_TIMEOUT_MS", 5000, 100, 600_000)?;
         let pool_timeout_ms = parse_number(&get, "STEMCARE_DB_POOL_TIMEOUT_MS", 5000, 50, 60_000)?;
+        let shared_connections = parse_number(&get, "STEMCARE_DB_SHARED_CONNECTIONS", 4, 0, 64)?;
         let rate_limit_per_minute = parse_number(&get, "STEMCARE_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
         let quote_rate_limit_per_hour =
             parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;
@@ -155,11 +159,40 @@ impl Settings {
             webhook_allow_insecure_localhost,
             statement_timeout_ms,
             pool_timeout_ms,
+            shared_connections,
             cors_origins,
             rate_limit_per_minute,
             quote_rate_limit_per_hour,
             reference_ttl_seconds,
         })
+    }
+}
+
+impl Settings {
+    /// Settings for an in-process server in the integration tests: the database at
+    /// `database_url`, a random loopback port, a fresh data key, a small pool, local webhook
+    /// endpoints allowed and rate limits out of the way. Tests change the fields they exercise.
+    pub fn for_tests(database_url: &str) -> Self {
+        Self {
+            database: DatabaseSetting::External(database_url.to_owned()),
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir: std::env::temp_dir(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            pool_size: 4,
+            workers: 1,
+            pg_bin: None,
+            data_key: Some(crate::crypto::DataKey::random()),
+            quote_ttl_days: 30,
+            quotes_per_email_per_day: 5,
+            webhook_allow_insecure_localhost: true,
+            statement_timeout_ms: 5000,
+            pool_timeout_ms: 5000,
+            shared_connections: 2,
+            cors_origins: Vec::new(),
+            rate_limit_per_minute: 100_000,
+            quote_rate_limit_per_hour: 100_000,
+            reference_ttl_seconds: 5,
+        }
     }
 }
 

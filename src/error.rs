@@ -363,6 +363,13 @@ impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     }
 }
 
+impl From<crate::db::shared::SharedReadsError> for ApiError {
+    fn from(error: crate::db::shared::SharedReadsError) -> Self {
+        Self::unavailable(format_args!("shared database connection: {error}"))
+            .with_header(header::RETRY_AFTER, "1")
+    }
+}
+
 /// Result alias for handlers and the code they call.
 pub type ApiResult<T> = Result<T, ApiError>;
 

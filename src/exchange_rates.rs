@@ -52,8 +52,8 @@ pub async fn list_exchange_rates(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let rates = Rates::load(&mut conn).await?;
+    let conn = state.pool.get().await?;
+    let rates = Rates::load(&mut &*conn).await?;
     let items: Vec<ExchangeRateResponse> = rates
         .codes()
         .into_iter()

@@ -133,22 +133,13 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
     if !applied.is_empty() {
         log::info!("applied {} migration(s)", applied.len());
     }
-    let pool = db::build_pool_with_timeout(
-        database.url(),
-        settings.pool_size,
-        settings.statement_timeout_ms,
-        settings.pool_timeout_ms,
-    )?;
     {
-        let mut conn = pool
-            .get()
-            .await
-            .map_err(|e| format!("database unreachable: {e}"))?;
+        let mut conn = db::connect(database.url()).await?;
         if stemcare::seeds::load_if_never_seeded(&mut conn).await? {
             log::info!("loaded the seed data into a new database");
         }
     }
-    let state = AppState::load(pool, settings.clone()).await?;
+    let state = AppState::connect(database.url(), settings.clone()).await?;
     let stop = state.shutting_down.clone();
     stemcare::quotes::expiry::spawn_worker(
         state.pool.clone(),

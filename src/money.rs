@@ -85,7 +85,7 @@ pub struct AppliedRate {
 pub struct Rates(HashMap<String, ExchangeRate>);
 
 impl Rates {
-    pub async fn load(conn: &mut AsyncPgConnection) -> Result<Self, ApiError> {
+    pub async fn load(conn: &mut &AsyncPgConnection) -> Result<Self, ApiError> {
         let rows: Vec<ExchangeRate> = exchange_rates::table
             .select(ExchangeRate::as_select())
             .load(conn)

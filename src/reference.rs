@@ -31,7 +31,7 @@ pub struct Reference {
 }
 
 impl Reference {
-    async fn load(conn: &mut AsyncPgConnection) -> Result<Self, ApiError> {
+    async fn load(conn: &mut &AsyncPgConnection) -> Result<Self, ApiError> {
         let rates = Rates::load(conn).await?;
         let evidence = EvidenceLinks::load(conn).await?;
         let countries: Vec<(String, String)> = countries::table
@@ -132,7 +132,8 @@ impl ReferenceCache {
     }
 
     /// The current snapshot, read from the database when it is older than the TTL.
-    pub async fn get(&self, conn: &mut AsyncPgConnection) -> Result<Arc<Reference>, ApiError> {
+    /// Takes a shared reference, so pooled (`&mut &*conn`) and shared connections both serve.
+    pub async fn get(&self, conn: &mut &AsyncPgConnection) -> Result<Arc<Reference>, ApiError> {
         if let Some(fresh) = self.fresh() {
             return Ok(fresh);
         }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::crypto::DataKey;
+use crate::db::shared::SharedReads;
 use crate::db::DbPool;
 use crate::pagination::PageTokens;
 use crate::red_flags::engine::RuleBook;
@@ -12,6 +13,8 @@ use crate::red_flags::engine::RuleBook;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
+    /// Connections shared by concurrent reads by id (see `db::shared`).
+    pub reads: SharedReads,
     pub settings: Settings,
     pub page_tokens: PageTokens,
     /// The current red-flag rules, compiled once at start-up.
@@ -29,8 +32,26 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Opens the pool and the shared connections to the (migrated, seeded) database at
+    /// `database_url` as `settings` say, and reads what the state needs from it.
+    pub async fn connect(database_url: &str, settings: Settings) -> Result<Self, String> {
+        let pool = crate::db::build_pool_with_timeout(
+            database_url,
+            settings.pool_size,
+            settings.statement_timeout_ms,
+            settings.pool_timeout_ms,
+        )?;
+        let reads = SharedReads::new(
+            database_url,
+            settings.shared_connections,
+            settings.statement_timeout_ms,
+            settings.pool_timeout_ms,
+        );
+        Self::load(pool, reads, settings).await
+    }
+
     /// Reads what the state needs from the (migrated, seeded) database.
-    pub async fn load(pool: DbPool, settings: Settings) -> Result<Self, String> {
+    pub async fn load(pool: DbPool, reads: SharedReads, settings: Settings) -> Result<Self, String> {
         let data_key = settings
             .data_key
             .clone()
@@ -46,6 +67,7 @@ impl AppState {
         drop(conn);
         Ok(Self {
             pool,
+            reads,
             page_tokens,
             rate_limits: Arc::new(crate::rate_limit::RateLimits::new(
                 settings.rate_limit_per_minute,

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::{web, HttpResponse};
 use serde_json::{json, Value};
-use stemcare::config::{DatabaseSetting, Settings};
+use stemcare::config::Settings;
 use stemcare::db::embedded::{ClusterOptions, EmbeddedCluster};
 use stemcare::error::ApiError;
 use stemcare::state::AppState;
@@ -91,32 +91,13 @@ impl Drop for PrivateCluster {
 /// Starts the API (and its background workers) on a random loopback port against `database_url`.
 async fn spawn_app(database_url: &str, pool_timeout_ms: usize) -> String {
     let settings = Settings {
-        database: DatabaseSetting::External(database_url.to_owned()),
-        bind: "127.0.0.1:0".parse().expect("address"),
-        data_dir: std::env::temp_dir(),
-        body_limit: stemcare::config::DEFAULT_BODY_LIMIT,
-        pool_size: 4,
         workers: 2,
-        pg_bin: None,
-        data_key: Some(stemcare::crypto::DataKey::random()),
-        quote_ttl_days: 30,
-        quotes_per_email_per_day: 5,
-        webhook_allow_insecure_localhost: true,
-        statement_timeout_ms: 5000,
         pool_timeout_ms,
-        cors_origins: Vec::new(),
-        rate_limit_per_minute: 100_000,
-        quote_rate_limit_per_hour: 100_000,
-        reference_ttl_seconds: 5,
+        ..Settings::for_tests(database_url)
     };
-    let pool = stemcare::db::build_pool_with_timeout(
-        database_url,
-        settings.pool_size,
-        settings.statement_timeout_ms,
-        settings.pool_timeout_ms,
-    )
-    .expect("pool");
-    let state = AppState::load(pool, settings).await.expect("load app state");
+    let state = AppState::connect(database_url, settings)
+        .await
+        .expect("load app state");
     // The workers run through the outage too: they must neither crash nor stop for good.
     let tick = Duration::from_millis(200);
     stemcare::quotes::expiry::spawn_worker(state.pool.clone(), tick, state.shutting_down.clone());
@@ -306,6 +287,46 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
         })
     };
 
+    // Reads by id at the same time, on the shared pipelined connections (`db::shared`), which
+    // must reconnect by themselves after the restart.
+    let clinic_id = {
+        let list: Value = client
+            .get(format!("{address}/v1/clinics"))
+            .send()
+            .await
+            .expect("list clinics")
+            .json()
+            .await
+            .expect("json");
+        list["items"][0]["id"]
+            .as_str()
+            .expect("a seeded clinic")
+            .to_owned()
+    };
+    let reads: Arc<Mutex<Vec<Outcome>>> = Arc::default();
+    let reading = {
+        let (client, address, reads, loading) =
+            (client.clone(), address.clone(), reads.clone(), loading.clone());
+        tokio::spawn(async move {
+            let mut ticker = tokio::time::interval(Duration::from_millis(50));
+            let mut in_flight = Vec::new();
+            while loading.load(Relaxed) {
+                ticker.tick().await;
+                let (request, reads) = (
+                    client.get(format!("{address}/v1/clinics/{clinic_id}")),
+                    reads.clone(),
+                );
+                in_flight.push(tokio::spawn(async move {
+                    let outcome = record(request).await;
+                    reads.lock().await.push(outcome);
+                }));
+            }
+            for request in in_flight {
+                request.await.expect("a read panicked");
+            }
+        })
+    };
+
     let created_since = |outcomes: &[Outcome], since: Instant| {
         outcomes
             .iter()
@@ -355,6 +376,7 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
     tokio::time::sleep(Duration::from_millis(500)).await;
     loading.store(false, Relaxed);
     load.await.expect("load generator");
+    reading.await.expect("read load generator");
     probing.store(false, Relaxed);
     let probes = prober.await.expect("/healthz prober");
     assert!(probes > 20, "liveness was probed throughout: {probes}");
@@ -387,6 +409,44 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
     assert!(
         during_outage >= 20,
         "the outage was exercised: {during_outage} requests answered while down"
+    );
+
+    // Reads by id: 200 or a prompt 503 problem, 503 while down, and 200 again within 5 s of
+    // recovery (the shared connections reconnected).
+    let reads = std::mem::take(&mut *reads.lock().await);
+    let mut reads_during_outage = 0;
+    for outcome in &reads {
+        assert!(
+            outcome.elapsed <= budget,
+            "every read answers within {budget:?}: {outcome:?}"
+        );
+        match outcome.status {
+            200 => {}
+            503 => assert_unavailable(outcome),
+            _ => panic!("a read by id is 200 or a 503 problem: {outcome:?}"),
+        }
+        if outcome.sent_at >= down && outcome.sent_at + outcome.elapsed <= starting {
+            assert_eq!(outcome.status, 503, "{outcome:?}");
+            reads_during_outage += 1;
+        }
+    }
+    assert!(
+        reads_during_outage >= 20,
+        "reads were refused while down: {reads_during_outage}"
+    );
+    assert!(
+        reads.iter().any(|o| o.sent_at < stopping && o.status == 200),
+        "reads succeeded before the outage"
+    );
+    let first_read_after_recovery = reads
+        .iter()
+        .filter(|o| o.sent_at >= recovered && o.status == 200)
+        .map(|o| o.sent_at + o.elapsed)
+        .min()
+        .expect("a read by id succeeded after recovery");
+    assert!(
+        first_read_after_recovery - recovered < Duration::from_secs(5),
+        "reads by id recovered within 5 s"
     );
 
     // Nothing accepted is lost, nothing refused was kept: every 201 is readable with its token,

@@ -359,7 +359,7 @@ pub async fn list_clinics(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {
@@ -425,11 +425,12 @@ pub async fn get_clinic(
     id: web::Path<Uuid>,
     params: web::Query<ClinicGetParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    // A read by id: one of the shared, pipelined connections (see `db::shared`).
+    let conn = state.reads.get_or(&state.pool).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let currency = reference.rates.parse_currency_param(params.currency.as_deref())?;
     let display = currency.as_deref().map(|c| (&reference.rates, c));
-    // Four independent reads, pipelined on the one connection: the clinic, its packages (cheapest
+    // Four independent reads, pipelined on the connection: the clinic, its packages (cheapest
     // first), the red flags of both, its response times.
     let ids = [*id];
     let (mut c1, mut c2, mut c3, mut c4) = (&*conn, &*conn, &*conn, &*conn);
@@ -481,9 +482,9 @@ pub async fn list_clinic_packages(
     id: web::Path<Uuid>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let conn = state.pool.get().await?;
     let clinic = find_published(&mut &*conn, *id).await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;
     packages.sort_by_key(|p| p.id);
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();

@@ -212,7 +212,7 @@ pub async fn get_cost_estimate(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
     let condition = reference.known_condition("condition", &params.condition)?;

@@ -2,6 +2,7 @@
 
 pub mod embedded;
 pub mod schema;
+pub mod shared;
 pub mod sql;
 
 use std::time::Duration;
@@ -71,13 +72,9 @@ pub fn build_pool_with_timeout(
         let url = url.to_owned();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            // JIT compiles plans for big scans; for this API's short queries its set-up cost
-            // (~90 ms on quote matching at benchmark scale) outweighs any gain.
-            conn.batch_execute(&format!(
-                "SET statement_timeout = {statement_timeout_ms}; SET jit = off"
-            ))
-            .await
-            .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
+            conn.batch_execute(&session_setup(statement_timeout_ms))
+                .await
+                .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(conn)
         }
         .boxed()
@@ -91,6 +88,13 @@ pub fn build_pool_with_timeout(
         .runtime(deadpool::Runtime::Tokio1)
         .build()
         .map_err(|e| format!("could not build the database pool: {e}"))
+}
+
+/// Session settings of every connection, pooled or shared: a runaway query is cancelled by
+/// Postgres after `statement_timeout_ms`; JIT is off because for this API's short queries its
+/// set-up cost (~90 ms on quote matching at benchmark scale) outweighs any gain.
+pub(crate) fn session_setup(statement_timeout_ms: usize) -> String {
+    format!("SET statement_timeout = {statement_timeout_ms}; SET jit = off")
 }
 
 /// Applies every pending migration; returns the versions it applied.

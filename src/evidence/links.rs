@@ -26,7 +26,7 @@ pub struct EvidenceLink {
 pub struct EvidenceLinks(HashMap<String, EvidenceLink>);
 
 impl EvidenceLinks {
-    pub async fn load(conn: &mut AsyncPgConnection) -> diesel::QueryResult<Self> {
+    pub async fn load(conn: &mut &AsyncPgConnection) -> diesel::QueryResult<Self> {
         let rows = repo::condition_summaries(conn).await?;
         Ok(Self(
             rows.into_iter()

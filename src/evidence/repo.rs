@@ -96,7 +96,7 @@ pub async fn run_study_list(conn: &mut AsyncPgConnection, query: SqlBuilder) -> 
 }
 
 /// `(condition, summary id, certainty)` of every condition-level summary (one per condition).
-pub async fn condition_summaries(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, Uuid, String)>> {
+pub async fn condition_summaries(conn: &mut &AsyncPgConnection) -> QueryResult<Vec<(String, Uuid, String)>> {
     evidence_summaries::table
         .filter(evidence_summaries::cell_type.is_null())
         .select((

@@ -95,7 +95,7 @@ pub async fn list_evidence_summaries(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let condition = match &params.condition {
         Some(raw) => Some(reference.known_condition("condition", raw)?),
         None => None,

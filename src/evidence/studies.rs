@@ -84,7 +84,7 @@ pub async fn list_studies(
     let params = params.into_inner();
     let size = page_size(params.page_size)?;
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let mut query = ListQuery::new("studies", repo::STUDY_LIST_BASE, "slug");
     if let Some(raw) = &params.condition {
         let slug = reference.known_condition("condition", raw)?;

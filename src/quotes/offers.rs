@@ -269,7 +269,7 @@ pub async fn create_offer(
         .select(inclusion_items::code)
         .load(&mut conn)
         .await?;
-    let rates = Rates::load(&mut conn).await?;
+    let rates = Rates::load(&mut &*conn).await?;
     let mut errors = validate(&request, &vocabulary, &rates);
     if !allowed {
         errors.push(FieldError {
@@ -292,7 +292,7 @@ pub async fn create_offer(
         }
     }
     if let Some(cell) = &request.cell_type {
-        if !state.reference.get(&mut conn).await?.is_cell_type(cell) {
+        if !state.reference.get(&mut &*conn).await?.is_cell_type(cell) {
             errors.push(FieldError {
                 pointer: "/cell_type".into(),
                 message: "is not a known cell type slug".into(),

@@ -164,7 +164,7 @@ pub async fn create_quote(
         }])
     })?;
     let mut errors = request.validate();
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     errors.extend(validate_against_catalogue(&mut conn, &request, &reference).await?);
     if !errors.is_empty() {
@@ -449,7 +449,7 @@ pub async fn list_quotes(
     if let Some(condition) = &params.condition {
         let slug = state
             .reference
-            .get(&mut conn)
+            .get(&mut &*conn)
             .await?
             .known_condition("condition", condition)?;
         query = query.filter(quotes::condition_slug.eq(slug.clone()));

@@ -99,7 +99,10 @@ pub async fn cheapest_published_for_clinics(
         .await
 }
 
-pub async fn find_published(conn: &mut AsyncPgConnection, id: Uuid) -> QueryResult<Option<TreatmentPackage>> {
+pub async fn find_published(
+    conn: &mut &AsyncPgConnection,
+    id: Uuid,
+) -> QueryResult<Option<TreatmentPackage>> {
     treatment_packages::table
         .find(id)
         .filter(treatment_packages::status.eq("published"))

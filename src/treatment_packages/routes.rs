@@ -153,7 +153,7 @@ pub struct PackageListParams {
 
 /// Presents packages with their clinic facts, red flags and optional conversion.
 pub async fn present_all(
-    conn: &mut diesel_async::AsyncPgConnection,
+    conn: &diesel_async::AsyncPgConnection,
     packages: &[TreatmentPackage],
     reference: &Reference,
     display: Option<(&Rates, &str)>,
@@ -161,7 +161,7 @@ pub async fn present_all(
     let clinic_ids: Vec<Uuid> = packages.iter().map(|p| p.clinic_id).collect();
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     // Independent reads, pipelined on the one connection.
-    let (mut c1, mut c2) = (&*conn, &*conn);
+    let (mut c1, mut c2) = (conn, conn);
     let (clinics, mut flags) = futures_util::future::try_join(
         repo::clinic_summaries(&mut c1, &clinic_ids),
         flags_repo::detections_for(&mut c2, &ids),
@@ -299,7 +299,7 @@ pub async fn list_treatment_packages(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {
@@ -311,7 +311,7 @@ pub async fn list_treatment_packages(
     let rows = repo::run_list(&mut conn, sql).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
-    let items = present_all(&mut conn, &rows, &reference, display).await?;
+    let items = present_all(&conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
@@ -354,15 +354,16 @@ pub async fn get_treatment_package(
     id: web::Path<Uuid>,
     params: web::Query<CurrencyParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    // A read by id: one of the shared, pipelined connections (see `db::shared`).
+    let conn = state.reads.get_or(&state.pool).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
-    let package = repo::find_published(&mut conn, *id)
+    let package = repo::find_published(&mut &*conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
     let display = currency.as_deref().map(|c| (rates, c));
-    let mut items = present_all(&mut conn, std::slice::from_ref(&package), &reference, display).await?;
+    let mut items = present_all(&conn, std::slice::from_ref(&package), &reference, display).await?;
     let item = items
         .pop()
         .ok_or_else(|| ApiError::internal("presenting one package gave none"))?;
@@ -481,18 +482,18 @@ pub async fn compare_treatment_packages(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut conn).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
     let mut packages = Vec::with_capacity(ids.len());
     for id in &ids {
-        let package = repo::find_published(&mut conn, *id)
+        let package = repo::find_published(&mut &*conn, *id)
             .await?
             .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
         packages.push(package);
     }
     let vocabulary = crate::treatment_packages::repo::vocabulary(&mut conn).await?;
-    let presented = present_all(&mut conn, &packages, &reference, Some((rates, &currency))).await?;
+    let presented = present_all(&conn, &packages, &reference, Some((rates, &currency))).await?;
 
     let mut compared = Vec::with_capacity(presented.len());
     let mut applied = Vec::new();

@@ -198,3 +198,57 @@ async fn an_exhausted_pool_fails_fast_with_503_and_recovers() {
         );
     }
 }
+
+/// The id of some seeded, published clinic.
+async fn some_clinic_id(app: &TestApp) -> String {
+    let list: serde_json::Value = app.get("/v1/clinics").await.json().await.expect("json");
+    list["items"][0]["id"]
+        .as_str()
+        .expect("a seeded clinic")
+        .to_owned()
+}
+
+/// Reads by id run on the shared connections (`db::shared`), so they keep answering while a slow
+/// request holds the whole pool; with sharing off (zero shared connections) they use the pool.
+#[tokio::test]
+async fn reads_by_id_use_the_shared_connections_not_the_pool() {
+    for shared in [2, 0] {
+        let app = TestApp::spawn_with(|s| {
+            s.pool_size = 1;
+            s.pool_timeout_ms = 300;
+            s.statement_timeout_ms = 2000;
+            s.shared_connections = shared;
+        })
+        .await;
+        let clinic = some_clinic_id(&app).await;
+        let path = format!("/v1/clinics/{clinic}");
+        assert_eq!(app.get(&path).await.status().as_u16(), 200);
+        let holder = tokio::spawn({
+            let request = app.client.get(app.url("/__test/slow-query")).send();
+            async move { request.await.expect("request").status().as_u16() }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        let during = app.get(&path).await;
+        if shared > 0 {
+            assert_eq!(
+                during.status().as_u16(),
+                200,
+                "a read by id does not wait for the pool"
+            );
+        } else {
+            assert_problem(during, 503, "service-unavailable").await;
+        }
+        assert_eq!(
+            holder.await.expect("holder"),
+            503,
+            "the holder hit the statement timeout"
+        );
+        assert_eq!(app.get(&path).await.status().as_u16(), 200);
+        let admin = app.staff_key("admin").await;
+        let metrics = app.get_as("/metrics", &admin).await.text().await.expect("text");
+        assert!(
+            metrics.contains(&format!("stemcare_db_shared_connections_open {shared}")),
+            "{metrics}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use std::sync::{Mutex, OnceLock};
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use stemcare::config::{DatabaseSetting, Settings};
+use stemcare::config::Settings;
 use stemcare::db::embedded::{ClusterOptions, EmbeddedCluster};
 use stemcare::state::AppState;
 
@@ -96,38 +96,17 @@ impl TestApp {
         let maintenance = format!("{}dbname='postgres'", cluster.base_conninfo);
         clone_template(&maintenance, &name).await;
         let database_url = format!("{}dbname='{name}'", cluster.base_conninfo);
-        let settings = Settings {
-            database: DatabaseSetting::External(database_url.clone()),
-            bind: "127.0.0.1:0".parse().expect("address"),
-            data_dir: std::env::temp_dir(),
-            body_limit: stemcare::config::DEFAULT_BODY_LIMIT,
-            pool_size: 4,
-            workers: 1,
-            pg_bin: None,
-            data_key: Some(stemcare::crypto::DataKey::random()),
-            quote_ttl_days: 30,
-            quotes_per_email_per_day: 5,
-            webhook_allow_insecure_localhost: true,
-            statement_timeout_ms: 5000,
-            pool_timeout_ms: 5000,
+        let mut settings = Settings {
             cors_origins: vec!["https://app.example.com".to_owned()],
-            rate_limit_per_minute: 100_000,
-            quote_rate_limit_per_hour: 100_000,
-            reference_ttl_seconds: 5,
+            ..Settings::for_tests(&database_url)
         };
-        let mut settings = settings;
         customize(&mut settings);
-        let pool = stemcare::db::build_pool_with_timeout(
-            &database_url,
-            settings.pool_size,
-            settings.statement_timeout_ms,
-            settings.pool_timeout_ms,
-        )
-        .expect("pool");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let port = listener.local_addr().expect("local address").port();
         let data_key = settings.data_key.clone().expect("data key");
-        let state = AppState::load(pool, settings).await.expect("load app state");
+        let state = AppState::connect(&database_url, settings)
+            .await
+            .expect("load app state");
         let server = stemcare::startup::build_server(listener, state, test_routes).expect("build server");
         tokio::spawn(server);
         TestApp {

@@ -40,7 +40,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
     .await
     .expect("load the synthetic data");
     let reference = ReferenceCache::new(std::time::Duration::ZERO)
-        .get(&mut conn)
+        .get(&mut &conn)
         .await
         .expect("reference data");
     let tokens = PageTokens::load_or_create(&mut conn).await.expect("page tokens");

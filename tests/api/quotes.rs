@@ -828,7 +828,7 @@ async fn sql_ranking_agrees_with_the_documented_score() {
 
     let app = TestApp::spawn().await;
     let mut conn = app.db().await;
-    let rates = Rates::load(&mut conn).await.expect("rates");
+    let rates = Rates::load(&mut &conn).await.expect("rates");
     let slugs: Vec<String> = conditions::table
         .select(conditions::slug)
         .load(&mut conn)
