@@ -58,19 +58,20 @@ pub struct Candidate<'a> {
     pub clinic_score: Decimal,
 }
 
-/// The match score in SQL over `p` (treatment_packages) and `c` (clinics), for the binds of
-/// [`ScoreBinds`] in order starting at `$2` (`$1` is the condition). Keep in step with [`rank`].
+/// The match score in SQL over `m` (a `package_matching` row: the package's country, cell type,
+/// USD prices and its clinic's score), for the binds of [`ScoreBinds`] in order starting at `$2`
+/// (`$1` is the condition). The evidence points are those of the first listed cell type equal to
+/// the package's, else the general points. Keep in step with [`rank`].
 pub const SQL_SCORE: &str = "
     20
-    + CASE WHEN cardinality($2::text[]) = 0 OR p.country_code = ANY($2::text[]) THEN 20 ELSE 0 END
-    + CASE WHEN cardinality($3::text[]) = 0 OR p.cell_type = ANY($3::text[]) THEN 10 ELSE 0 END
+    + CASE WHEN cardinality($2::text[]) = 0 OR m.country_code = ANY($2::text[]) THEN 20 ELSE 0 END
+    + CASE WHEN cardinality($3::text[]) = 0 OR m.cell_type = ANY($3::text[]) THEN 10 ELSE 0 END
     + CASE WHEN $4::numeric IS NULL THEN CASE WHEN $5 THEN 12 ELSE 0 END
-           WHEN p.price_max_usd <= $4::numeric THEN 25
-           WHEN p.price_min_usd <= $4::numeric THEN 12
+           WHEN m.price_max_usd <= $4::numeric THEN 25
+           WHEN m.price_min_usd <= $4::numeric THEN 12
            ELSE 0 END
-    + LEAST(floor(c.score * 0.15), 15)::int
-    + COALESCE((SELECT e.points FROM unnest($6::text[], $7::int[]) AS e(cell, points)
-                WHERE e.cell = p.cell_type LIMIT 1), $8::int)";
+    + LEAST(floor(m.clinic_score * 0.15), 15)::int
+    + COALESCE(($7::int[])[array_position($6::text[], m.cell_type)], $8::int)";
 
 /// The values [`SQL_SCORE`] reads, derived from the wishes.
 pub struct ScoreBinds {

@@ -32,12 +32,20 @@ pub async fn candidates(
     binds: &ScoreBinds,
     limit: Option<i64>,
 ) -> QueryResult<Vec<CandidateRow>> {
+    // Ranked on `package_matching` (migration 000700): an index-only scan of the narrow rows of the
+    // condition's published packages; only the best `limit` are then read in full.
     let sql = format!(
-        "SELECT p.*, c.name AS clinic_name, c.score AS clinic_score
-         FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
-         WHERE p.status = 'published' AND c.status = 'published' AND p.conditions @> ARRAY[$1::text]
-         ORDER BY ({}) DESC, p.price_min_usd ASC, p.id ASC
-         LIMIT $9",
+        "WITH ranked AS (
+             SELECT m.package_id, m.price_min_usd, ({}) AS match_score
+             FROM package_matching m
+             WHERE m.condition = $1
+             ORDER BY match_score DESC, m.price_min_usd ASC, m.package_id ASC
+             LIMIT $9)
+         SELECT p.*, c.name AS clinic_name, c.score AS clinic_score
+         FROM ranked r
+         JOIN treatment_packages p ON p.id = r.package_id
+         JOIN clinics c ON c.id = p.clinic_id
+         ORDER BY r.match_score DESC, r.price_min_usd ASC, r.package_id ASC",
         matching::SQL_SCORE
     );
     // The text is constant (the score is a compile-time string), so it can stay prepared.

@@ -921,3 +921,105 @@ async fn sql_ranking_agrees_with_the_documented_score() {
         );
     }
 }
+
+/// `package_matching` (what quote matching ranks, migration 000700) always equals its definition:
+/// one row per condition of each published package of a published clinic, with the package's
+/// current prices and its clinic's current score, whatever wrote the package or the clinic.
+#[tokio::test]
+async fn the_matching_table_follows_every_write_to_packages_and_clinics() {
+    use diesel::sql_types::{BigInt, Uuid as SqlUuid};
+    use diesel_async::{RunQueryDsl, SimpleAsyncConnection};
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    const DEFINITION: &str = "SELECT DISTINCT u.condition, p.id, p.clinic_id, p.country_code, p.cell_type,
+               p.price_min_usd, p.price_max_usd, c.score
+        FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
+        CROSS JOIN LATERAL unnest(p.conditions) AS u(condition)
+        WHERE p.status = 'published' AND c.status = 'published'";
+    async fn drift(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
+        let sql = format!(
+            "SELECT count(*) AS n FROM (
+                 (SELECT * FROM package_matching EXCEPT {DEFINITION})
+                 UNION ALL
+                 ({DEFINITION} EXCEPT SELECT * FROM package_matching)) d"
+        );
+        let row: Count = diesel::sql_query(sql).get_result(conn).await.expect("drift");
+        row.n
+    }
+    async fn rows_of(conn: &mut diesel_async::AsyncPgConnection, package: uuid::Uuid) -> i64 {
+        let row: Count =
+            diesel::sql_query("SELECT count(*) AS n FROM package_matching WHERE package_id = $1")
+                .bind::<SqlUuid, _>(package)
+                .get_result(conn)
+                .await
+                .expect("rows");
+        row.n
+    }
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    assert_eq!(
+        drift(&mut conn).await,
+        0,
+        "the migration's backfill matches the definition"
+    );
+    #[derive(diesel::QueryableByName)]
+    struct Pick {
+        #[diesel(sql_type = SqlUuid)]
+        id: uuid::Uuid,
+        #[diesel(sql_type = SqlUuid)]
+        clinic_id: uuid::Uuid,
+    }
+    let pick: Pick = diesel::sql_query(
+        "SELECT p.id, p.clinic_id FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
+         WHERE p.status = 'published' AND c.status = 'published' ORDER BY p.id LIMIT 1",
+    )
+    .get_result(&mut conn)
+    .await
+    .expect("a published package");
+    assert!(rows_of(&mut conn, pick.id).await > 0);
+
+    let steps = [
+        "UPDATE treatment_packages SET status = 'unlisted' WHERE id = '{p}'",
+        "UPDATE treatment_packages SET status = 'published' WHERE id = '{p}'",
+        "UPDATE treatment_packages SET price_min_usd = price_min_usd + 1, price_max_usd = price_max_usd + 1 WHERE id = '{p}'",
+        "UPDATE treatment_packages SET conditions = conditions || ARRAY['sciatica', 'sciatica'] WHERE id = '{p}'",
+        "UPDATE treatment_packages SET conditions = conditions[1:1] WHERE id = '{p}'",
+        "UPDATE clinics SET score = score + 1 WHERE id = '{c}'",
+        "UPDATE clinics SET status = 'unlisted' WHERE id = '{c}'",
+        "UPDATE clinics SET status = 'published' WHERE id = '{c}'",
+        "UPDATE clinics SET country_code = 'TR' WHERE id = '{c}'",
+        "INSERT INTO treatment_packages SELECT * FROM treatment_packages WHERE false",
+    ];
+    for step in steps {
+        let sql = step
+            .replace("{p}", &pick.id.to_string())
+            .replace("{c}", &pick.clinic_id.to_string());
+        conn.batch_execute(&sql)
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(drift(&mut conn).await, 0, "after `{sql}`");
+    }
+    conn.batch_execute(&format!(
+        "UPDATE clinics SET status = 'unlisted' WHERE id = '{}'",
+        pick.clinic_id
+    ))
+    .await
+    .expect("suspend");
+    assert_eq!(
+        rows_of(&mut conn, pick.id).await,
+        0,
+        "an unlisted clinic's packages are not matched"
+    );
+    conn.batch_execute(&format!(
+        "DELETE FROM treatment_packages WHERE id = '{}'",
+        pick.id
+    ))
+    .await
+    .ok();
+    assert_eq!(drift(&mut conn).await, 0, "after a delete (or its refusal)");
+}
