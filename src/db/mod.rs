@@ -82,6 +82,9 @@ pub fn build_pool_with_timeout(
     let inner = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
     deadpool::managed::Pool::builder(CheckedManager { inner })
         .max_size(max_size)
+        // Last in, first out: at low concurrency the same few connections (and Postgres backends,
+        // with their warm plan and CPU caches) serve every request instead of all of them in turn.
+        .queue_mode(deadpool::managed::QueueMode::Lifo)
         .wait_timeout(Some(Duration::from_millis(checkout_timeout_ms as u64)))
         .create_timeout(Some(Duration::from_secs(5)))
         .recycle_timeout(Some(Duration::from_secs(5)))
