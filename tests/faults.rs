@@ -206,6 +206,34 @@ async fn record(request: reqwest::RequestBuilder) -> Outcome {
     }
 }
 
+/// Sends `request(n)` for n = 1, 2, … every 50 ms while `running`, whatever the earlier requests
+/// are doing (open loop), and records every outcome; the task ends when all have answered.
+fn open_loop(
+    running: Arc<AtomicBool>,
+    request: impl Fn(usize) -> reqwest::RequestBuilder + Send + 'static,
+) -> (tokio::task::JoinHandle<()>, Arc<Mutex<Vec<Outcome>>>) {
+    let outcomes: Arc<Mutex<Vec<Outcome>>> = Arc::default();
+    let recorded = outcomes.clone();
+    let task = tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(Duration::from_millis(50));
+        let mut in_flight = Vec::new();
+        let mut n = 0;
+        while running.load(Relaxed) {
+            ticker.tick().await;
+            n += 1;
+            let (sent, recorded) = (record(request(n)), recorded.clone());
+            in_flight.push(tokio::spawn(async move {
+                let outcome = sent.await;
+                recorded.lock().await.push(outcome);
+            }));
+        }
+        for request in in_flight {
+            request.await.expect("a load request panicked");
+        }
+    });
+    (task, outcomes)
+}
+
 /// Asserts a 503 problem with a usable `Retry-After`.
 fn assert_unavailable(outcome: &Outcome) {
     assert_eq!(outcome.status, 503, "{outcome:?}");
@@ -260,32 +288,15 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
     };
 
     // Open-loop load: one quote request every 50 ms (20/s), whatever the previous ones are doing.
-    let outcomes: Arc<Mutex<Vec<Outcome>>> = Arc::default();
     let loading = Arc::new(AtomicBool::new(true));
-    let load = {
-        let (client, address, outcomes, loading) =
-            (client.clone(), address.clone(), outcomes.clone(), loading.clone());
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(Duration::from_millis(50));
-            let mut in_flight = Vec::new();
-            let mut n = 0;
-            while loading.load(Relaxed) {
-                ticker.tick().await;
-                n += 1;
-                let (client, address, outcomes) = (client.clone(), address.clone(), outcomes.clone());
-                in_flight.push(tokio::spawn(async move {
-                    let request = client
-                        .post(format!("{address}/v1/quotes"))
-                        .json(&quote_request(n));
-                    let outcome = record(request).await;
-                    outcomes.lock().await.push(outcome);
-                }));
-            }
-            for request in in_flight {
-                request.await.expect("a load request panicked");
-            }
-        })
-    };
+    let (load, outcomes) = open_loop(loading.clone(), {
+        let (client, address) = (client.clone(), address.clone());
+        move |n| {
+            client
+                .post(format!("{address}/v1/quotes"))
+                .json(&quote_request(n))
+        }
+    });
 
     // Reads by id at the same time, on the shared pipelined connections (`db::shared`), which
     // must reconnect by themselves after the restart.
@@ -303,29 +314,10 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
             .expect("a seeded clinic")
             .to_owned()
     };
-    let reads: Arc<Mutex<Vec<Outcome>>> = Arc::default();
-    let reading = {
-        let (client, address, reads, loading) =
-            (client.clone(), address.clone(), reads.clone(), loading.clone());
-        tokio::spawn(async move {
-            let mut ticker = tokio::time::interval(Duration::from_millis(50));
-            let mut in_flight = Vec::new();
-            while loading.load(Relaxed) {
-                ticker.tick().await;
-                let (request, reads) = (
-                    client.get(format!("{address}/v1/clinics/{clinic_id}")),
-                    reads.clone(),
-                );
-                in_flight.push(tokio::spawn(async move {
-                    let outcome = record(request).await;
-                    reads.lock().await.push(outcome);
-                }));
-            }
-            for request in in_flight {
-                request.await.expect("a read panicked");
-            }
-        })
-    };
+    let (reading, reads) = open_loop(loading.clone(), {
+        let (client, address) = (client.clone(), address.clone());
+        move |_| client.get(format!("{address}/v1/clinics/{clinic_id}"))
+    });
 
     let created_since = |outcomes: &[Outcome], since: Instant| {
         outcomes
