@@ -234,6 +234,34 @@ fn open_loop(
     (task, outcomes)
 }
 
+/// Asserts that every outcome answered within `budget` with `success` or a 503 problem, and that
+/// those sent while PostgreSQL was down and answered before it was starting again are 503s;
+/// returns how many of those there were.
+fn check_outcomes(
+    outcomes: &[Outcome],
+    success: u16,
+    budget: Duration,
+    down: Instant,
+    starting: Instant,
+) -> usize {
+    let mut during_outage = 0;
+    for outcome in outcomes {
+        assert!(
+            outcome.elapsed <= budget,
+            "every request answers within {budget:?}: {outcome:?}"
+        );
+        if outcome.status != success {
+            assert_unavailable(outcome);
+        }
+        // Sent while PostgreSQL was down and answered before it was back: it cannot have succeeded.
+        if outcome.sent_at >= down && outcome.sent_at + outcome.elapsed <= starting {
+            assert_eq!(outcome.status, 503, "{outcome:?}");
+            during_outage += 1;
+        }
+    }
+    during_outage
+}
+
 /// Asserts a 503 problem with a usable `Retry-After`.
 fn assert_unavailable(outcome: &Outcome) {
     assert_eq!(outcome.status, 503, "{outcome:?}");
@@ -381,23 +409,7 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
 
     let outcomes = std::mem::take(&mut *outcomes.lock().await);
     let recovery = first_success_after_recovery - recovered;
-    let mut during_outage = 0;
-    for outcome in &outcomes {
-        assert!(
-            outcome.elapsed <= budget,
-            "every request answers within {budget:?}: {outcome:?}"
-        );
-        match outcome.status {
-            201 => {}
-            503 => assert_unavailable(outcome),
-            _ => panic!("only 201 or a 503 problem, never anything else: {outcome:?}"),
-        }
-        // Sent while PostgreSQL was down and answered before it was back: it cannot have succeeded.
-        if outcome.sent_at >= down && outcome.sent_at + outcome.elapsed <= starting {
-            assert_eq!(outcome.status, 503, "{outcome:?}");
-            during_outage += 1;
-        }
-    }
+    let during_outage = check_outcomes(&outcomes, 201, budget, down, starting);
     assert!(
         during_outage >= 20,
         "the outage was exercised: {during_outage} requests answered while down"
@@ -406,22 +418,7 @@ async fn a_postgres_restart_under_load_gives_503s_then_recovers_without_losing_a
     // Reads by id: 200 or a prompt 503 problem, 503 while down, and 200 again within 5 s of
     // recovery (the shared connections reconnected).
     let reads = std::mem::take(&mut *reads.lock().await);
-    let mut reads_during_outage = 0;
-    for outcome in &reads {
-        assert!(
-            outcome.elapsed <= budget,
-            "every read answers within {budget:?}: {outcome:?}"
-        );
-        match outcome.status {
-            200 => {}
-            503 => assert_unavailable(outcome),
-            _ => panic!("a read by id is 200 or a 503 problem: {outcome:?}"),
-        }
-        if outcome.sent_at >= down && outcome.sent_at + outcome.elapsed <= starting {
-            assert_eq!(outcome.status, 503, "{outcome:?}");
-            reads_during_outage += 1;
-        }
-    }
+    let reads_during_outage = check_outcomes(&reads, 200, budget, down, starting);
     assert!(
         reads_during_outage >= 20,
         "reads were refused while down: {reads_during_outage}"
