@@ -38,10 +38,11 @@ struct ClinicRow {
     score: String,
 }
 
+/// The API's own choice of connection for a read by id: shared, or pooled when sharing is off.
 #[derive(Clone)]
-enum Connections {
-    Shared(SharedReads),
-    Pool(DbPool),
+struct Connections {
+    reads: SharedReads,
+    pool: DbPool,
 }
 
 async fn find(mut conn: &AsyncPgConnection, id: &str) -> diesel::QueryResult<Option<ClinicRow>> {
@@ -56,15 +57,9 @@ async fn clinic_by_id(connections: web::Data<Connections>, id: web::Path<String>
     if uuid::Uuid::parse_str(&id).is_err() {
         return HttpResponse::NotFound().finish();
     }
-    let row = match connections.get_ref() {
-        Connections::Shared(reads) => match reads.get().await {
-            Ok(conn) => find(&conn, &id).await,
-            Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
-        },
-        Connections::Pool(pool) => match pool.get().await {
-            Ok(conn) => find(&conn, &id).await,
-            Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
-        },
+    let row = match connections.reads.get_or(&connections.pool).await {
+        Ok(conn) => find(&conn, &id).await,
+        Err(e) => return HttpResponse::ServiceUnavailable().body(e.to_string()),
     };
     match row {
         Ok(Some(row)) => HttpResponse::Ok().json(row),
@@ -83,12 +78,12 @@ async fn main() -> std::io::Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if pooled { 16 } else { 4 })
         .max(1);
-    let connections = if pooled {
-        Connections::Pool(
-            stemcare::db::build_pool_with_timeout(&pg, count, 5000, 5000).map_err(std::io::Error::other)?,
-        )
-    } else {
-        Connections::Shared(SharedReads::new(&pg, count, 5000, 5000))
+    // Zero shared connections sends every read to the pool (`SharedReads::get_or`); the unused
+    // side opens no connection, as both open them on first use.
+    let connections = Connections {
+        reads: SharedReads::new(&pg, if pooled { 0 } else { count }, 5000, 5000),
+        pool: stemcare::db::build_pool_with_timeout(&pg, if pooled { count } else { 1 }, 5000, 5000)
+            .map_err(std::io::Error::other)?,
     };
     println!("diesel_clinic_by_id listening on http://{bind}");
     HttpServer::new(move || {

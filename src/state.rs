@@ -51,7 +51,7 @@ impl AppState {
     }
 
     /// Reads what the state needs from the (migrated, seeded) database.
-    pub async fn load(pool: DbPool, reads: SharedReads, settings: Settings) -> Result<Self, String> {
+    async fn load(pool: DbPool, reads: SharedReads, settings: Settings) -> Result<Self, String> {
         let data_key = settings
             .data_key
             .clone()
