@@ -5,8 +5,8 @@
 //!
 //! Settings: `DIESEL_BIND` (default `127.0.0.1:8091`), `DIESEL_PG` (a connection string as
 //! tokio-postgres accepts it), `DIESEL_MODE`: `shared` (default; the shared, pipelined
-//! connections the API's reads by id use, `DIESEL_CONNECTIONS` of them, default 4, as the raw
-//! reference) or `pool` (one pooled connection per request, as the API's lists and writes use,
+//! connections the API's catalogue reads use, `DIESEL_CONNECTIONS` per HTTP worker, default 2, as
+//! the raw reference) or `pool` (one pooled connection per request, as the API's writes use,
 //! `DIESEL_CONNECTIONS` default 16, the API's pool size).
 
 use actix_web::{get, web, App, HttpResponse, HttpServer};
@@ -76,7 +76,7 @@ async fn main() -> std::io::Result<()> {
     let count: usize = std::env::var("DIESEL_CONNECTIONS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(if pooled { 16 } else { 4 })
+        .unwrap_or(if pooled { 16 } else { 2 })
         .max(1);
     // Zero shared connections sends every read to the pool (`SharedReads::get_or`); the unused
     // side opens no connection, as both open them on first use.

@@ -69,7 +69,8 @@ pub struct Settings {
     pub webhook_allow_insecure_localhost: bool,
     pub statement_timeout_ms: usize,
     pub pool_timeout_ms: usize,
-    /// Connections that concurrent reads by id share (pipelined), besides the pool.
+    /// Connections per HTTP worker that concurrent catalogue reads share (pipelined), besides
+    /// the pool; 0 sends them to the pool.
     pub shared_connections: usize,
     /// Browser origins allowed by CORS (exact matches).
     pub cors_origins: Vec<String>,
@@ -139,7 +140,7 @@ impl Settings {
         let webhook_allow_insecure_localhost = parse_bool(&get, "STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST")?;
         let statement_timeout_ms = parse_number(&get, "STEMCARE_STATEMENT_TIMEOUT_MS", 5000, 100, 600_000)?;
         let pool_timeout_ms = parse_number(&get, "STEMCARE_DB_POOL_TIMEOUT_MS", 5000, 50, 60_000)?;
-        let shared_connections = parse_number(&get, "STEMCARE_DB_SHARED_CONNECTIONS", 4, 0, 64)?;
+        let shared_connections = parse_number(&get, "STEMCARE_DB_SHARED_CONNECTIONS", 2, 0, 64)?;
         let rate_limit_per_minute = parse_number(&get, "STEMCARE_RATE_LIMIT_PER_MINUTE", 600, 1, 1_000_000)?;
         let quote_rate_limit_per_hour =
             parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;

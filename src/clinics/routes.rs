@@ -218,14 +218,14 @@ fn present_listed(
 
 /// A page of clinics as listed (three queries whatever the page size).
 async fn present_clinics(
-    conn: &mut AsyncPgConnection,
+    conn: &AsyncPgConnection,
     clinics: &[Clinic],
     reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
     let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
     // Independent reads, pipelined on the one connection.
-    let (mut c1, mut c2, mut c3) = (&*conn, &*conn, &*conn);
+    let (mut c1, mut c2, mut c3) = (conn, conn, conn);
     let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
         flags_repo::detections_for(&mut c1, &ids),
         crate::listings::response_times(&mut c2, &ids),
@@ -358,7 +358,7 @@ pub async fn list_clinics(
     params: web::Query<ClinicListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let mut conn = state.pool.get().await?;
+    let conn = state.reads.get_or(&state.pool).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
@@ -368,10 +368,10 @@ pub async fn list_clinics(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows: Vec<Clinic> = sql.into_query().load(&mut conn).await?;
+    let rows: Vec<Clinic> = sql.into_query().load(&mut &*conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
-    let items = present_clinics(&mut conn, &rows, &reference, display).await?;
+    let items = present_clinics(&conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
@@ -482,7 +482,7 @@ pub async fn list_clinic_packages(
     id: web::Path<Uuid>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let conn = state.pool.get().await?;
+    let conn = state.reads.get_or(&state.pool).await?;
     let clinic = find_published(&mut &*conn, *id).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;

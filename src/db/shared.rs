@@ -1,19 +1,22 @@
-//! A few long-lived connections shared by concurrent requests, for short reads by key.
+//! Long-lived connections shared by concurrent requests, for the public catalogue's reads.
 //!
 //! tokio-postgres pipelines: queries sent by many tasks on one connection are written back to
-//! back and answered in order, so four connections serve dozens of concurrent requests without
-//! each request waiting for, and occupying, a pooled connection (and a Postgres backend) of its
-//! own. On the benchmark the same one-query handler served 25,000 requests/s through the pool and
-//! 34,000 through shared connections, as fast as raw tokio-postgres (README "Performance").
+//! back and answered in order, so a couple of connections per HTTP worker serve dozens of
+//! concurrent requests without each request waiting for, and occupying, a pooled connection (and
+//! a Postgres backend) of its own. Each worker thread opens its own, on its own runtime, so a
+//! query's I/O never hops threads (README "Performance" has the before and after).
 //!
-//! The price is head-of-line blocking: a slow query delays every query queued behind it on its
-//! connection. So only reads by primary key (`GET /v1/clinics/{id}`, `GET
-//! /v1/treatment-packages/{id}`) use these; lists, searches and everything that writes or needs a
-//! transaction keep the pool. A shared connection hands out `&AsyncPgConnection` only, which
-//! diesel-async lets run queries but not transactions, so a transaction cannot slip in here.
+//! The price is head-of-line blocking: a slow query delays the queries queued behind it on its
+//! connection. So only the catalogue's reads of clinics and packages use these (by id, lists,
+//! search, comparison), whose every plan is an index scan (a test checks at scale); everything
+//! that writes, needs a transaction or reads private data keeps the pool. A shared connection
+//! hands out `&AsyncPgConnection` only, which diesel-async lets run queries but not transactions,
+//! so a transaction cannot slip in here.
 
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::time::Duration;
 
 use diesel_async::{AsyncPgConnection, SimpleAsyncConnection};
@@ -30,6 +33,11 @@ pub enum SharedReadsError {
 }
 
 /// The shared connections of one process; cheap to clone.
+///
+/// Each thread that asks (each HTTP worker) gets connections of its own, opened on its own
+/// runtime: a query's I/O then runs on the thread that awaits it. With one set of connections
+/// driven by another runtime every query cost two cross-thread wake-ups, and at low concurrency
+/// the kernel's context switches were half of the server's CPU time.
 #[derive(Clone)]
 pub struct SharedReads {
     inner: Arc<Inner>,
@@ -39,11 +47,20 @@ struct Inner {
     database_url: String,
     session_setup: String,
     connect_timeout: Duration,
+    per_thread: usize,
+    /// Open connections over all threads (for `/metrics`).
+    open: Arc<AtomicUsize>,
+}
+
+thread_local! {
+    /// This thread's connections, per `SharedReads` value (tests run several servers, one after
+    /// another, on the same threads). The `Weak` keeps the value's address from being reused.
+    static THREAD_SLOTS: RefCell<Vec<(Weak<Inner>, Rc<ThreadSlots>)>> = const { RefCell::new(Vec::new()) };
+}
+
+struct ThreadSlots {
     slots: Vec<Slot>,
-    next: AtomicUsize,
-    /// The connections' I/O tasks run here (the runtime that built this value), not on whichever
-    /// HTTP worker happened to open a connection.
-    runtime: tokio::runtime::Handle,
+    next: Cell<usize>,
 }
 
 #[derive(Default)]
@@ -56,8 +73,21 @@ struct Slot {
 #[derive(Clone)]
 struct Live {
     conn: Arc<AsyncPgConnection>,
-    /// Set when the connection's I/O task ends (server restart, network error).
+    /// Set when the connection's I/O task ends (server restart, network error, runtime gone).
     closed: Arc<AtomicBool>,
+}
+
+/// Marks a connection closed when its I/O task ends or is dropped with its runtime.
+struct ClosedOnDrop {
+    closed: Arc<AtomicBool>,
+    open: Arc<AtomicUsize>,
+}
+
+impl Drop for ClosedOnDrop {
+    fn drop(&mut self) {
+        self.closed.store(true, Ordering::Release);
+        self.open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// A shared connection: run queries on `&*conn` (pipelining them with `try_join` is fine).
@@ -97,12 +127,12 @@ impl Slot {
 }
 
 impl SharedReads {
-    /// `connections` connections to `database_url`, opened on first use; each gets the pool's
-    /// session settings (statement timeout, JIT off). Zero turns sharing off: [`Self::get_or`]
-    /// then hands out pooled connections. Call from within a tokio runtime.
+    /// `per_thread` connections to `database_url` for each thread that asks, opened on first use;
+    /// each gets the pool's session settings (statement timeout, JIT off). Zero turns sharing
+    /// off: [`Self::get_or`] then hands out pooled connections.
     pub fn new(
         database_url: &str,
-        connections: usize,
+        per_thread: usize,
         statement_timeout_ms: usize,
         connect_timeout_ms: usize,
     ) -> Self {
@@ -111,28 +141,29 @@ impl SharedReads {
                 database_url: database_url.to_owned(),
                 session_setup: super::session_setup(statement_timeout_ms),
                 connect_timeout: Duration::from_millis(connect_timeout_ms as u64),
-                slots: (0..connections).map(|_| Slot::default()).collect(),
-                next: AtomicUsize::new(0),
-                runtime: tokio::runtime::Handle::current(),
+                per_thread,
+                open: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
 
     /// A shared connection, or one from `pool` when sharing is off.
     pub async fn get_or(&self, pool: &super::DbPool) -> Result<ReadConn, crate::error::ApiError> {
-        if self.inner.slots.is_empty() {
+        if self.inner.per_thread == 0 {
             return Ok(ReadConn::Pooled(Box::new(pool.get().await?)));
         }
         Ok(ReadConn::Shared(self.get().await?))
     }
 
-    /// The next connection in turn, reconnecting it first if it was lost.
+    /// This thread's next connection in turn, reconnecting it first if it was lost.
     pub async fn get(&self) -> Result<SharedConn, SharedReadsError> {
         let inner = &self.inner;
-        let turn = inner.next.fetch_add(1, Ordering::Relaxed);
-        let slot = inner
+        let slots = self.thread_slots().ok_or(SharedReadsError::Off)?;
+        let turn = slots.next.get();
+        slots.next.set(turn.wrapping_add(1));
+        let slot = slots
             .slots
-            .get(turn.checked_rem(inner.slots.len()).unwrap_or(0))
+            .get(turn.checked_rem(slots.slots.len()).unwrap_or(0))
             .ok_or(SharedReadsError::Off)?;
         if let Some(conn) = slot.current() {
             return Ok(conn);
@@ -149,13 +180,31 @@ impl SharedReads {
         Ok(conn)
     }
 
-    /// How many connections are open now (for `/metrics`).
+    /// This thread's slots for this value, made on first use; `None` when sharing is off.
+    fn thread_slots(&self) -> Option<Rc<ThreadSlots>> {
+        let inner = &self.inner;
+        if inner.per_thread == 0 {
+            return None;
+        }
+        let me = Arc::as_ptr(inner);
+        THREAD_SLOTS.with_borrow_mut(|table| {
+            if let Some((_, slots)) = table.iter().find(|(owner, _)| owner.as_ptr() == me) {
+                return Some(slots.clone());
+            }
+            // Connections of values dropped since (an earlier test's server) close here.
+            table.retain(|(owner, _)| owner.strong_count() > 0);
+            let slots = Rc::new(ThreadSlots {
+                slots: (0..inner.per_thread).map(|_| Slot::default()).collect(),
+                next: Cell::new(0),
+            });
+            table.push((Arc::downgrade(inner), slots.clone()));
+            Some(slots)
+        })
+    }
+
+    /// How many connections are open now, over all threads (for `/metrics`).
     pub fn open_connections(&self) -> usize {
-        self.inner
-            .slots
-            .iter()
-            .filter(|slot| slot.current().is_some())
-            .count()
+        self.inner.open.load(Ordering::Relaxed)
     }
 }
 
@@ -166,12 +215,17 @@ impl Inner {
             .await
             .map_err(|e| failed(&e))?;
         let closed = Arc::new(AtomicBool::new(false));
-        let flag = closed.clone();
-        self.runtime.spawn(async move {
+        self.open.fetch_add(1, Ordering::Relaxed);
+        let on_end = ClosedOnDrop {
+            closed: closed.clone(),
+            open: self.open.clone(),
+        };
+        // On this thread's runtime: the I/O runs where the queries are awaited.
+        tokio::spawn(async move {
+            let _on_end = on_end;
             if let Err(e) = connection.await {
                 log::warn!("a shared database connection closed: {e}");
             }
-            flag.store(true, Ordering::Release);
         });
         let conn = AsyncPgConnection::try_from(client)
             .await

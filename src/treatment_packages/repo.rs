@@ -115,7 +115,10 @@ pub async fn find_published(
 }
 
 /// Runs a list query built by the routes.
-pub async fn run_list(conn: &mut AsyncPgConnection, query: SqlBuilder) -> QueryResult<Vec<TreatmentPackage>> {
+pub async fn run_list(
+    conn: &mut &AsyncPgConnection,
+    query: SqlBuilder,
+) -> QueryResult<Vec<TreatmentPackage>> {
     query.into_query().load(conn).await
 }
 
@@ -124,7 +127,7 @@ pub const LIST_BASE: &str = "SELECT p.* FROM treatment_packages p JOIN clinics c
      WHERE p.status = 'published' AND c.status = 'published'";
 
 /// The inclusion vocabulary `(code, label)` in display order.
-pub async fn vocabulary(conn: &mut AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
+pub async fn vocabulary(conn: &mut &AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
     use crate::db::schema::inclusion_items;
     inclusion_items::table
         .order(inclusion_items::position.asc())

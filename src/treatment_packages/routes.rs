@@ -298,7 +298,7 @@ pub async fn list_treatment_packages(
     params: web::Query<PackageListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let mut conn = state.pool.get().await?;
+    let conn = state.reads.get_or(&state.pool).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
@@ -308,7 +308,7 @@ pub async fn list_treatment_packages(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows = repo::run_list(&mut conn, sql).await?;
+    let rows = repo::run_list(&mut &*conn, sql).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_all(&conn, &rows, &reference, display).await?;
@@ -481,7 +481,7 @@ pub async fn compare_treatment_packages(
             "must name 2 to 5 different packages",
         ));
     }
-    let mut conn = state.pool.get().await?;
+    let conn = state.reads.get_or(&state.pool).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
@@ -492,7 +492,7 @@ pub async fn compare_treatment_packages(
             .ok_or_else(|| ApiError::not_found(format!("no treatment package has id {id}")))?;
         packages.push(package);
     }
-    let vocabulary = crate::treatment_packages::repo::vocabulary(&mut conn).await?;
+    let vocabulary = crate::treatment_packages::repo::vocabulary(&mut &*conn).await?;
     let presented = present_all(&conn, &packages, &reference, Some((rates, &currency))).await?;
 
     let mut compared = Vec::with_capacity(presented.len());

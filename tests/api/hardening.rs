@@ -208,35 +208,52 @@ async fn some_clinic_id(app: &TestApp) -> String {
         .to_owned()
 }
 
-/// Reads by id run on the shared connections (`db::shared`), so they keep answering while a slow
-/// request holds the whole pool; with sharing off (zero shared connections) they use the pool.
+/// Catalogue reads of clinics and packages run on the shared connections (`db::shared`), so they
+/// keep answering while a slow request holds the whole pool; with sharing off (zero shared
+/// connections) they use the pool.
 #[tokio::test]
-async fn reads_by_id_use_the_shared_connections_not_the_pool() {
+async fn catalogue_reads_use_the_shared_connections_not_the_pool() {
     for shared in [2, 0] {
         let app = TestApp::spawn_with(|s| {
             s.pool_size = 1;
             s.pool_timeout_ms = 300;
-            s.statement_timeout_ms = 2000;
+            // Long enough for six reads to time out on the pool (sharing off) while it is held.
+            s.statement_timeout_ms = 2500;
             s.shared_connections = shared;
         })
         .await;
         let clinic = some_clinic_id(&app).await;
         let path = format!("/v1/clinics/{clinic}");
         assert_eq!(app.get(&path).await.status().as_u16(), 200);
+        let packages: serde_json::Value = app
+            .get("/v1/treatment-packages")
+            .await
+            .json()
+            .await
+            .expect("json");
+        let package = packages["items"][0]["id"]
+            .as_str()
+            .expect("a seeded package")
+            .to_owned();
         let holder = tokio::spawn({
             let request = app.client.get(app.url("/__test/slow-query")).send();
             async move { request.await.expect("request").status().as_u16() }
         });
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-        let during = app.get(&path).await;
-        if shared > 0 {
-            assert_eq!(
-                during.status().as_u16(),
-                200,
-                "a read by id does not wait for the pool"
-            );
-        } else {
-            assert_problem(during, 503, "service-unavailable").await;
+        for read in [
+            path.clone(),
+            "/v1/clinics?condition=sciatica&order_by=price".to_owned(),
+            "/v1/clinics?q=clinic".to_owned(),
+            format!("{path}/treatment-packages"),
+            "/v1/treatment-packages?currency=EUR".to_owned(),
+            format!("/v1/treatment-packages/{package}"),
+        ] {
+            let during = app.get(&read).await;
+            if shared > 0 {
+                assert_eq!(during.status().as_u16(), 200, "{read} does not wait for the pool");
+            } else {
+                assert_problem(during, 503, "service-unavailable").await;
+            }
         }
         assert_eq!(
             holder.await.expect("holder"),
