@@ -38,7 +38,7 @@ struct ClinicRow {
     score: String,
 }
 
-/// The API's own choice of connection for a read by id: shared, or pooled when sharing is off.
+/// The API's own choice of connection for a catalogue read: shared, or pooled when sharing is off.
 #[derive(Clone)]
 struct Connections {
     reads: SharedReads,

@@ -145,7 +145,7 @@ pub async fn get_metrics(state: web::Data<AppState>, bearer: BearerToken) -> Res
         pool.available
     );
     let _ = writeln!(out, "stemcare_db_pool_waiting {}", pool.waiting);
-    out.push_str("# HELP stemcare_db_shared_connections_open Open connections shared by reads by id.\n");
+    out.push_str("# HELP stemcare_db_shared_connections_open Open connections shared by catalogue reads (all workers).\n");
     out.push_str("# TYPE stemcare_db_shared_connections_open gauge\n");
     let _ = writeln!(
         out,

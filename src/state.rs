@@ -13,7 +13,7 @@ use crate::red_flags::engine::RuleBook;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
-    /// Connections shared by concurrent reads by id (see `db::shared`).
+    /// Connections shared by concurrent catalogue reads, per HTTP worker (see `db::shared`).
     pub reads: SharedReads,
     pub settings: Settings,
     pub page_tokens: PageTokens,

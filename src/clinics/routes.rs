@@ -425,7 +425,7 @@ pub async fn get_clinic(
     id: web::Path<Uuid>,
     params: web::Query<ClinicGetParams>,
 ) -> Result<HttpResponse, ApiError> {
-    // A read by id: one of the shared, pipelined connections (see `db::shared`).
+    // A catalogue read: one of this worker's shared, pipelined connections (see `db::shared`).
     let conn = state.reads.get_or(&state.pool).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let currency = reference.rates.parse_currency_param(params.currency.as_deref())?;

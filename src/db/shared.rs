@@ -100,7 +100,7 @@ impl std::ops::Deref for SharedConn {
     }
 }
 
-/// A connection for a read by id: shared, or pooled when sharing is off (zero connections).
+/// A connection for a catalogue read: shared, or pooled when sharing is off (zero connections).
 pub enum ReadConn {
     Shared(SharedConn),
     // Boxed: a pooled connection handle is some 480 bytes, a shared one 8.
