@@ -156,6 +156,61 @@ pub async fn store(
     Ok(())
 }
 
+/// Stores `response` for the request's key, if it sent one, inside the caller's transaction (so
+/// the resource and its record commit together). A concurrent request that stored the same key
+/// first makes this a 409 [`ProblemKind::Conflict`], which rolls the transaction back; [`respond`]
+/// then replays that request's response.
+pub async fn store_with_resource(
+    conn: &mut AsyncPgConnection,
+    data_key: &DataKey,
+    scope: &str,
+    key: &IdempotencyKey,
+    hash: &[u8],
+    response: &StoredResponse,
+    quote_id: Option<Uuid>,
+) -> Result<(), ApiError> {
+    let Some(key) = &key.0 else {
+        return Ok(());
+    };
+    store(conn, data_key, scope, key, hash, response, quote_id)
+        .await
+        .map_err(|e| match e {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                ApiError::new(
+                    ProblemKind::Conflict,
+                    "a request with this Idempotency-Key is being processed; retry shortly",
+                )
+            }
+            other => other.into(),
+        })
+}
+
+/// The response to a creating request whose transaction ended with `outcome`: the new resource's
+/// response, or, when a concurrent retry with the same key committed first, that one replayed.
+pub async fn respond(
+    conn: &mut AsyncPgConnection,
+    data_key: &DataKey,
+    scope: &str,
+    key: &IdempotencyKey,
+    hash: &[u8],
+    outcome: Result<StoredResponse, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    match (outcome, &key.0) {
+        (Ok(stored), _) => {
+            let mut response = stored.to_http();
+            response.headers_mut().remove("idempotent-replayed");
+            Ok(response)
+        }
+        (Err(error), Some(key)) if error.kind == ProblemKind::Conflict => {
+            match lookup(conn, data_key, scope, key, hash).await? {
+                Some(stored) => Ok(stored.to_http()),
+                None => Err(error),
+            }
+        }
+        (Err(error), _) => Err(error),
+    }
+}
+
 /// Deletes records past their retention.
 pub async fn purge_expired(conn: &mut AsyncPgConnection) -> QueryResult<usize> {
     diesel::delete(idempotency_keys::table.filter(idempotency_keys::created_at.le(retention_cutoff())))

@@ -12,6 +12,7 @@ use crate::auth::{forbidden, BearerToken, Principal};
 use crate::clinics::model::Clinic;
 use crate::db::schema::{api_keys, audit_log, clinics, exchange_rates, partners};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::idempotency::{self, IdempotencyKey, StoredResponse};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -386,7 +387,7 @@ pub async fn list_partners(
 }
 
 /// A new API key.
-#[derive(Deserialize, ToSchema)]
+#[derive(Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ApiKeyInput {
     /// `admin`, `coordinator` or `partner`.
@@ -423,10 +424,13 @@ pub struct ApiKeyResponse {
 #[utoipa::path(
     tag = "admin",
     request_body = ApiKeyInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body replay the first response, secret included")),
     responses(
         (status = 201, description = "Created, with the secret", body = ApiKeyResponse),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid role or partner", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid role or partner, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -434,10 +438,22 @@ pub struct ApiKeyResponse {
 pub async fn create_api_key(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     body: web::Json<ApiKeyInput>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let principal = admin(&mut conn, &bearer).await?;
+    // A retry whose response was lost gets the same key and secret, not a second key.
+    let scope = format!(
+        "POST /v1/admin/api-keys {}",
+        principal.key_id().unwrap_or_default()
+    );
+    let hash = idempotency::request_hash(&serde_json::to_value(&*body).map_err(ApiError::internal)?);
+    if let Some(key) = &idempotency_key.0 {
+        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
+            return Ok(stored.to_http());
+        }
+    }
     if body
         .name
         .as_deref()
@@ -461,26 +477,62 @@ pub async fn create_api_key(
             }]));
         }
     }
-    let created = crate::auth::api_keys::create(&mut conn, &body.role, body.partner_id, body.name.as_deref())
-        .await
-        .map_err(|message| {
-            ApiError::validation(vec![FieldError {
-                pointer: "/role".into(),
-                message,
-            }])
-        })?;
-    crate::audit::record_admin(
+    let outcome = conn
+        .transaction::<_, ApiError, _>(async |conn| {
+            let created =
+                crate::auth::api_keys::create(conn, &body.role, body.partner_id, body.name.as_deref())
+                    .await
+                    .map_err(|message| {
+                        ApiError::validation(vec![FieldError {
+                            pointer: "/role".into(),
+                            message,
+                        }])
+                    })?;
+            crate::audit::record_admin(
+                conn,
+                &principal,
+                "create_api_key",
+                &format!("api_key:{}", created.id),
+            )
+            .await?;
+            let stored = created_key_response(conn, created).await?;
+            idempotency::store_with_resource(
+                conn,
+                &state.data_key,
+                &scope,
+                &idempotency_key,
+                &hash,
+                &stored,
+                None,
+            )
+            .await?;
+            Ok(stored)
+        })
+        .await;
+    idempotency::respond(
         &mut conn,
-        &principal,
-        "create_api_key",
-        &format!("api_key:{}", created.id),
+        &state.data_key,
+        &scope,
+        &idempotency_key,
+        &hash,
+        outcome,
     )
-    .await?;
-    let mut view = key_view(&mut conn, created.id).await?;
+    .await
+}
+
+/// The 201 for a new key: its view with the secret, the only time the secret is shown.
+async fn created_key_response(
+    conn: &mut AsyncPgConnection,
+    created: crate::auth::api_keys::CreatedKey,
+) -> Result<StoredResponse, ApiError> {
+    let mut view = key_view(conn, created.id).await?;
     view.secret = Some(created.secret);
-    Ok(HttpResponse::Created()
-        .insert_header(("cache-control", "no-store"))
-        .json(view))
+    Ok(StoredResponse {
+        status: 201,
+        location: None,
+        etag: None,
+        body: serde_json::to_vec(&view).map_err(ApiError::internal)?,
+    })
 }
 
 async fn key_view(conn: &mut AsyncPgConnection, id: Uuid) -> Result<ApiKeyResponse, ApiError> {
@@ -587,11 +639,16 @@ pub async fn revoke_api_key(
 /// transaction. The new secret is in this response only.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = Uuid, Path, description = "Key id")),
+    params(
+        ("id" = Uuid, Path, description = "Key id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; a retry with the same key replays the first response, new secret included (without one, a retry finds the old key revoked: 404)"),
+    ),
     responses(
         (status = 201, description = "The new key, with its secret", body = ApiKeyResponse),
+        (status = 400, description = "Malformed Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No active key with this id", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -599,12 +656,24 @@ pub async fn revoke_api_key(
 pub async fn rotate_api_key(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let principal = admin(&mut conn, &bearer).await?;
     let old = *id;
-    let created = conn
+    // The request is the path: the scope names the key, the body hash is constant.
+    let scope = format!(
+        "POST /v1/admin/api-keys/{old}/rotate {}",
+        principal.key_id().unwrap_or_default()
+    );
+    let hash = idempotency::request_hash(&serde_json::Value::Null);
+    if let Some(key) = &idempotency_key.0 {
+        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
+            return Ok(stored.to_http());
+        }
+    }
+    let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let current: Option<(String, Option<Uuid>, Option<String>)> = api_keys::table
                 .find(old)
@@ -622,14 +691,29 @@ pub async fn rotate_api_key(
                 .await
                 .map_err(ApiError::internal)?;
             crate::audit::record_admin(conn, &principal, "rotate_api_key", &format!("api_key:{old}")).await?;
-            Ok(created)
+            let stored = created_key_response(conn, created).await?;
+            idempotency::store_with_resource(
+                conn,
+                &state.data_key,
+                &scope,
+                &idempotency_key,
+                &hash,
+                &stored,
+                None,
+            )
+            .await?;
+            Ok(stored)
         })
-        .await?;
-    let mut view = key_view(&mut conn, created.id).await?;
-    view.secret = Some(created.secret);
-    Ok(HttpResponse::Created()
-        .insert_header(("cache-control", "no-store"))
-        .json(view))
+        .await;
+    idempotency::respond(
+        &mut conn,
+        &state.data_key,
+        &scope,
+        &idempotency_key,
+        &hash,
+        outcome,
+    )
+    .await
 }
 
 /// One audit entry.

@@ -299,49 +299,28 @@ pub async fn create_quote(
                 etag: Some(etag_of(&serde_json::to_vec(&view).map_err(ApiError::internal)?)),
                 body: bytes,
             };
-            if let Some(idem) = &idempotency_key.0 {
-                idempotency::store(
-                    conn,
-                    &key,
-                    IDEMPOTENCY_SCOPE,
-                    idem,
-                    &hash,
-                    &stored,
-                    Some(quote_id),
-                )
-                .await
-                .map_err(|e| match e {
-                    diesel::result::Error::DatabaseError(
-                        diesel::result::DatabaseErrorKind::UniqueViolation,
-                        _,
-                    ) => ApiError::new(
-                        ProblemKind::Conflict,
-                        "a request with this Idempotency-Key is being processed; retry shortly",
-                    ),
-                    other => other.into(),
-                })?;
-            }
+            idempotency::store_with_resource(
+                conn,
+                &key,
+                IDEMPOTENCY_SCOPE,
+                &idempotency_key,
+                &hash,
+                &stored,
+                Some(quote_id),
+            )
+            .await?;
             Ok(stored)
         })
         .await;
-    match outcome {
-        Ok(stored) => {
-            let mut response = stored.to_http();
-            response.headers_mut().remove("idempotent-replayed");
-            Ok(response)
-        }
-        // A concurrent retry with the same key won the race: replay its response.
-        Err(error) if idempotency_key.0.is_some() && error.kind == ProblemKind::Conflict => {
-            let Some(idem) = &idempotency_key.0 else {
-                return Err(error);
-            };
-            match idempotency::lookup(&mut conn, &state.data_key, IDEMPOTENCY_SCOPE, idem, &hash).await? {
-                Some(stored) => Ok(stored.to_http()),
-                None => Err(error),
-            }
-        }
-        Err(error) => Err(error),
-    }
+    idempotency::respond(
+        &mut conn,
+        &state.data_key,
+        IDEMPOTENCY_SCOPE,
+        &idempotency_key,
+        &hash,
+        outcome,
+    )
+    .await
 }
 
 /// Get a quote

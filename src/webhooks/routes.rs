@@ -11,6 +11,8 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::http_cache::etag_of;
+use crate::idempotency::{self, IdempotencyKey, StoredResponse};
 use crate::quotes::routes::private_json;
 use crate::state::AppState;
 use crate::webhooks::dto::{
@@ -63,16 +65,18 @@ fn present((id, url, description, created_at): EndpointRow) -> WebhookEndpointRe
         "url": "https://partner.example.com/stemcare/webhooks",
         "description": "Production CRM"
     })),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body replay the first response, secret included")),
     responses(
         (status = 201, description = "Created; the secret is shown only now", body = CreatedWebhookEndpoint,
          headers(("Location" = String, description = "URL of the endpoint")),
          example = json!({"id": "0193a5c2-7d1e-7c3a-9f2b-5e8d4c3b2a10", "url": "https://partner.example.com/stemcare/webhooks",
             "description": "Production CRM", "created_at": "2026-11-29T10:00:00Z",
             "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwx2GFmbbwiqM="})),
-        (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "URL refused, description too long, unknown field or too many endpoints", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "URL refused, description too long, unknown field, too many endpoints, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -80,11 +84,20 @@ fn present((id, url, description, created_at): EndpointRow) -> WebhookEndpointRe
 pub async fn create_webhook_endpoint(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     body: web::Json<CreateWebhookEndpointRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
+    // A retry whose response was lost gets the same endpoint and secret, not a second endpoint.
+    let scope = format!("POST /v1/partner/webhook-endpoints {partner_id}");
+    let hash = idempotency::request_hash(&serde_json::to_value(&request).map_err(ApiError::internal)?);
+    if let Some(key) = &idempotency_key.0 {
+        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
+            return Ok(stored.to_http());
+        }
+    }
     let mut errors = Vec::new();
     let policy = url_check::UrlPolicy {
         allow_insecure_localhost: state.settings.webhook_allow_insecure_localhost,
@@ -110,7 +123,7 @@ pub async fn create_webhook_endpoint(
     }
     let secret = signing::generate_secret();
     let sealed = state.data_key.encrypt(secret.as_bytes());
-    let row: EndpointRow = conn
+    let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             // Serialises concurrent registrations of one partner, so the cap holds.
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -131,7 +144,7 @@ pub async fn create_webhook_endpoint(
                     ),
                 }]));
             }
-            Ok(diesel::insert_into(webhook_endpoints::table)
+            let row: EndpointRow = diesel::insert_into(webhook_endpoints::table)
                 .values((
                     webhook_endpoints::partner_id.eq(partner_id),
                     webhook_endpoints::url.eq(&request.url),
@@ -145,21 +158,41 @@ pub async fn create_webhook_endpoint(
                     webhook_endpoints::created_at,
                 ))
                 .get_result(conn)
-                .await?)
+                .await?;
+            let id = row.0;
+            let body = serde_json::to_vec(&CreatedWebhookEndpoint {
+                endpoint: present(row),
+                secret: secret.clone(),
+            })
+            .map_err(ApiError::internal)?;
+            let stored = StoredResponse {
+                status: StatusCode::CREATED.as_u16(),
+                location: Some(format!("/v1/partner/webhook-endpoints/{id}")),
+                etag: Some(etag_of(&body)),
+                body,
+            };
+            idempotency::store_with_resource(
+                conn,
+                &state.data_key,
+                &scope,
+                &idempotency_key,
+                &hash,
+                &stored,
+                None,
+            )
+            .await?;
+            Ok(stored)
         })
-        .await?;
-    let id = row.0;
-    let mut response = private_json(
-        StatusCode::CREATED,
-        &CreatedWebhookEndpoint {
-            endpoint: present(row),
-            secret,
-        },
-    )?;
-    if let Ok(location) = header::HeaderValue::from_str(&format!("/v1/partner/webhook-endpoints/{id}")) {
-        response.headers_mut().insert(header::LOCATION, location);
-    }
-    Ok(response)
+        .await;
+    idempotency::respond(
+        &mut conn,
+        &state.data_key,
+        &scope,
+        &idempotency_key,
+        &hash,
+        outcome,
+    )
+    .await
 }
 
 async fn own_endpoints(

@@ -293,6 +293,24 @@ impl TestApp {
         request.send().await.expect("POST request")
     }
 
+    /// POSTs `body` with an `Idempotency-Key`.
+    pub async fn post_idempotent(
+        &self,
+        path: &str,
+        bearer: &str,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(bearer)
+            .header("Idempotency-Key", key)
+            .json(body)
+            .send()
+            .await
+            .expect("POST request")
+    }
+
     pub async fn get_as(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

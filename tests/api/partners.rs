@@ -507,3 +507,67 @@ async fn admins_manage_partners_and_keys() {
     let tr = app.walk("/v1/treatment-packages?country=TR&currency=EUR").await;
     assert_eq!(tr[0]["converted_price"]["min"], "3500.00");
 }
+
+/// Creating and rotating keys shows a secret once; a retry with the same `Idempotency-Key` gets that
+/// same key and secret back instead of a second key (creation) or a 404 for the key it revoked
+/// (rotation).
+#[tokio::test]
+async fn key_creation_and_rotation_honour_idempotency_keys() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_key("admin").await;
+    let body = json!({"role": "coordinator", "name": "night shift"});
+    let first = app
+        .post_idempotent("/v1/admin/api-keys", &admin, "key-1", &body)
+        .await;
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.expect("json");
+    let again = app
+        .post_idempotent("/v1/admin/api-keys", &admin, "key-1", &body)
+        .await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
+    assert_problem(
+        app.post_idempotent("/v1/admin/api-keys", &admin, "key-1", &json!({"role": "admin"}))
+            .await,
+        422,
+        "idempotency-key-reused",
+    )
+    .await;
+    let keys: Value = app
+        .get_as("/v1/admin/api-keys", &admin)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let named = keys
+        .as_array()
+        .expect("keys")
+        .iter()
+        .filter(|k| k["name"] == "night shift")
+        .count();
+    assert_eq!(named, 1, "one key for one Idempotency-Key");
+
+    let rotate = format!("/v1/admin/api-keys/{}/rotate", first["id"].as_str().expect("id"));
+    let rotated = app.post_idempotent(&rotate, &admin, "rot-1", &json!({})).await;
+    assert_eq!(rotated.status().as_u16(), 201);
+    let rotated: Value = rotated.json().await.expect("json");
+    let retried = app.post_idempotent(&rotate, &admin, "rot-1", &json!({})).await;
+    assert_eq!(
+        retried.status().as_u16(),
+        201,
+        "replayed, not a 404 for the revoked key"
+    );
+    assert_eq!(retried.json::<Value>().await.expect("json"), rotated);
+    let new_secret = rotated["secret"].as_str().expect("new secret");
+    assert_eq!(
+        app.get_as("/v1/quotes", new_secret).await.status().as_u16(),
+        200,
+        "the replayed secret is the live key"
+    );
+    assert_problem(
+        app.post_idempotent(&rotate, &admin, "rot-2", &json!({})).await,
+        404,
+        "not-found",
+    )
+    .await;
+}

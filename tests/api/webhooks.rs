@@ -452,6 +452,62 @@ async fn deliveries_give_up_three_days_after_the_event() {
     );
 }
 
+/// A retry whose response was lost gets the first endpoint and its secret back, not a second
+/// endpoint whose secret nobody saw; the key with another body is refused; concurrent retries
+/// with one key register one endpoint.
+#[tokio::test]
+async fn endpoint_registration_honours_idempotency_keys() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
+    let path = "/v1/partner/webhook-endpoints";
+    let body = json!({"url": format!("{}/crm", receiver.base), "description": "CRM"});
+    let first = app.post_idempotent(path, &liv_key, "hook-1", &body).await;
+    assert_eq!(first.status().as_u16(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.expect("json");
+    let again = app.post_idempotent(path, &liv_key, "hook-1", &body).await;
+    assert_eq!(again.status().as_u16(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(
+        again.json::<Value>().await.expect("json"),
+        first,
+        "same endpoint, same secret"
+    );
+    let other = json!({"url": format!("{}/other", receiver.base)});
+    assert_problem(
+        app.post_idempotent(path, &liv_key, "hook-1", &other).await,
+        422,
+        "idempotency-key-reused",
+    )
+    .await;
+
+    let racing = json!({"url": format!("{}/race", receiver.base)});
+    let (a, b) = tokio::join!(
+        app.post_idempotent(path, &liv_key, "hook-race", &racing),
+        app.post_idempotent(path, &liv_key, "hook-race", &racing),
+    );
+    let mut ids = std::collections::HashSet::new();
+    for response in [a, b] {
+        let status = response.status().as_u16();
+        assert!(status == 201 || status == 409, "status {status}");
+        if status == 201 {
+            ids.insert(response.json::<Value>().await.expect("json")["id"].clone());
+        }
+    }
+    assert_eq!(ids.len(), 1, "one endpoint for one key: {ids:?}");
+    let listed: Value = app.get_as(path, &liv_key).await.json().await.expect("json");
+    let urls: Vec<&str> = listed["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|e| e["url"].as_str())
+        .collect();
+    assert_eq!(urls.len(), 2, "{urls:?}");
+}
+
 #[tokio::test]
 async fn endpoint_urls_must_be_public_https() {
     let app = TestApp::spawn().await;
