@@ -76,12 +76,12 @@ impl StoredResponse {
 }
 
 /// The fingerprint of a JSON body: SHA-256 of its canonical form (keys sorted, no whitespace).
-pub fn request_hash(body: &serde_json::Value) -> Vec<u8> {
+fn request_hash(body: &serde_json::Value) -> Vec<u8> {
     Sha256::digest(body.to_string().as_bytes()).to_vec()
 }
 
 /// The stored response for `(scope, key)`, if any; 422 when the key was used for another body.
-pub async fn lookup(
+async fn lookup(
     conn: &mut AsyncPgConnection,
     data_key: &DataKey,
     scope: &str,
@@ -122,7 +122,7 @@ pub async fn lookup(
 }
 
 /// Stores a response; fails with a unique violation when a concurrent request stored one first.
-pub async fn store(
+async fn store(
     conn: &mut AsyncPgConnection,
     data_key: &DataKey,
     scope: &str,
@@ -156,23 +156,59 @@ pub async fn store(
     Ok(())
 }
 
-/// Stores `response` for the request's key, if it sent one, inside the caller's transaction (so
-/// the resource and its record commit together). A concurrent request that stored the same key
-/// first makes this a 409 [`ProblemKind::Conflict`], which rolls the transaction back; [`respond`]
-/// then replays that request's response.
-pub async fn store_with_resource(
-    conn: &mut AsyncPgConnection,
-    data_key: &DataKey,
-    scope: &str,
-    key: &IdempotencyKey,
-    hash: &[u8],
-    response: &StoredResponse,
-    quote_id: Option<Uuid>,
-) -> Result<(), ApiError> {
-    let Some(key) = &key.0 else {
-        return Ok(());
-    };
-    store(conn, data_key, scope, key, hash, response, quote_id)
+/// One creating request's idempotency: its scope (the operation and the caller), its key if it
+/// sent one, and its body's fingerprint.
+pub struct Idempotent<'a> {
+    data_key: &'a DataKey,
+    scope: String,
+    key: Option<String>,
+    hash: Vec<u8>,
+}
+
+impl<'a> Idempotent<'a> {
+    /// `scope` names the operation and the caller (keys are never shared between callers);
+    /// `body` is the request as JSON.
+    pub fn new(data_key: &'a DataKey, scope: String, key: IdempotencyKey, body: &serde_json::Value) -> Self {
+        Self {
+            data_key,
+            scope,
+            key: key.0,
+            hash: request_hash(body),
+        }
+    }
+
+    /// The response to an earlier request with this key and body, replayed; a 422 when the key
+    /// was used with another body.
+    pub async fn replay(&self, conn: &mut AsyncPgConnection) -> Result<Option<HttpResponse>, ApiError> {
+        let Some(key) = &self.key else {
+            return Ok(None);
+        };
+        let stored = lookup(conn, self.data_key, &self.scope, key, &self.hash).await?;
+        Ok(stored.map(|stored| stored.to_http()))
+    }
+
+    /// Stores `response` for the key, if one was sent. Called inside the resource's transaction,
+    /// so the resource and its record commit together: a concurrent request that stored the key
+    /// first makes this a 409 [`ProblemKind::Conflict`], which rolls the transaction back, and
+    /// [`Self::respond`] then replays that request's response.
+    pub async fn record(
+        &self,
+        conn: &mut AsyncPgConnection,
+        response: &StoredResponse,
+        quote_id: Option<Uuid>,
+    ) -> Result<(), ApiError> {
+        let Some(key) = &self.key else {
+            return Ok(());
+        };
+        store(
+            conn,
+            self.data_key,
+            &self.scope,
+            key,
+            &self.hash,
+            response,
+            quote_id,
+        )
         .await
         .map_err(|e| match e {
             diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
@@ -183,31 +219,27 @@ pub async fn store_with_resource(
             }
             other => other.into(),
         })
-}
+    }
 
-/// The response to a creating request whose transaction ended with `outcome`: the new resource's
-/// response, or, when a concurrent retry with the same key committed first, that one replayed.
-pub async fn respond(
-    conn: &mut AsyncPgConnection,
-    data_key: &DataKey,
-    scope: &str,
-    key: &IdempotencyKey,
-    hash: &[u8],
-    outcome: Result<StoredResponse, ApiError>,
-) -> Result<HttpResponse, ApiError> {
-    match (outcome, &key.0) {
-        (Ok(stored), _) => {
-            let mut response = stored.to_http();
-            response.headers_mut().remove("idempotent-replayed");
-            Ok(response)
-        }
-        (Err(error), Some(key)) if error.kind == ProblemKind::Conflict => {
-            match lookup(conn, data_key, scope, key, hash).await? {
-                Some(stored) => Ok(stored.to_http()),
-                None => Err(error),
+    /// The answer to a request whose transaction ended with `outcome`: the new resource's
+    /// response, or, when a concurrent retry with the same key committed first, that one replayed.
+    pub async fn respond(
+        &self,
+        conn: &mut AsyncPgConnection,
+        outcome: Result<StoredResponse, ApiError>,
+    ) -> Result<HttpResponse, ApiError> {
+        match outcome {
+            Ok(stored) => {
+                let mut response = stored.to_http();
+                response.headers_mut().remove("idempotent-replayed");
+                Ok(response)
             }
+            Err(error) if error.kind == ProblemKind::Conflict => match self.replay(conn).await? {
+                Some(replayed) => Ok(replayed),
+                None => Err(error),
+            },
+            Err(error) => Err(error),
         }
-        (Err(error), _) => Err(error),
     }
 }
 

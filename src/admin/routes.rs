@@ -12,7 +12,7 @@ use crate::auth::{forbidden, BearerToken, Principal};
 use crate::clinics::model::Clinic;
 use crate::db::schema::{api_keys, audit_log, clinics, exchange_rates, partners};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -444,15 +444,17 @@ pub async fn create_api_key(
     let mut conn = state.pool.get().await?;
     let principal = admin(&mut conn, &bearer).await?;
     // A retry whose response was lost gets the same key and secret, not a second key.
-    let scope = format!(
-        "POST /v1/admin/api-keys {}",
-        principal.key_id().unwrap_or_default()
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!(
+            "POST /v1/admin/api-keys {}",
+            principal.key_id().unwrap_or_default()
+        ),
+        idempotency_key,
+        &serde_json::to_value(&*body).map_err(ApiError::internal)?,
     );
-    let hash = idempotency::request_hash(&serde_json::to_value(&*body).map_err(ApiError::internal)?);
-    if let Some(key) = &idempotency_key.0 {
-        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
-            return Ok(stored.to_http());
-        }
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
     }
     if body
         .name
@@ -496,28 +498,11 @@ pub async fn create_api_key(
             )
             .await?;
             let stored = created_key_response(conn, created).await?;
-            idempotency::store_with_resource(
-                conn,
-                &state.data_key,
-                &scope,
-                &idempotency_key,
-                &hash,
-                &stored,
-                None,
-            )
-            .await?;
+            idempotent.record(conn, &stored, None).await?;
             Ok(stored)
         })
         .await;
-    idempotency::respond(
-        &mut conn,
-        &state.data_key,
-        &scope,
-        &idempotency_key,
-        &hash,
-        outcome,
-    )
-    .await
+    idempotent.respond(&mut conn, outcome).await
 }
 
 /// The 201 for a new key: its view with the secret, the only time the secret is shown.
@@ -662,16 +647,18 @@ pub async fn rotate_api_key(
     let mut conn = state.pool.get().await?;
     let principal = admin(&mut conn, &bearer).await?;
     let old = *id;
-    // The request is the path: the scope names the key, the body hash is constant.
-    let scope = format!(
-        "POST /v1/admin/api-keys/{old}/rotate {}",
-        principal.key_id().unwrap_or_default()
+    // The request is the path: the scope names the key; there is no body.
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!(
+            "POST /v1/admin/api-keys/{old}/rotate {}",
+            principal.key_id().unwrap_or_default()
+        ),
+        idempotency_key,
+        &serde_json::Value::Null,
     );
-    let hash = idempotency::request_hash(&serde_json::Value::Null);
-    if let Some(key) = &idempotency_key.0 {
-        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
-            return Ok(stored.to_http());
-        }
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
     }
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -692,28 +679,11 @@ pub async fn rotate_api_key(
                 .map_err(ApiError::internal)?;
             crate::audit::record_admin(conn, &principal, "rotate_api_key", &format!("api_key:{old}")).await?;
             let stored = created_key_response(conn, created).await?;
-            idempotency::store_with_resource(
-                conn,
-                &state.data_key,
-                &scope,
-                &idempotency_key,
-                &hash,
-                &stored,
-                None,
-            )
-            .await?;
+            idempotent.record(conn, &stored, None).await?;
             Ok(stored)
         })
         .await;
-    idempotency::respond(
-        &mut conn,
-        &state.data_key,
-        &scope,
-        &idempotency_key,
-        &hash,
-        outcome,
-    )
-    .await
+    idempotent.respond(&mut conn, outcome).await
 }
 
 /// One audit entry.

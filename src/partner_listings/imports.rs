@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::auth::BearerToken;
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
-use crate::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::partner_listings::input::{read_only_errors, ClinicInput, Errors, PackageInput};
 use crate::partner_listings::repo::{self, VocabularyData};
 use crate::partner_listings::routes::partner_id;
@@ -199,12 +199,14 @@ pub async fn import_listings(
     .await?;
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
-    let scope = format!("POST /v1/partner/imports {partner}");
-    let hash = idempotency::request_hash(&body);
-    if let Some(key) = &idempotency_key.0 {
-        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
-            return Ok(stored.to_http());
-        }
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!("POST /v1/partner/imports {partner}"),
+        idempotency_key,
+        &body,
+    );
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
     }
     let request: ImportRequest = serde_json::from_value(body).map_err(|e| {
         ApiError::validation(vec![FieldError {
@@ -296,16 +298,15 @@ pub async fn import_listings(
     }
     let response = ImportResponse { summary, results };
     let bytes = serde_json::to_vec(&response).map_err(ApiError::internal)?;
-    if let Some(key) = &idempotency_key.0 {
-        let stored = StoredResponse {
-            status: 200,
-            location: None,
-            etag: None,
-            body: bytes.clone(),
-        };
-        // A concurrent twin may have stored first; the items themselves are idempotent anyway.
-        let _ = idempotency::store(&mut conn, &state.data_key, &scope, key, &hash, &stored, None).await;
-    }
+    let stored = StoredResponse {
+        status: 200,
+        location: None,
+        etag: None,
+        body: bytes.clone(),
+    };
+    // After the per-item transactions: a concurrent twin may have stored first, and the items
+    // themselves are idempotent anyway.
+    let _ = idempotent.record(&mut conn, &stored, None).await;
     Ok(HttpResponse::Ok()
         .content_type("application/json")
         .insert_header(("cache-control", "no-store"))

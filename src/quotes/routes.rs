@@ -13,7 +13,7 @@ use crate::crypto::{random_token, secret_hash};
 use crate::db::schema::{offers, quote_routes, quotes};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::http_cache::etag_of;
-use crate::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::quotes::contact::seal_text;
 use crate::quotes::dto::{CreateQuoteRequest, CreatedQuote, QuoteResponse, ShareWith};
 use crate::quotes::matching::{self, Candidate, ScoreBinds, Wishes};
@@ -148,14 +148,15 @@ pub async fn create_quote(
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
     let body = body.into_inner();
-    let hash = idempotency::request_hash(&body);
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        IDEMPOTENCY_SCOPE.to_owned(),
+        idempotency_key,
+        &body,
+    );
     let mut conn = state.pool.get().await?;
-    if let Some(key) = &idempotency_key.0 {
-        if let Some(stored) =
-            idempotency::lookup(&mut conn, &state.data_key, IDEMPOTENCY_SCOPE, key, &hash).await?
-        {
-            return Ok(stored.to_http());
-        }
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
     }
     let request: CreateQuoteRequest = serde_json::from_value(body).map_err(|e| {
         ApiError::validation(vec![FieldError {
@@ -299,28 +300,11 @@ pub async fn create_quote(
                 etag: Some(etag_of(&serde_json::to_vec(&view).map_err(ApiError::internal)?)),
                 body: bytes,
             };
-            idempotency::store_with_resource(
-                conn,
-                &key,
-                IDEMPOTENCY_SCOPE,
-                &idempotency_key,
-                &hash,
-                &stored,
-                Some(quote_id),
-            )
-            .await?;
+            idempotent.record(conn, &stored, Some(quote_id)).await?;
             Ok(stored)
         })
         .await;
-    idempotency::respond(
-        &mut conn,
-        &state.data_key,
-        IDEMPOTENCY_SCOPE,
-        &idempotency_key,
-        &hash,
-        outcome,
-    )
-    .await
+    idempotent.respond(&mut conn, outcome).await
 }
 
 /// Get a quote

@@ -12,7 +12,7 @@ use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::http_cache::etag_of;
-use crate::idempotency::{self, IdempotencyKey, StoredResponse};
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::quotes::routes::private_json;
 use crate::state::AppState;
 use crate::webhooks::dto::{
@@ -91,12 +91,14 @@ pub async fn create_webhook_endpoint(
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
     // A retry whose response was lost gets the same endpoint and secret, not a second endpoint.
-    let scope = format!("POST /v1/partner/webhook-endpoints {partner_id}");
-    let hash = idempotency::request_hash(&serde_json::to_value(&request).map_err(ApiError::internal)?);
-    if let Some(key) = &idempotency_key.0 {
-        if let Some(stored) = idempotency::lookup(&mut conn, &state.data_key, &scope, key, &hash).await? {
-            return Ok(stored.to_http());
-        }
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!("POST /v1/partner/webhook-endpoints {partner_id}"),
+        idempotency_key,
+        &serde_json::to_value(&request).map_err(ApiError::internal)?,
+    );
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
     }
     let mut errors = Vec::new();
     let policy = url_check::UrlPolicy {
@@ -171,28 +173,11 @@ pub async fn create_webhook_endpoint(
                 etag: Some(etag_of(&body)),
                 body,
             };
-            idempotency::store_with_resource(
-                conn,
-                &state.data_key,
-                &scope,
-                &idempotency_key,
-                &hash,
-                &stored,
-                None,
-            )
-            .await?;
+            idempotent.record(conn, &stored, None).await?;
             Ok(stored)
         })
         .await;
-    idempotency::respond(
-        &mut conn,
-        &state.data_key,
-        &scope,
-        &idempotency_key,
-        &hash,
-        outcome,
-    )
-    .await
+    idempotent.respond(&mut conn, outcome).await
 }
 
 async fn own_endpoints(

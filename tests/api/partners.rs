@@ -402,6 +402,43 @@ async fn a_thousand_item_import_stores_the_valid_and_rejects_the_invalid() {
     assert_eq!(problem["errors"][0]["pointer"], "/items");
 }
 
+/// A retried import with the same `Idempotency-Key` replays the first summary (`created`), where
+/// a re-run without one reports the items `unchanged`; the key with another body is refused.
+#[tokio::test]
+async fn an_import_with_an_idempotency_key_replays_its_first_response() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_key("Partner P", "cellular-hope-institute").await;
+    let items: Vec<Value> = (0..2)
+        .map(|i| json!({"clinic": clinic(&format!("idem-{i}"), &format!("Idem Clinic {i}")), "treatment_packages": [package()]}))
+        .collect();
+    let body = json!({"items": items});
+    let first = app
+        .post_idempotent("/v1/partner/imports", &p, "nightly-1", &body)
+        .await;
+    assert_eq!(first.status().as_u16(), 200);
+    let first_text = first.text().await.expect("body");
+    let again = app
+        .post_idempotent("/v1/partner/imports", &p, "nightly-1", &body)
+        .await;
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.text().await.expect("body"), first_text);
+    let replayed: Value = serde_json::from_str(&first_text).expect("json");
+    assert_eq!(replayed["summary"]["created"], 2);
+    let rerun = app
+        .post_idempotent("/v1/partner/imports", &p, "nightly-2", &body)
+        .await;
+    let rerun: Value = rerun.json().await.expect("json");
+    assert_eq!(rerun["summary"]["unchanged"], 2);
+    let other = json!({"items": [body["items"][0].clone()]});
+    assert_problem(
+        app.post_idempotent("/v1/partner/imports", &p, "nightly-1", &other)
+            .await,
+        422,
+        "idempotency-key-reused",
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn admins_manage_partners_and_keys() {
     let app = TestApp::spawn().await;
