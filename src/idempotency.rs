@@ -57,7 +57,8 @@ pub struct StoredResponse {
 }
 
 impl StoredResponse {
-    pub fn to_http(&self) -> HttpResponse {
+    /// The HTTP response; a replay carries `Idempotent-Replayed: true`.
+    fn into_http(self, replayed: bool) -> HttpResponse {
         let status = actix_web::http::StatusCode::from_u16(self.status)
             .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = HttpResponse::build(status);
@@ -70,8 +71,10 @@ impl StoredResponse {
         if let Some(etag) = &self.etag {
             response.insert_header((header::ETAG, etag.as_str()));
         }
-        response.insert_header(("idempotent-replayed", "true"));
-        response.body(self.body.clone())
+        if replayed {
+            response.insert_header(("idempotent-replayed", "true"));
+        }
+        response.body(self.body)
     }
 }
 
@@ -184,7 +187,7 @@ impl<'a> Idempotent<'a> {
             return Ok(None);
         };
         let stored = lookup(conn, self.data_key, &self.scope, key, &self.hash).await?;
-        Ok(stored.map(|stored| stored.to_http()))
+        Ok(stored.map(|stored| stored.into_http(true)))
     }
 
     /// Stores `response` for the key, if one was sent. Called inside the resource's transaction,
@@ -229,11 +232,7 @@ impl<'a> Idempotent<'a> {
         outcome: Result<StoredResponse, ApiError>,
     ) -> Result<HttpResponse, ApiError> {
         match outcome {
-            Ok(stored) => {
-                let mut response = stored.to_http();
-                response.headers_mut().remove("idempotent-replayed");
-                Ok(response)
-            }
+            Ok(stored) => Ok(stored.into_http(false)),
             Err(error) if error.kind == ProblemKind::Conflict => match self.replay(conn).await? {
                 Some(replayed) => Ok(replayed),
                 None => Err(error),
