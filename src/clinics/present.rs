@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -127,7 +127,7 @@ pub struct ClinicDetail {
 }
 
 pub fn present(
-    clinic: &Clinic,
+    clinic: Clinic,
     red_flags: Vec<RedFlag>,
     price_from: Option<PriceFrom>,
     speed: Option<&crate::listings::ResponseTime>,
@@ -150,32 +150,33 @@ pub fn present(
     .filter(|(_, missing)| *missing)
     .map(|(name, _)| name.to_owned())
     .collect();
-    let claims = serde_json::from_value(clinic.claims.clone()).unwrap_or_default();
-    let parts = serde_json::from_value(clinic.score_parts.clone()).unwrap_or_default();
+    // Stored by StemCare in these shapes; a row that somehow is not shows none rather than fail the page.
+    let claims = Vec::<Claim>::deserialize(&clinic.claims).unwrap_or_default();
+    let parts = Vec::<ScorePart>::deserialize(&clinic.score_parts).unwrap_or_default();
     ClinicResponse {
         id: clinic.id,
-        slug: clinic.slug.clone(),
-        name: clinic.name.clone(),
-        country: clinic.country_code.clone(),
-        city: clinic.city.clone(),
-        ownership: clinic.ownership.clone(),
-        specialty_scope: clinic.specialty_scope.clone(),
-        specialties: clinic.specialties.clone(),
+        slug: clinic.slug,
+        name: clinic.name,
+        country: clinic.country_code,
+        city: clinic.city,
+        ownership: clinic.ownership,
+        specialty_scope: clinic.specialty_scope,
+        specialties: clinic.specialties,
         years_experience: clinic.years_experience,
-        years_experience_note: clinic.years_experience_note.clone(),
+        years_experience_note: clinic.years_experience_note,
         patients_per_year: clinic.patients_per_year,
         ages_served: AgesServed {
             adults: clinic.serves_adults,
             children: clinic.serves_children,
             min_age: clinic.min_age,
         },
-        patient_origin_regions: clinic.patient_origin_regions.clone(),
-        notable_technology: clinic.notable_technology.clone(),
-        description: clinic.description.clone(),
+        patient_origin_regions: clinic.patient_origin_regions,
+        notable_technology: clinic.notable_technology,
+        description: clinic.description,
         claims,
-        conditions_treated: clinic.conditions_treated.clone(),
-        conditions: clinic.condition_slugs.clone(),
-        accreditations: clinic.accreditations.clone(),
+        conditions_treated: clinic.conditions_treated,
+        conditions: clinic.condition_slugs,
+        accreditations: clinic.accreditations,
         has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
         red_flags,
         rank_explanation: RankExplanation {
@@ -192,8 +193,8 @@ pub fn present(
         evidence: Vec::new(),
         claims_beyond_evidence: false,
         unknown_fields,
-        notes: clinic.notes.clone(),
-        source: clinic.source.clone(),
+        notes: clinic.notes,
+        source: clinic.source,
         created_at: clinic.created_at,
         updated_at: clinic.updated_at,
     }

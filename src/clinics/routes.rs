@@ -186,19 +186,18 @@ pub struct ClinicListParams {
 }
 
 /// The cheapest published package of a clinic as shown in lists.
-fn price_from(package: &TreatmentPackage, display: Option<(&Rates, &str)>) -> PriceFrom {
-    let price = PackagePrice::of(package);
+fn price_from(price: PackagePrice, price_provenance: String, display: Option<(&Rates, &str)>) -> PriceFrom {
     let converted_price = display.and_then(|(rates, currency)| price.convert(rates, currency));
     PriceFrom {
         price,
-        price_provenance: package.price_provenance.clone(),
+        price_provenance,
         converted_price,
     }
 }
 
 /// One clinic as listed: red flags, cheapest price, response time and evidence links.
 fn present_listed(
-    clinic: &Clinic,
+    clinic: Clinic,
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
     cheapest: Option<PriceFrom>,
     speeds: &HashMap<Uuid, ResponseTime>,
@@ -210,16 +209,17 @@ fn present_listed(
         .into_iter()
         .map(RedFlag::from)
         .collect();
-    let mut response = present(clinic, red_flags, cheapest, speeds.get(&clinic.id));
+    let speed = speeds.get(&clinic.id);
+    let mut response = present(clinic, red_flags, cheapest, speed);
     (response.evidence, response.claims_beyond_evidence) =
-        evidence.assess(&clinic.condition_slugs, &response.red_flags);
+        evidence.assess(&response.conditions, &response.red_flags);
     response
 }
 
 /// A page of clinics as listed (three queries whatever the page size).
 async fn present_clinics(
     conn: &AsyncPgConnection,
-    clinics: &[Clinic],
+    clinics: Vec<Clinic>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
@@ -229,15 +229,23 @@ async fn present_clinics(
     let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
         flags_repo::detections_for(&mut c1, &ids),
         crate::listings::response_times(&mut c2, &ids),
-        packages_repo::cheapest_published_for_clinics(&mut c3, &ids),
+        packages_repo::cheapest_prices_for_clinics(&mut c3, &ids),
     )
     .await?;
     let mut cheapest: HashMap<Uuid, PriceFrom> = cheapest
-        .iter()
-        .map(|package| (package.clinic_id, price_from(package, display)))
+        .into_iter()
+        .map(|row| {
+            let price = PackagePrice {
+                kind: row.price_kind,
+                min: row.price_min,
+                max: row.price_max,
+                currency: row.currency,
+            };
+            (row.clinic_id, price_from(price, row.price_provenance, display))
+        })
         .collect();
     Ok(clinics
-        .iter()
+        .into_iter()
         .map(|clinic| {
             let cheapest = cheapest.remove(&clinic.id);
             present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence)
@@ -371,7 +379,7 @@ pub async fn list_clinics(
     let rows: Vec<Clinic> = sql.into_query().load(&mut &*conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
-    let items = present_clinics(&conn, &rows, &reference, display).await?;
+    let items = present_clinics(&conn, rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
@@ -442,9 +450,15 @@ pub async fn get_clinic(
     )
     .await?;
     // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
-    let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| price_from(package, display));
-    let presented = present_listed(&clinic, &mut flags, cheapest, &speeds, &reference.evidence);
+    let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| {
+        price_from(
+            PackagePrice::of(package),
+            package.price_provenance.clone(),
+            display,
+        )
+    });
     let summary = ClinicSummary::of(&clinic, &reference);
+    let presented = present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence);
     let treatment_packages = present_packages(
         &packages,
         |_| Some(&summary),

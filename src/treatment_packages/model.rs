@@ -47,6 +47,20 @@ pub struct TreatmentPackage {
     pub price_max_usd: Option<Decimal>,
 }
 
+/// The price columns of a package, all a clinic listing shows of its cheapest one (`price_from`):
+/// a page of clinics decodes these instead of whole packages.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = treatment_packages)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct PackagePriceRow {
+    pub clinic_id: Uuid,
+    pub price_min: Decimal,
+    pub price_max: Option<Decimal>,
+    pub price_kind: String,
+    pub currency: String,
+    pub price_provenance: String,
+}
+
 impl TreatmentPackage {
     /// True when the clinic itself set this price (not StemCare's regional estimate).
     pub fn priced_by_clinic(&self) -> bool {

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{clinics, countries, treatment_packages};
 use crate::db::sql::SqlBuilder;
-use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 
 /// The clinic facts shown with each package.
 #[derive(Debug, Clone)]
@@ -80,11 +80,11 @@ pub async fn published_for_clinics(
         .await
 }
 
-/// The cheapest published package of each given clinic (ties: lowest id), one query.
-pub async fn cheapest_published_for_clinics(
+/// The price of the cheapest published package of each given clinic (ties: lowest id), one query.
+pub async fn cheapest_prices_for_clinics(
     conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
-) -> QueryResult<Vec<TreatmentPackage>> {
+) -> QueryResult<Vec<PackagePriceRow>> {
     treatment_packages::table
         .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
         .filter(treatment_packages::status.eq("published"))
@@ -94,7 +94,7 @@ pub async fn cheapest_published_for_clinics(
             treatment_packages::price_min_usd.asc(),
             treatment_packages::id.asc(),
         ))
-        .select(TreatmentPackage::as_select())
+        .select(PackagePriceRow::as_select())
         .load(conn)
         .await
 }
