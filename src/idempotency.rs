@@ -57,8 +57,8 @@ pub struct StoredResponse {
 }
 
 impl StoredResponse {
-    /// The HTTP response; a replay carries `Idempotent-Replayed: true`.
-    fn into_http(self, replayed: bool) -> HttpResponse {
+    /// The HTTP response (`no-store`); a replay carries `Idempotent-Replayed: true`.
+    pub fn into_http(self, replayed: bool) -> HttpResponse {
         let status = actix_web::http::StatusCode::from_u16(self.status)
             .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = HttpResponse::build(status);

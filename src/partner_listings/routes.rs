@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate::auth::{forbidden, BearerToken, Principal};
 use crate::db::schema::{clinics, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::partner_listings::input::{merge_patch, read_only_errors, ClinicInput, Errors, PackageInput};
 use crate::partner_listings::repo::{self, VocabularyData};
 use crate::partner_listings::view::{etag, partner_view, PartnerClinicResponse, PartnerPackageResponse};
@@ -162,18 +163,24 @@ async fn respond(
     id: Uuid,
     status: StatusCode,
 ) -> Result<HttpResponse, ApiError> {
+    Ok(clinic_response(conn, partner, id, status).await?.into_http(false))
+}
+
+/// The partner's view of one of its clinics as a response (kept for `Idempotency-Key` replays).
+async fn clinic_response(
+    conn: &mut AsyncPgConnection,
+    partner: Uuid,
+    id: Uuid,
+    status: StatusCode,
+) -> Result<StoredResponse, ApiError> {
     let clinic = own_clinic_or_404(conn, partner, id).await?;
     let view = partner_view(conn, &clinic).await?;
-    let bytes = serde_json::to_vec(&view).map_err(ApiError::internal)?;
-    let mut response = HttpResponse::build(status);
-    response
-        .content_type("application/json")
-        .insert_header((header::ETAG, etag(clinic.version)))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == StatusCode::CREATED {
-        response.insert_header((header::LOCATION, format!("/v1/partner/clinics/{id}")));
-    }
-    Ok(response.body(bytes))
+    Ok(StoredResponse {
+        status: status.as_u16(),
+        location: (status == StatusCode::CREATED).then(|| format!("/v1/partner/clinics/{id}")),
+        etag: Some(etag(clinic.version)),
+        body: serde_json::to_vec(&view).map_err(ApiError::internal)?,
+    })
 }
 
 /// List my clinics
@@ -222,12 +229,15 @@ pub async fn list_own_clinics(
         "description": "Outpatient spine clinic offering bone marrow cell injections under fluoroscopy.",
         "specialties": ["orthopedics"], "languages": ["en", "es"], "website": "https://clinic.example"
     })),
+    params(("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body replay the first response instead of creating a second clinic (listings without an external_id have no other guard)")),
     responses(
-        (status = 201, description = "Created", body = PartnerClinicResponse),
+        (status = 201, description = "Created", body = PartnerClinicResponse,
+         headers(("Location" = String, description = "URL of the clinic"))),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a partner key", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "external_id already used", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or read-only fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "external_id already used, or a request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or read-only fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -235,24 +245,37 @@ pub async fn list_own_clinics(
 pub async fn create_clinic(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
-    let input: ClinicInput = parse(body.into_inner(), "")?;
+    let body = body.into_inner();
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!("POST /v1/partner/clinics {partner}"),
+        idempotency_key,
+        &body,
+    );
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
+    }
+    let input: ClinicInput = parse(body, "")?;
     let vocab = VocabularyData::load(&mut conn).await?;
     validated_clinic(&input, &vocab)?;
-    let id = conn
+    let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (id, _) = repo::write_clinic(conn, partner, None, &input)
                 .await
                 .map_err(external_id_taken)?
                 .ok_or_else(|| ApiError::internal("insert returned nothing"))?;
             repo::after_change(conn, &state.rules, id).await?;
-            Ok(id)
+            let stored = clinic_response(conn, partner, id, StatusCode::CREATED).await?;
+            idempotent.record(conn, &stored, None).await?;
+            Ok(stored)
         })
-        .await?;
-    respond(&mut conn, partner, id, StatusCode::CREATED).await
+        .await;
+    idempotent.respond(&mut conn, outcome).await
 }
 
 /// Upsert a clinic by my id
@@ -451,13 +474,14 @@ pub async fn delete_clinic(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The partner's view of one of its packages as a response (kept for `Idempotency-Key` replays).
 async fn package_response(
     conn: &mut AsyncPgConnection,
     partner: Uuid,
     clinic_id: Uuid,
     package_id: Uuid,
     status: StatusCode,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<StoredResponse, ApiError> {
     let clinic = own_clinic_or_404(conn, partner, clinic_id).await?;
     let view = partner_view(conn, &clinic).await?;
     let package: PartnerPackageResponse = view
@@ -465,17 +489,13 @@ async fn package_response(
         .into_iter()
         .find(|p| p.id == package_id)
         .ok_or_else(|| ApiError::not_found("no such package"))?;
-    let mut response = HttpResponse::build(status);
-    response
-        .insert_header((header::ETAG, etag(package.version)))
-        .insert_header((header::CACHE_CONTROL, "no-store"));
-    if status == StatusCode::CREATED {
-        response.insert_header((
-            header::LOCATION,
-            format!("/v1/partner/clinics/{clinic_id}/treatment-packages/{package_id}"),
-        ));
-    }
-    Ok(response.json(package))
+    Ok(StoredResponse {
+        status: status.as_u16(),
+        location: (status == StatusCode::CREATED)
+            .then(|| format!("/v1/partner/clinics/{clinic_id}/treatment-packages/{package_id}")),
+        etag: Some(etag(package.version)),
+        body: serde_json::to_vec(&package).map_err(ApiError::internal)?,
+    })
 }
 
 /// Add a package to my clinic
@@ -484,7 +504,10 @@ async fn package_response(
 /// nor excluded are shown to patients as unknown. The red-flag rules run again.
 #[utoipa::path(
     tag = "partner",
-    params(("id" = Uuid, Path, description = "Clinic id")),
+    params(
+        ("id" = Uuid, Path, description = "Clinic id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body replay the first response instead of adding a second package"),
+    ),
     request_body(content = PackageInput, example = json!({
         "title": "Bone marrow cell injection for disc degeneration", "conditions": ["degenerative-disc-disease"],
         "cell_type": "bm-msc", "cell_source": "autologous", "administration_method": "intradiscal-injection",
@@ -493,9 +516,12 @@ async fn package_response(
         "exclusions": ["accommodation_nights", "airport_transfers"]
     })),
     responses(
-        (status = 201, description = "Created", body = PartnerPackageResponse),
+        (status = 201, description = "Created", body = PartnerPackageResponse,
+         headers(("Location" = String, description = "URL of the package"))),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such clinic of yours", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid or read-only fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid or read-only fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -503,25 +529,41 @@ async fn package_response(
 pub async fn create_package(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
-    let input: PackageInput = parse(body.into_inner(), "")?;
+    let body = body.into_inner();
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!(
+            "POST /v1/partner/clinics/{}/treatment-packages {partner}",
+            clinic.id
+        ),
+        idempotency_key,
+        &body,
+    );
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
+    }
+    let input: PackageInput = parse(body, "")?;
     let vocab = VocabularyData::load(&mut conn).await?;
     validated_package(&input, &vocab)?;
-    let package_id = conn
+    let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let (package_id, _) = repo::write_package(conn, clinic.id, None, &input, &vocab.inclusions)
                 .await?
                 .ok_or_else(|| ApiError::internal("insert returned nothing"))?;
             repo::after_change(conn, &state.rules, clinic.id).await?;
-            Ok(package_id)
+            let stored = package_response(conn, partner, clinic.id, package_id, StatusCode::CREATED).await?;
+            idempotent.record(conn, &stored, None).await?;
+            Ok(stored)
         })
-        .await?;
-    package_response(&mut conn, partner, clinic.id, package_id, StatusCode::CREATED).await
+        .await;
+    idempotent.respond(&mut conn, outcome).await
 }
 
 async fn own_package(
@@ -586,7 +628,11 @@ pub async fn patch_package(
         Ok(())
     })
     .await?;
-    package_response(&mut conn, partner, clinic_id, package_id, StatusCode::OK).await
+    Ok(
+        package_response(&mut conn, partner, clinic_id, package_id, StatusCode::OK)
+            .await?
+            .into_http(false),
+    )
 }
 
 /// Delete a package of my clinic

@@ -369,7 +369,7 @@ pub struct PriceChange {
 }
 
 /// A clinic's firm offer.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOfferRequest {
     /// The offering clinic; the quote must have been shared with it.

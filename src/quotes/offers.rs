@@ -11,6 +11,8 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{inclusion_items, offers, quotes, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http_cache::etag_of;
+use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
 use crate::quotes::dto::{CreateOfferRequest, OfferResponse};
 use crate::quotes::model::Offer;
@@ -211,7 +213,10 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
 /// patient. An open quote becomes `offered`.
 #[utoipa::path(
     tag = "quotes",
-    params(("id" = Uuid, Path, description = "Quote id")),
+    params(
+        ("id" = Uuid, Path, description = "Quote id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1–255 visible ASCII characters; retries with the same key and body replay the first response instead of making a second offer"),
+    ),
     request_body(content = CreateOfferRequest, example = json!({
         "clinic_id": "6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88",
         "line_items": [
@@ -227,12 +232,14 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
         "valid_until": "2027-02-01T00:00:00Z"
     })),
     responses(
-        (status = 201, description = "The offer", body = OfferResponse),
+        (status = 201, description = "The offer", body = OfferResponse,
+         headers(("Location" = String, description = "URL of the offer"))),
+        (status = 400, description = "Malformed JSON or Idempotency-Key", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a partner or coordinator key", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such quote, or not shared with the caller", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The quote no longer takes offers", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid fields", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The quote no longer takes offers, or a request with this Idempotency-Key is still being processed", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields, or Idempotency-Key reused with another body", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -240,6 +247,7 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
 pub async fn create_offer(
     state: web::Data<AppState>,
     bearer: BearerToken,
+    idempotency_key: IdempotencyKey,
     id: web::Path<Uuid>,
     body: web::Json<CreateOfferRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -253,6 +261,24 @@ pub async fn create_offer(
         ));
     }
     repo::visible_quote(&mut conn, &principal, quote_id).await?;
+    let key_id = principal
+        .key_id()
+        .ok_or_else(|| ApiError::internal("API key principal without key id"))?;
+    // A retry whose response was lost gets the same offer, not a second one. A partner's keys
+    // share one scope (a retry may come after a rotation); a coordinator's is the key's own.
+    let caller = match &principal {
+        Principal::Partner { partner_id, .. } => format!("partner {partner_id}"),
+        _ => format!("key {key_id}"),
+    };
+    let idempotent = Idempotent::new(
+        &state.data_key,
+        format!("POST /v1/quotes/{quote_id}/offers {caller}"),
+        idempotency_key,
+        &serde_json::to_value(&request).map_err(ApiError::internal)?,
+    );
+    if let Some(replayed) = idempotent.replay(&mut conn).await? {
+        return Ok(replayed);
+    }
     let routed = repo::routed_clinic_ids(&mut conn, quote_id).await?;
     let allowed = match &principal {
         Principal::Partner { partner_id, .. } => {
@@ -262,9 +288,6 @@ pub async fn create_offer(
         }
         _ => routed.contains(&request.clinic_id),
     };
-    let key_id = principal
-        .key_id()
-        .ok_or_else(|| ApiError::internal("API key principal without key id"))?;
     let vocabulary: Vec<String> = inclusion_items::table
         .select(inclusion_items::code)
         .load(&mut conn)
@@ -331,7 +354,7 @@ pub async fn create_offer(
         .map(RedFlag::from)
         .collect();
 
-    let offer: Offer = conn
+    let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
             let quote = repo::lock(conn, quote_id).await?;
             if quote.erased_at.is_some() {
@@ -373,26 +396,26 @@ pub async fn create_offer(
                     offers::red_flags.eq(serde_json::to_value(&flags).map_err(ApiError::internal)?),
                 ))
                 .returning(Offer::as_returning())
-                .get_result(conn)
+                .get_result::<Offer>(conn)
                 .await?;
-            Ok(offer)
+            let name = clinic_name(conn, offer.clinic_id).await?;
+            let body = serde_json::to_vec(&offer_response(&offer, &name)).map_err(ApiError::internal)?;
+            let stored = StoredResponse {
+                status: actix_web::http::StatusCode::CREATED.as_u16(),
+                location: Some(format!("/v1/quotes/{quote_id}/offers/{}", offer.id)),
+                etag: Some(etag_of(&body)),
+                body,
+            };
+            // The key's record commits with the offer (see `Idempotent::record`).
+            idempotent.record(conn, &stored, Some(quote_id)).await?;
+            Ok(stored)
         })
-        .await?;
-    // The clinic's response speed is part of its score.
-    crate::listings::refresh_clinic(&mut conn, &state.rules, offer.clinic_id).await?;
-    let name = clinic_name(&mut conn, offer.clinic_id).await?;
-    let mut response = private_json(
-        actix_web::http::StatusCode::CREATED,
-        &offer_response(&offer, &name),
-    )?;
-    if let Ok(location) =
-        actix_web::http::header::HeaderValue::from_str(&format!("/v1/quotes/{quote_id}/offers/{}", offer.id))
-    {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::LOCATION, location);
+        .await;
+    if outcome.is_ok() {
+        // The clinic's response speed is part of its score.
+        crate::listings::refresh_clinic(&mut conn, &state.rules, request.clinic_id).await?;
     }
-    Ok(response)
+    idempotent.respond(&mut conn, outcome).await
 }
 
 /// List a quote's offers

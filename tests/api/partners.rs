@@ -440,6 +440,90 @@ async fn an_import_with_an_idempotency_key_replays_its_first_response() {
 }
 
 #[tokio::test]
+async fn clinic_and_package_creation_honour_idempotency_keys() {
+    let app = TestApp::spawn().await;
+    let p = app.partner_key("Partner P", "cellular-hope-institute").await;
+    // Without an external_id nothing else tells a retry from a second clinic.
+    let mut body = clinic("unused", "Retry Clinic");
+    body.as_object_mut().expect("object").remove("external_id");
+    let first = app
+        .post_idempotent("/v1/partner/clinics", &p, "clinic-1", &body)
+        .await;
+    assert_eq!(first.status().as_u16(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].clone();
+    let etag = first.headers()["etag"].clone();
+    let first: Value = first.json().await.expect("json");
+    let clinic_id = first["id"].as_str().expect("id").to_owned();
+    assert_eq!(location, format!("/v1/partner/clinics/{clinic_id}").as_str());
+    let again = app
+        .post_idempotent("/v1/partner/clinics", &p, "clinic-1", &body)
+        .await;
+    assert_eq!(again.status().as_u16(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.headers()["etag"], etag);
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
+    let mut renamed = body.clone();
+    renamed["name"] = json!("Another Clinic");
+    assert_problem(
+        app.post_idempotent("/v1/partner/clinics", &p, "clinic-1", &renamed)
+            .await,
+        422,
+        "idempotency-key-reused",
+    )
+    .await;
+    let mine: Value = app
+        .get_as("/v1/partner/clinics", &p)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let retry_clinics = mine
+        .as_array()
+        .expect("clinics")
+        .iter()
+        .filter(|c| c["listing"]["name"] == "Retry Clinic")
+        .count();
+    assert_eq!(retry_clinics, 1, "one clinic for one key: {mine}");
+
+    // Packages: a replay, and a race of two requests with one key, each make one package.
+    let packages = format!("/v1/partner/clinics/{clinic_id}/treatment-packages");
+    let created = app.post_idempotent(&packages, &p, "package-1", &package()).await;
+    assert_eq!(created.status().as_u16(), 201);
+    let created: Value = created.json().await.expect("json");
+    let replayed = app.post_idempotent(&packages, &p, "package-1", &package()).await;
+    assert_eq!(replayed.headers()["idempotent-replayed"], "true");
+    assert_eq!(replayed.json::<Value>().await.expect("json"), created);
+    let mut racing = package();
+    racing["title"] = json!("Sent twice at once");
+    let (a, b) = tokio::join!(
+        app.post_idempotent(&packages, &p, "package-race", &racing),
+        app.post_idempotent(&packages, &p, "package-race", &racing),
+    );
+    let mut ids = std::collections::HashSet::new();
+    for response in [a, b] {
+        let status = response.status().as_u16();
+        assert!(status == 201 || status == 409, "status {status}");
+        if status == 201 {
+            ids.insert(response.json::<Value>().await.expect("json")["id"].clone());
+        }
+    }
+    assert_eq!(ids.len(), 1, "one package for one key: {ids:?}");
+    let mine: Value = app
+        .get_as(&format!("/v1/partner/clinics/{clinic_id}"), &p)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        mine["treatment_packages"].as_array().expect("packages").len(),
+        2,
+        "{mine}"
+    );
+}
+
+#[tokio::test]
 async fn admins_manage_partners_and_keys() {
     let app = TestApp::spawn().await;
     let admin = app.staff_key("admin").await;

@@ -553,6 +553,65 @@ async fn two_concurrent_accepts_one_wins() {
 }
 
 #[tokio::test]
+async fn offer_creation_honours_idempotency_keys() {
+    let app = TestApp::spawn().await;
+    let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
+    let (id, token, _) = create_quote(&app, "offer-retry@example.com").await;
+    let liv = app.clinic_id("liv-hospital-ulus").await;
+    let path = format!("/v1/quotes/{id}/offers");
+    let body = offer_request(&liv);
+
+    // A retry after a lost response gets the same offer, marked as a replay.
+    let first = app.post_idempotent(&path, &liv_key, "offer-1", &body).await;
+    assert_eq!(first.status().as_u16(), 201);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let location = first.headers()["location"].clone();
+    let first: Value = first.json().await.expect("json");
+    assert_eq!(
+        location.to_str().expect("location"),
+        format!("{path}/{}", first["id"].as_str().expect("id"))
+    );
+    let again = app.post_idempotent(&path, &liv_key, "offer-1", &body).await;
+    assert_eq!(again.status().as_u16(), 201);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["location"], location);
+    assert_eq!(again.json::<Value>().await.expect("json"), first);
+
+    // The same key with another body is refused, not silently answered with the first offer.
+    let mut other = body.clone();
+    other["notes"] = json!("A different offer");
+    assert_problem(
+        app.post_idempotent(&path, &liv_key, "offer-1", &other).await,
+        422,
+        "idempotency-key-reused",
+    )
+    .await;
+
+    // Two concurrent requests with one key make one offer.
+    let mut racing = body.clone();
+    racing["notes"] = json!("Sent twice at once");
+    let (a, b) = tokio::join!(
+        app.post_idempotent(&path, &liv_key, "offer-race", &racing),
+        app.post_idempotent(&path, &liv_key, "offer-race", &racing),
+    );
+    let mut ids = std::collections::HashSet::new();
+    for response in [a, b] {
+        let status = response.status().as_u16();
+        assert!(status == 201 || status == 409, "status {status}");
+        if status == 201 {
+            ids.insert(response.json::<Value>().await.expect("json")["id"].clone());
+        }
+    }
+    assert_eq!(ids.len(), 1, "one offer for one key: {ids:?}");
+    let offers: Value = app.get_as(&path, &token).await.json().await.expect("json");
+    assert_eq!(
+        offers.as_array().expect("offers").len(),
+        2,
+        "the replayed and the raced requests made one offer each: {offers}"
+    );
+}
+
+#[tokio::test]
 async fn offers_are_checked_and_flagged() {
     let app = TestApp::spawn().await;
     let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
