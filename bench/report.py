@@ -65,6 +65,9 @@ for scenario, clients in order:
         "clients": clients,
         "rounds": len(api),
         "api_rps": median([a["rps"] for a in api]),
+        "server_cpu_us_per_request": median(
+            [a["server_cpu_us_per_request"] for a in api if a.get("server_cpu_us_per_request")]
+        ),
         # A run in which no request completed has no latency (oha reports 0), not a fast one.
         "api_p50_ms": median([a["p50_ms"] for a in api if a.get("requests_2xx", 1)]),
         "api_p99_ms": median([a["p99_ms"] for a in api if a.get("requests_2xx", 1)]),
@@ -111,6 +114,8 @@ for c in clients_list:
             derived[key].append({
                 "clients": c,
                 "rps_ratio": ratio(diesel["api_rps"], raw["api_rps"]),
+                # CPU per request of the raw server over the diesel one: 0.9 = diesel spends 11% more.
+                "cpu_ratio": ratio(raw["server_cpu_us_per_request"], diesel["server_cpu_us_per_request"]),
                 "paired_rps_ratio": paired_ratio(cells[(scenario, c)]["api"], cells[("raw_clinic_by_id", c)]["api"],
                                                  "rps", "rps"),
             })
@@ -198,11 +203,11 @@ print(f"\nStemCare benchmark ({result['matrix']['kind']} matrix: clients {result
       f"{result['matrix']['seconds_per_run']} s runs, {result['matrix']['rounds']} rounds; medians)")
 print(f"SYNTHETIC data: {result['data']['clinics']} clinics, {result['data']['packages']} packages "
       f"(scale {result['data']['scale_factor_of_1m_packages']}), loaded in {result['data']['load_seconds']} s")
-print(f"{'scenario':<20} {'c':>3} {'API rps':>9} {'pgb tps':>9} {'ratio':>6} {'paired':>6} {'API p99':>9} {'pgb p99':>9} {'p99 x':>6} {'non2xx':>6}")
+print(f"{'scenario':<20} {'c':>3} {'API rps':>9} {'pgb tps':>9} {'ratio':>6} {'paired':>6} {'API p99':>9} {'pgb p99':>9} {'p99 x':>6} {'cpu us':>7} {'non2xx':>6}")
 for r in table:
     print(f"{r['scenario']:<20} {r['clients']:>3} {fmt(r['api_rps'], '9.1f')} {fmt(r['pgbench_tps'], '9.1f')} "
           f"{fmt(r['ratio'], '6.2f')} {fmt(r['paired_ratio'], '6.2f')} {fmt(r['api_p99_ms'], '9.2f')} {fmt(r['pgbench_p99_ms'], '9.2f')} "
-          f"{fmt(r['p99_ratio'], '6.2f')} {r['api_non_2xx'] + r['api_errors']:>6}")
+          f"{fmt(r['p99_ratio'], '6.2f')} {fmt(r.get('server_cpu_us_per_request'), '7.0f')} {r['api_non_2xx'] + r['api_errors']:>6}")
 if half_peak:
     print(f"\np99 at half the peak rate (target: API p99 <= 3 x pgbench p99 + 1 ms)")
     print(f"{'scenario':<20} {'rate/s':>8} {'API rps':>9} {'API p99':>9} {'pgb p99':>9} {'bound':>9} {'met':>4}")
@@ -218,7 +223,7 @@ for d in derived["handler_over_raw_by_id"]:
     print(f"by-id handler / raw tokio-postgres at {d['clients']} clients: rps x{d['rps_ratio']}")
 for d in derived["diesel_over_raw_by_id"]:
     print(f"same one query, diesel-async + shared connections / raw tokio-postgres at {d['clients']} clients: "
-          f"rps x{d['rps_ratio']} (paired by round: x{d['paired_rps_ratio']})")
+          f"rps x{d['rps_ratio']} (paired by round: x{d['paired_rps_ratio']}; raw/diesel server CPU per request: x{d['cpu_ratio']})")
 for d in derived["diesel_pool_over_raw_by_id"]:
     print(f"same one query, diesel-async + pool / raw tokio-postgres at {d['clients']} clients: "
           f"rps x{d['rps_ratio']} (paired by round: x{d['paired_rps_ratio']})")
