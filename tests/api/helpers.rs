@@ -311,6 +311,32 @@ impl TestApp {
             .expect("POST request")
     }
 
+    /// Sends the same POST with one Idempotency-Key twice at once. Each answer must be 201 or a
+    /// 409 (the other still running); returns the ids of the created resources: one when the key
+    /// holds.
+    pub async fn race_idempotent(
+        &self,
+        path: &str,
+        bearer: &str,
+        key: &str,
+        body: &serde_json::Value,
+    ) -> std::collections::HashSet<serde_json::Value> {
+        let (a, b) = tokio::join!(
+            self.post_idempotent(path, bearer, key, body),
+            self.post_idempotent(path, bearer, key, body),
+        );
+        let mut ids = std::collections::HashSet::new();
+        for response in [a, b] {
+            let status = response.status().as_u16();
+            assert!(status == 201 || status == 409, "status {status}");
+            if status == 201 {
+                let created: serde_json::Value = response.json().await.expect("json");
+                ids.insert(created["id"].clone());
+            }
+        }
+        ids
+    }
+
     pub async fn get_as(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
