@@ -32,6 +32,7 @@ pub mod openapi;
 pub mod pagination;
 pub mod partner_listings;
 pub mod partners;
+pub mod periodic;
 pub mod quotes;
 pub mod rate_limit;
 pub mod red_flags;

@@ -47,26 +47,16 @@ pub fn spawn_worker(
     interval: StdDuration,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        loop {
-            ticker.tick().await;
-            if std::sync::atomic::AtomicBool::load(&stop, std::sync::atomic::Ordering::Relaxed) {
-                log::info!("expiry worker stopped");
-                return;
-            }
-            let Ok(mut conn) = pool.get().await else {
-                log::warn!("expiry worker: database unavailable; will retry");
-                continue;
-            };
-            match expire_due(&mut conn, Utc::now()).await {
+    crate::periodic::spawn_periodic("expiry", pool, interval, stop, |conn| {
+        Box::pin(async move {
+            match expire_due(conn, Utc::now()).await {
                 Ok((0, 0)) => {}
                 Ok((quotes, offers)) => log::info!("expired {quotes} quote(s) and {offers} offer(s)"),
                 Err(e) => log::warn!("expiry worker failed: {e}"),
             }
-            if let Err(e) = crate::idempotency::purge_expired(&mut conn).await {
+            if let Err(e) = crate::idempotency::purge_expired(conn).await {
                 log::warn!("idempotency purge failed: {e}");
             }
-        }
+        })
     });
 }

@@ -255,20 +255,11 @@ pub fn spawn_worker(
     interval: StdDuration,
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) {
-    tokio::spawn(async move {
-        let mut ticker = tokio::time::interval(interval);
-        loop {
-            ticker.tick().await;
-            // Stop claiming work once shutdown starts; a claimed delivery's lease lets another instance retry it.
-            if std::sync::atomic::AtomicBool::load(&stop, std::sync::atomic::Ordering::Relaxed) {
-                log::info!("webhook worker stopped");
-                return;
-            }
-            let Ok(mut conn) = pool.get().await else {
-                log::warn!("webhook worker: database unavailable; will retry");
-                continue;
-            };
-            match deliver_due(&mut conn, &deliverer, Utc::now()).await {
+    // A claimed delivery's lease lets another instance retry it after shutdown (see `periodic`).
+    crate::periodic::spawn_periodic("webhook", pool, interval, stop, move |conn| {
+        let deliverer = deliverer.clone();
+        Box::pin(async move {
+            match deliver_due(conn, &deliverer, Utc::now()).await {
                 Ok(Round {
                     succeeded: 0,
                     failed: 0,
@@ -280,7 +271,7 @@ pub fn spawn_worker(
                 ),
                 Err(e) => log::warn!("webhook worker failed: {e}"),
             }
-        }
+        })
     });
 }
 
