@@ -297,18 +297,14 @@ pub async fn import_listings(
         results.push(result);
     }
     let response = ImportResponse { summary, results };
-    let bytes = serde_json::to_vec(&response).map_err(ApiError::internal)?;
     let stored = StoredResponse {
         status: 200,
         location: None,
         etag: None,
-        body: bytes.clone(),
+        body: serde_json::to_vec(&response).map_err(ApiError::internal)?,
     };
     // After the per-item transactions: a concurrent twin may have stored first, and the items
     // themselves are idempotent anyway.
     let _ = idempotent.record(&mut conn, &stored, None).await;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .insert_header(("cache-control", "no-store"))
-        .body(bytes))
+    Ok(stored.into_http(false))
 }
