@@ -35,7 +35,7 @@ fn matches_if_none_match(req: &HttpRequest, etag: &str) -> bool {
 pub fn cacheable_json(req: &HttpRequest, body: &impl Serialize) -> Result<HttpResponse, ApiError> {
     // Lists run to tens of kB: start at 16 kB rather than regrow from serde_json's 128 bytes.
     let mut bytes = Vec::with_capacity(16 * 1024);
-    serde_json::to_writer(&mut bytes, body).map_err(ApiError::internal)?;
+    sonic_rs::to_writer(&mut bytes, body).map_err(ApiError::internal)?;
     Ok(cacheable_bytes(req, bytes, "application/json"))
 }
 

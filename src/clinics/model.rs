@@ -5,6 +5,9 @@ use diesel::prelude::*;
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
+use crate::clinics::present::Claim;
+use crate::clinics::scoring::ScorePart;
+use crate::db::json::JsonbOrDefault;
 use crate::db::schema::clinics;
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -28,7 +31,9 @@ pub struct Clinic {
     pub patient_origin_regions: Vec<String>,
     pub notable_technology: Vec<String>,
     pub description: String,
-    pub claims: serde_json::Value,
+    /// The clinic's claims (`[{text, kind}]`); empty if the stored value is not that shape.
+    #[diesel(deserialize_as = JsonbOrDefault<Vec<Claim>>)]
+    pub claims: Vec<Claim>,
     pub conditions_treated: Vec<String>,
     pub stem_cell_indications: Vec<String>,
     pub accreditations: serde_json::Value,
@@ -37,7 +42,8 @@ pub struct Clinic {
     pub promoted: bool,
     pub status: String,
     pub score: Decimal,
-    pub score_parts: serde_json::Value,
+    #[diesel(deserialize_as = JsonbOrDefault<Vec<ScorePart>>)]
+    pub score_parts: Vec<ScorePart>,
     pub price_from_usd: Option<Decimal>,
     pub condition_slugs: Vec<String>,
     pub cell_type_slugs: Vec<String>,
@@ -55,14 +61,9 @@ pub struct Clinic {
 }
 
 impl Clinic {
-    /// Claim texts as stored (`[{text, kind}]`).
+    /// The texts of the clinic's claims.
     pub fn claim_texts(&self) -> Vec<String> {
-        self.claims
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|c| c.get("text").and_then(|t| t.as_str()).map(str::to_owned))
-            .collect()
+        self.claims.iter().map(|c| c.text.clone()).collect()
     }
 
     /// Accreditations whose `verified_at` is set.
@@ -84,5 +85,17 @@ impl Clinic {
             .filter(|a| a.get("verified_at").is_none_or(|v| v.is_null()))
             .filter_map(|a| a.get("body").and_then(|b| b.as_str()).map(str::to_owned))
             .collect()
+    }
+}
+
+impl From<JsonbOrDefault<Vec<Claim>>> for Vec<Claim> {
+    fn from(value: JsonbOrDefault<Vec<Claim>>) -> Self {
+        value.0
+    }
+}
+
+impl From<JsonbOrDefault<Vec<ScorePart>>> for Vec<ScorePart> {
+    fn from(value: JsonbOrDefault<Vec<ScorePart>>) -> Self {
+        value.0
     }
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -22,7 +22,7 @@ pub struct AgesServed {
 }
 
 /// A claim the clinic makes about itself, quoted, not verified.
-#[derive(Debug, Serialize, ToSchema, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, ToSchema, serde::Deserialize)]
 pub struct Claim {
     /// The claim verbatim.
     pub text: String,
@@ -94,13 +94,14 @@ pub struct ClinicResponse {
     /// How fast the clinic answers quote requests; null until it has answered one.
     pub response_time: Option<ResponseTimeView>,
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
-    pub evidence: Vec<crate::evidence::EvidenceLink>,
+    #[schema(value_type = Vec<crate::evidence::EvidenceLink>)]
+    pub evidence: Vec<std::sync::Arc<crate::evidence::EvidenceLink>>,
     /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
     /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
     /// evidence of at least moderate certainty: the claim goes beyond the evidence.
     pub claims_beyond_evidence: bool,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
-    pub unknown_fields: Vec<String>,
+    pub unknown_fields: Vec<&'static str>,
     pub notes: Option<String>,
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
@@ -147,12 +148,8 @@ pub fn present(
         ),
     ]
     .into_iter()
-    .filter(|(_, missing)| *missing)
-    .map(|(name, _)| name.to_owned())
+    .filter_map(|(name, missing)| missing.then_some(name))
     .collect();
-    // Stored by StemCare in these shapes; a row that somehow is not shows none rather than fail the page.
-    let claims = Vec::<Claim>::deserialize(&clinic.claims).unwrap_or_default();
-    let parts = Vec::<ScorePart>::deserialize(&clinic.score_parts).unwrap_or_default();
     ClinicResponse {
         id: clinic.id,
         slug: clinic.slug,
@@ -173,7 +170,7 @@ pub fn present(
         patient_origin_regions: clinic.patient_origin_regions,
         notable_technology: clinic.notable_technology,
         description: clinic.description,
-        claims,
+        claims: clinic.claims,
         conditions_treated: clinic.conditions_treated,
         conditions: clinic.condition_slugs,
         accreditations: clinic.accreditations,
@@ -181,7 +178,7 @@ pub fn present(
         red_flags,
         rank_explanation: RankExplanation {
             score: clinic.score.normalize(),
-            parts,
+            parts: clinic.score_parts,
             promoted: clinic.promoted,
         },
         promoted: clinic.promoted,

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
@@ -13,7 +14,7 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
-use crate::db::sql::Bind;
+use crate::db::sql::{select_list, Bind};
 use crate::error::{ApiError, Problem};
 use crate::evidence::EvidenceLinks;
 use crate::filters::{self, ListQuery, PageQuery};
@@ -253,6 +254,17 @@ async fn present_clinics(
         .collect())
 }
 
+/// The columns of [`Clinic`], in its order, for the list's raw SQL (rows decode by position, and
+/// columns no listing shows, such as the search vector, are not sent).
+fn clinic_columns() -> Result<&'static str, ApiError> {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    if let Some(columns) = COLUMNS.get() {
+        return Ok(columns);
+    }
+    let columns = select_list::<Clinic>("clinics", "c").map_err(ApiError::internal)?;
+    Ok(COLUMNS.get_or_init(|| columns))
+}
+
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
 /// the page, to know whether another follows). Public for the query-plan test.
 pub fn list_query(
@@ -264,11 +276,11 @@ pub fn list_query(
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
-    let mut query = ListQuery::new(
-        "clinics",
-        "SELECT c.* FROM clinics c WHERE c.status = 'published'",
-        order.name(),
+    let base = format!(
+        "SELECT {} FROM clinics c WHERE c.status = 'published'",
+        clinic_columns()?
     );
+    let mut query = ListQuery::new("clinics", &base, order.name());
     if let Some(raw) = &params.country {
         let code = reference.known_country("country", raw)?;
         query.filter(
@@ -376,7 +388,7 @@ pub async fn list_clinics(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows: Vec<Clinic> = sql.into_query().load(&mut &*conn).await?;
+    let rows: Vec<Clinic> = sql.into_query_of::<Clinic>().load(&mut &*conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display).await?;

@@ -1,6 +1,7 @@
 //! Database access: the connection pool, embedded migrations and the readiness check.
 
 pub mod embedded;
+pub mod json;
 pub mod schema;
 pub mod shared;
 pub mod sql;

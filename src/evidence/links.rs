@@ -2,6 +2,7 @@
 //! claims that go beyond it.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use diesel_async::AsyncPgConnection;
 use serde::Serialize;
@@ -22,8 +23,9 @@ pub struct EvidenceLink {
     pub certainty: Certainty,
 }
 
-/// The condition-level evidence summaries, for linking listings to them.
-pub struct EvidenceLinks(HashMap<String, EvidenceLink>);
+/// The condition-level evidence summaries, for linking listings to them. Links are shared, not
+/// copied, into every listing that shows them (a page of clinics shows some 170).
+pub struct EvidenceLinks(HashMap<String, Arc<EvidenceLink>>);
 
 impl EvidenceLinks {
     pub async fn load(conn: &mut &AsyncPgConnection) -> diesel::QueryResult<Self> {
@@ -36,20 +38,20 @@ impl EvidenceLinks {
                         summary_id,
                         certainty: Certainty::parse(&certainty),
                     };
-                    (condition, link)
+                    (condition, Arc::new(link))
                 })
                 .collect(),
         ))
     }
 
     /// Links for `conditions`, in their order; conditions without a summary are skipped.
-    pub fn for_conditions(&self, conditions: &[String]) -> Vec<EvidenceLink> {
+    pub fn for_conditions(&self, conditions: &[String]) -> Vec<Arc<EvidenceLink>> {
         conditions.iter().filter_map(|c| self.0.get(c).cloned()).collect()
     }
 
     /// The links of a listing treating `conditions`, and whether its red flags show efficacy claims
     /// beyond that evidence (see [`claims_beyond_evidence`]).
-    pub fn assess(&self, conditions: &[String], red_flags: &[RedFlag]) -> (Vec<EvidenceLink>, bool) {
+    pub fn assess(&self, conditions: &[String], red_flags: &[RedFlag]) -> (Vec<Arc<EvidenceLink>>, bool) {
         let links = self.for_conditions(conditions);
         let beyond = claims_beyond_evidence(red_flags.iter().map(|f| f.code.as_str()), &links);
         (links, beyond)
@@ -68,7 +70,7 @@ pub const EFFICACY_CLAIM_CODES: [&str; 3] = [
 /// be backed by an evidence summary).
 pub fn claims_beyond_evidence<'a>(
     flag_codes: impl IntoIterator<Item = &'a str>,
-    links: &[EvidenceLink],
+    links: &[Arc<EvidenceLink>],
 ) -> bool {
     let claims = flag_codes
         .into_iter()

@@ -118,13 +118,14 @@ pub struct TreatmentPackageResponse {
     pub add_ons: serde_json::Value,
     pub red_flags: Vec<RedFlag>,
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
-    pub evidence: Vec<crate::evidence::EvidenceLink>,
+    #[schema(value_type = Vec<crate::evidence::EvidenceLink>)]
+    pub evidence: Vec<std::sync::Arc<crate::evidence::EvidenceLink>>,
     /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
     /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
     /// evidence of at least moderate certainty: the claim goes beyond the evidence.
     pub claims_beyond_evidence: bool,
     /// Fields left null because the source does not give them.
-    pub unknown_fields: Vec<String>,
+    pub unknown_fields: Vec<&'static str>,
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
     pub created_at: DateTime<Utc>,
@@ -152,8 +153,7 @@ pub fn present(package: &TreatmentPackage, context: PackageContext<'_>) -> Treat
         ("injections", package.injections.is_none()),
     ]
     .into_iter()
-    .filter(|(_, missing)| *missing)
-    .map(|(name, _)| name.to_owned())
+    .filter_map(|(name, missing)| missing.then_some(name))
     .collect();
     TreatmentPackageResponse {
         id: package.id,

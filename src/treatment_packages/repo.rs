@@ -1,13 +1,14 @@
 //! Queries for treatment packages.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, countries, treatment_packages};
-use crate::db::sql::SqlBuilder;
+use crate::db::sql::{select_list, SqlBuilder};
 use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 
 /// The clinic facts shown with each package.
@@ -119,12 +120,23 @@ pub async fn run_list(
     conn: &mut &AsyncPgConnection,
     query: SqlBuilder,
 ) -> QueryResult<Vec<TreatmentPackage>> {
-    query.into_query().load(conn).await
+    query.into_query_of::<TreatmentPackage>().load(conn).await
 }
 
-/// The base of every package list: published packages of published clinics.
-pub const LIST_BASE: &str = "SELECT p.* FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
-     WHERE p.status = 'published' AND c.status = 'published'";
+/// The base of every package list: published packages of published clinics, with the columns
+/// of [`TreatmentPackage`] in its order (rows decode by position).
+pub fn list_base() -> QueryResult<&'static str> {
+    static BASE: OnceLock<String> = OnceLock::new();
+    if let Some(base) = BASE.get() {
+        return Ok(base);
+    }
+    let base = format!(
+        "SELECT {} FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
+         WHERE p.status = 'published' AND c.status = 'published'",
+        select_list::<TreatmentPackage>("treatment_packages", "p")?
+    );
+    Ok(BASE.get_or_init(|| base))
+}
 
 /// The inclusion vocabulary `(code, label)` in display order.
 pub async fn vocabulary(conn: &mut &AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {

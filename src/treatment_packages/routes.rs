@@ -225,7 +225,11 @@ pub fn list_query(
     let rates = &reference.rates;
     let filter_currency = currency.unwrap_or("USD");
 
-    let mut query = ListQuery::new("treatment-packages", repo::LIST_BASE, order.name());
+    let mut query = ListQuery::new(
+        "treatment-packages",
+        repo::list_base().map_err(ApiError::internal)?,
+        order.name(),
+    );
     if let Some(raw) = &params.condition {
         let slug = reference.known_condition("condition", raw)?;
         let scope = format!("condition={slug}");

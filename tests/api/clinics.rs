@@ -356,3 +356,47 @@ async fn clinic_prices_convert_to_the_callers_currency_to_the_cent() {
         .await;
     assert_eq!(packages["items"].as_array().expect("items").len(), 1);
 }
+
+/// Claims and score parts are read from jsonb straight into their types; a stored value of
+/// another shape (written by hand, or by an older release) shows as an empty list, and the page
+/// and the clinic still load.
+#[tokio::test]
+async fn a_malformed_claims_or_score_value_shows_empty_not_a_500() {
+    let app = TestApp::spawn().await;
+    let listed = app.get_json("/v1/clinics?q=bangkok", 200).await;
+    let clinic = &listed["items"][0];
+    let id = clinic["id"].as_str().expect("id").to_owned();
+    assert!(
+        !clinic["claims"].as_array().expect("claims").is_empty(),
+        "{clinic}"
+    );
+    assert!(!clinic["rank_explanation"]["parts"]
+        .as_array()
+        .expect("parts")
+        .is_empty());
+
+    let mut conn = app.db().await;
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(
+            "UPDATE clinics SET claims = '{\"not\": \"a list\"}', score_parts = '[{\"factor\": 1}]'
+             WHERE id = $1",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(uuid::Uuid::parse_str(&id).expect("uuid")),
+        &mut conn,
+    )
+    .await
+    .expect("corrupt the row");
+
+    let listed = app.get_json("/v1/clinics?q=bangkok", 200).await;
+    let detail = app.get_json(&format!("/v1/clinics/{id}"), 200).await;
+    for clinic in [&listed["items"][0], &detail] {
+        assert_eq!(clinic["id"], id.as_str());
+        assert_eq!(clinic["claims"], serde_json::json!([]), "{clinic}");
+        assert_eq!(
+            clinic["rank_explanation"]["parts"],
+            serde_json::json!([]),
+            "{clinic}"
+        );
+        assert!(clinic["name"].is_string());
+    }
+}
