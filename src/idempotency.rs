@@ -57,6 +57,17 @@ pub struct StoredResponse {
 }
 
 impl StoredResponse {
+    /// A 201 with `body` as JSON, its `Location` and a strong `ETag` over the body's bytes.
+    pub fn created(location: String, body: &impl serde::Serialize) -> Result<Self, ApiError> {
+        let body = serde_json::to_vec(body).map_err(ApiError::internal)?;
+        Ok(Self {
+            status: 201,
+            location: Some(location),
+            etag: Some(crate::http_cache::etag_of(&body)),
+            body,
+        })
+    }
+
     /// The HTTP response (`no-store`); a replay carries `Idempotent-Replayed: true`.
     pub fn into_http(self, replayed: bool) -> HttpResponse {
         let status = actix_web::http::StatusCode::from_u16(self.status)

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{inclusion_items, offers, quotes, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem};
-use crate::http_cache::etag_of;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
 use crate::quotes::dto::{CreateOfferRequest, OfferResponse};
@@ -399,13 +398,10 @@ pub async fn create_offer(
                 .get_result::<Offer>(conn)
                 .await?;
             let name = clinic_name(conn, offer.clinic_id).await?;
-            let body = serde_json::to_vec(&offer_response(&offer, &name)).map_err(ApiError::internal)?;
-            let stored = StoredResponse {
-                status: actix_web::http::StatusCode::CREATED.as_u16(),
-                location: Some(format!("/v1/quotes/{quote_id}/offers/{}", offer.id)),
-                etag: Some(etag_of(&body)),
-                body,
-            };
+            let stored = StoredResponse::created(
+                format!("/v1/quotes/{quote_id}/offers/{}", offer.id),
+                &offer_response(&offer, &name),
+            )?;
             // The key's record commits with the offer (see `Idempotent::record`).
             idempotent.record(conn, &stored, Some(quote_id)).await?;
             Ok(stored)

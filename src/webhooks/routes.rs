@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
-use crate::http_cache::etag_of;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::quotes::routes::private_json;
 use crate::state::AppState;
@@ -162,17 +161,13 @@ pub async fn create_webhook_endpoint(
                 .get_result(conn)
                 .await?;
             let id = row.0;
-            let body = serde_json::to_vec(&CreatedWebhookEndpoint {
-                endpoint: present(row),
-                secret: secret.clone(),
-            })
-            .map_err(ApiError::internal)?;
-            let stored = StoredResponse {
-                status: StatusCode::CREATED.as_u16(),
-                location: Some(format!("/v1/partner/webhook-endpoints/{id}")),
-                etag: Some(etag_of(&body)),
-                body,
-            };
+            let stored = StoredResponse::created(
+                format!("/v1/partner/webhook-endpoints/{id}"),
+                &CreatedWebhookEndpoint {
+                    endpoint: present(row),
+                    secret: secret.clone(),
+                },
+            )?;
             idempotent.record(conn, &stored, None).await?;
             Ok(stored)
         })

@@ -130,29 +130,13 @@ async fn register(app: &TestApp, key: &str, url: &str) -> (String, String) {
     (id, secret)
 }
 
+/// The quote request of the quote tests (with the patient's contact and health details this
+/// file checks never leave in a webhook), shared with `clinic_ids`.
 fn quote_request(clinic_ids: &[&str]) -> Value {
-    json!({
-        "condition": "sciatica",
-        "notes": "L5-S1 herniation, leg pain for two years",
-        "has_mri": true,
-        "preferred_countries": ["TR"],
-        "patient": {"name": "Jane Doe", "email": "jane@example.com", "phone": "+44 20 7946 0958",
-                    "country_of_residence": "GB", "preferred_language": "en"},
-        "consent": {"health_data_processing": true},
-        "share_with": {"mode": "clinics", "clinic_ids": clinic_ids}
-    })
-}
-
-fn offer_request(clinic_id: &str) -> Value {
-    json!({
-        "clinic_id": clinic_id,
-        "line_items": [{"code": "consultation", "amount": "300.00"}, {"code": "injection_with_imaging_guidance", "amount": "7200.00"}],
-        "total": "7500.00", "currency": "USD", "exclusions": [],
-        "price_change": {"max_increase_percent": "10"},
-        "deposit": {"amount": "500.00", "due": "after_medical_review", "refundable_percent": 100},
-        "refund_policy": {"full_refund_until_days_before": 14, "late_refund_percent": 50},
-        "valid_until": (Utc::now() + Duration::days(30)).to_rfc3339()
-    })
+    crate::quotes::quote_request(
+        "jane@example.com",
+        json!({"mode": "clinics", "clinic_ids": clinic_ids}),
+    )
 }
 
 /// Creates a quote shared with `clinic_ids`; returns (quote id, patient token).
@@ -173,7 +157,7 @@ async fn make_offer(app: &TestApp, quote_id: &str, key: &str, clinic_id: &str) -
         .post_json(
             &format!("/v1/quotes/{quote_id}/offers"),
             Some(key),
-            &offer_request(clinic_id),
+            &crate::quotes::offer_request(clinic_id),
         )
         .await;
     assert_eq!(response.status().as_u16(), 201);
