@@ -1,7 +1,7 @@
 -- Twin of the `clinics_search` scenario, written by bench/twins.py from PostgreSQL's statement log
 -- of one real request (log_statement = 'all'): the handler's statements in order, with its
 -- parameters as pgbench variables (values in the run's defs file). COMMIT became ROLLBACK.
-SELECT c.* FROM clinics c WHERE c.status = 'published' AND c.search @@ websearch_to_tsquery('english', :s1p1) ORDER BY c.score DESC, c.id DESC LIMIT :s1p2;
+SELECT c."id", c."slug", c."name", c."country_code", c."city", c."ownership", c."specialty_scope", c."specialties", c."years_experience", c."years_experience_note", c."patients_per_year", c."serves_adults", c."serves_children", c."min_age", c."patient_origin_regions", c."notable_technology", c."description", c."claims", c."conditions_treated", c."stem_cell_indications", c."accreditations", c."notes", c."source", c."promoted", c."status", c."score", c."score_parts", c."price_from_usd", c."condition_slugs", c."cell_type_slugs", c."created_at", c."updated_at", c."partner_id", c."version", c."external_id", c."languages", c."website", c."input_hash", c."moderation_note", c."deleted_at" FROM clinics c WHERE c.status = 'published' AND c.search @@ websearch_to_tsquery('english', :s1p1) ORDER BY c.score DESC, c.id DESC LIMIT :s1p2;
 SELECT "red_flag_detections"."subject_id", "red_flag_detections"."code", "red_flag_detections"."rule_version", "red_flag_detections"."severity", "red_flag_detections"."evidence_text", "red_flag_detections"."source_url" FROM "red_flag_detections" WHERE ("red_flag_detections"."subject_id" = ANY(:s2p1)) ORDER BY "red_flag_detections"."code" ASC;
 SELECT r.clinic_id,
        (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - r.routed_at)) / 3600.0)::float8 AS hours,
