@@ -61,18 +61,6 @@ impl SqlBuilder {
     /// The query, kept prepared per connection (see [`Prepared`]): its text depends only on which
     /// filters are present, never on their values.
     pub fn into_query(self) -> Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>> {
-        self.into_boxed()
-    }
-
-    /// The query, prepared like [`into_query`](Self::into_query), whose rows decode into `T` by
-    /// position. Its select list must be `T`'s, in order: build it with [`select_list`].
-    pub fn into_query_of<T: Selectable<Pg>>(
-        self,
-    ) -> Typed<Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>>, diesel::dsl::AsSelect<T, Pg>> {
-        Typed(self.into_boxed(), PhantomData)
-    }
-
-    fn into_boxed(self) -> Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>> {
         let mut query = diesel::sql_query(self.sql).into_boxed::<Pg>();
         for bind in self.binds {
             query = match bind {
@@ -88,6 +76,14 @@ impl SqlBuilder {
             };
         }
         Prepared(query)
+    }
+
+    /// The query, prepared like [`into_query`](Self::into_query), whose rows decode into `T` by
+    /// position. Its select list must be `T`'s, in order: build it with [`select_list`].
+    pub fn into_query_of<T: Selectable<Pg>>(
+        self,
+    ) -> Typed<Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>>, diesel::dsl::AsSelect<T, Pg>> {
+        Typed(self.into_query(), PhantomData)
     }
 }
 
