@@ -87,15 +87,3 @@ impl Clinic {
             .collect()
     }
 }
-
-impl From<JsonbOrDefault<Vec<Claim>>> for Vec<Claim> {
-    fn from(value: JsonbOrDefault<Vec<Claim>>) -> Self {
-        value.0
-    }
-}
-
-impl From<JsonbOrDefault<Vec<ScorePart>>> for Vec<ScorePart> {
-    fn from(value: JsonbOrDefault<Vec<ScorePart>>) -> Self {
-        value.0
-    }
-}

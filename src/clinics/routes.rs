@@ -254,17 +254,6 @@ async fn present_clinics(
         .collect())
 }
 
-/// The columns of [`Clinic`], in its order, for the list's raw SQL (rows decode by position, and
-/// columns no listing shows, such as the search vector, are not sent).
-fn clinic_columns() -> Result<&'static str, ApiError> {
-    static COLUMNS: OnceLock<String> = OnceLock::new();
-    if let Some(columns) = COLUMNS.get() {
-        return Ok(columns);
-    }
-    let columns = select_list::<Clinic>("clinics", "c").map_err(ApiError::internal)?;
-    Ok(COLUMNS.get_or_init(|| columns))
-}
-
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
 /// the page, to know whether another follows). Public for the query-plan test.
 pub fn list_query(
@@ -276,9 +265,12 @@ pub fn list_query(
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
+    // Only the columns of `Clinic`, in its order: rows decode by position, and columns no
+    // listing shows (the search vector) are not sent.
+    static COLUMNS: OnceLock<String> = OnceLock::new();
     let base = format!(
         "SELECT {} FROM clinics c WHERE c.status = 'published'",
-        clinic_columns()?
+        select_list::<Clinic>(&COLUMNS, "clinics", "c").map_err(ApiError::internal)?
     );
     let mut query = ListQuery::new("clinics", &base, order.name());
     if let Some(raw) = &params.country {

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 /// stored JSON does not have `T`'s shape: StemCare writes these columns itself, and one malformed
 /// value should show as empty rather than fail every page it appears on.
 ///
-/// Use it with `#[diesel(deserialize_as = JsonbOrDefault<T>)]` on a field of type `T`.
+/// Use it with `#[diesel(deserialize_as = JsonbOrDefault<Vec<T>>)]` on a field of type `Vec<T>`.
 #[derive(Debug, FromSqlRow)]
 #[diesel(sql_type = Jsonb)]
 pub struct JsonbOrDefault<T>(pub T);
@@ -22,5 +22,12 @@ impl<T: DeserializeOwned + Default> FromSql<Jsonb, Pg> for JsonbOrDefault<T> {
             Some((1, json)) => Ok(Self(serde_json::from_slice(json).unwrap_or_default())),
             _ => Err("jsonb in an unsupported binary format".into()),
         }
+    }
+}
+
+/// What `deserialize_as` needs to turn the wrapper into the field's type.
+impl<T> From<JsonbOrDefault<Vec<T>>> for Vec<T> {
+    fn from(value: JsonbOrDefault<Vec<T>>) -> Self {
+        value.0
     }
 }

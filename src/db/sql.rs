@@ -2,6 +2,7 @@
 //! bound as parameters (never interpolated), and the result is a diesel `BoxedSqlQuery`.
 
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
 use diesel::pg::{Pg, PgQueryBuilder};
@@ -149,16 +150,25 @@ impl<Q, ST> Query for Typed<Q, ST> {
 }
 
 /// The columns of `T`'s select list, in order and qualified by `alias`, for raw SQL read with
-/// [`SqlBuilder::into_query_of`]: `c."id", c."slug", …` for `select_list::<Clinic>("clinics", "c")`.
-pub fn select_list<T: Selectable<Pg>>(table: &str, alias: &str) -> QueryResult<String>
+/// [`SqlBuilder::into_query_of`]: `c."id", c."slug", …` for `select_list::<Clinic>(&CACHE,
+/// "clinics", "c")`. Rendered on first use and kept in `cache` (a `static` of the caller's).
+pub fn select_list<T: Selectable<Pg>>(
+    cache: &'static OnceLock<String>,
+    table: &str,
+    alias: &str,
+) -> QueryResult<&'static str>
 where
     T::SelectExpression: QueryFragment<Pg>,
 {
+    if let Some(columns) = cache.get() {
+        return Ok(columns);
+    }
     let mut builder = PgQueryBuilder::default();
     T::as_select().to_sql(&mut builder, &Pg)?;
-    Ok(builder
+    let columns = builder
         .finish()
-        .replace(&format!("\"{table}\"."), &format!("{alias}.")))
+        .replace(&format!("\"{table}\"."), &format!("{alias}."));
+    Ok(cache.get_or_init(|| columns))
 }
 
 /// One row of `EXPLAIN (FORMAT JSON)`.

@@ -125,17 +125,13 @@ pub async fn run_list(
 
 /// The base of every package list: published packages of published clinics, with the columns
 /// of [`TreatmentPackage`] in its order (rows decode by position).
-pub fn list_base() -> QueryResult<&'static str> {
-    static BASE: OnceLock<String> = OnceLock::new();
-    if let Some(base) = BASE.get() {
-        return Ok(base);
-    }
-    let base = format!(
+pub fn list_base() -> QueryResult<String> {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    Ok(format!(
         "SELECT {} FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
          WHERE p.status = 'published' AND c.status = 'published'",
-        select_list::<TreatmentPackage>("treatment_packages", "p")?
-    );
-    Ok(BASE.get_or_init(|| base))
+        select_list::<TreatmentPackage>(&COLUMNS, "treatment_packages", "p")?
+    ))
 }
 
 /// The inclusion vocabulary `(code, label)` in display order.

@@ -227,7 +227,7 @@ pub fn list_query(
 
     let mut query = ListQuery::new(
         "treatment-packages",
-        repo::list_base().map_err(ApiError::internal)?,
+        &repo::list_base().map_err(ApiError::internal)?,
         order.name(),
     );
     if let Some(raw) = &params.condition {
