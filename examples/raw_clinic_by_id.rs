@@ -6,14 +6,15 @@
 //! e.g. `host=/tmp/x/pgdata port=5432 user=postgres dbname=stemcare`), `RAW_CONNECTIONS`
 //! (default 2 per HTTP worker, as the API's shared connections: each worker opens its own on its
 //! first request, so a query's I/O runs on the thread that awaits it; requests are spread
-//! round-robin and each connection pipelines concurrent queries).
+//! round-robin and each connection pipelines concurrent queries). Connections use the API's transport,
+//! `stemcare::db::pg_socket` (a Unix socket watched for read readiness only).
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use actix_web::{get, web, App, HttpResponse, HttpServer};
 use tokio_postgres::types::Type;
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{Client, Statement};
 
 /// The same allocator as the API server, so the comparison measures handlers, not allocators.
 #[global_allocator]
@@ -45,7 +46,9 @@ async fn worker_conns(settings: &Settings) -> Result<Rc<Vec<Conn>>, tokio_postgr
     }
     let mut conns = Vec::with_capacity(settings.per_worker);
     for _ in 0..settings.per_worker {
-        let (client, connection) = tokio_postgres::connect(&settings.pg, NoTls).await?;
+        // The API's own transport (read readiness only on a Unix socket), so the comparison
+        // with diesel_clinic_by_id measures the layers above the socket.
+        let (client, connection) = stemcare::db::pg_socket::connect(&settings.pg).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 eprintln!("raw_clinic_by_id: connection error: {e}");

@@ -2,6 +2,7 @@
 
 pub mod embedded;
 pub mod json;
+pub mod pg_socket;
 pub mod schema;
 pub mod shared;
 pub mod sql;

@@ -211,7 +211,8 @@ impl SharedReads {
 impl Inner {
     async fn connect(&self) -> Result<Live, SharedReadsError> {
         let failed = |e: &dyn std::fmt::Display| SharedReadsError::Connect(e.to_string());
-        let (client, connection) = tokio_postgres::connect(&self.database_url, tokio_postgres::NoTls)
+        // Read readiness only on a Unix socket: no wake-up each time Postgres reads a query.
+        let (client, connection) = crate::db::pg_socket::connect(&self.database_url)
             .await
             .map_err(|e| failed(&e))?;
         let closed = Arc::new(AtomicBool::new(false));
