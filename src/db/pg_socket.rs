@@ -141,15 +141,21 @@ mod tests {
     use super::*;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+    /// A `PgUnixStream` and the server side of its connection (the directory holds the socket).
+    async fn connected_pair() -> (tempfile::TempDir, PgUnixStream, tokio::net::UnixStream) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("s");
+        let listener = tokio::net::UnixListener::bind(&path).expect("bind");
+        let stream = PgUnixStream::connect(path).await.expect("connect");
+        let (peer, _) = listener.accept().await.expect("accept");
+        (dir, stream, peer)
+    }
+
     /// A write larger than the socket buffer completes once the peer drains it: the blocked-write
     /// path (the duplicate registered for write space) wakes the writer.
     #[tokio::test]
     async fn a_write_that_fills_the_socket_buffer_completes_when_the_peer_reads() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("s");
-        let listener = tokio::net::UnixListener::bind(&path).expect("bind");
-        let mut stream = PgUnixStream::connect(path).await.expect("connect");
-        let (mut peer, _) = listener.accept().await.expect("accept");
+        let (_dir, mut stream, mut peer) = connected_pair().await;
         let payload: Vec<u8> = (0..8 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
         let expected = payload.clone();
         let reader = tokio::spawn(async move {
@@ -166,11 +172,7 @@ mod tests {
 
     #[tokio::test]
     async fn reads_what_the_peer_sends() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("s");
-        let listener = tokio::net::UnixListener::bind(&path).expect("bind");
-        let mut stream = PgUnixStream::connect(path).await.expect("connect");
-        let (mut peer, _) = listener.accept().await.expect("accept");
+        let (_dir, mut stream, mut peer) = connected_pair().await;
         tokio::spawn(async move {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             peer.write_all(b"ready").await.expect("write");
