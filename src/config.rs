@@ -15,7 +15,7 @@
 //! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
 //! | `STEMCARE_REFERENCE_TTL_SECONDS` | `5` | how long rates, evidence links and vocabularies are cached per process (0: never) |
 //! | `STEMCARE_DB_POOL_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection before a 503 |
-//! | `STEMCARE_DB_SHARED_CONNECTIONS` | `2` | connections per HTTP worker shared by concurrent catalogue reads of clinics and packages (see `db::shared`); `0`: they use the pool |
+//! | `STEMCARE_DB_SHARED_CONNECTIONS` | `2` | connections per HTTP worker shared by concurrent catalogue reads of clinics and packages, the least busy one taken first (see `db::shared`); `0`: they use the pool |
 //! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
 //! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
 //! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |

@@ -261,7 +261,20 @@ async fn catalogue_reads_use_the_shared_connections_not_the_pool() {
             "the holder hit the statement timeout"
         );
         assert_eq!(app.get(&path).await.status().as_u16(), 200);
+        // One worker, one request at a time: each read took the worker's least busy connection,
+        // the first, so the second never had to open.
+        let opened = shared.min(1);
         let admin = app.staff_key("admin").await;
+        let metrics = app.get_as("/metrics", &admin).await.text().await.expect("text");
+        assert!(
+            metrics.contains(&format!("stemcare_db_shared_connections_open {opened}")),
+            "{metrics}"
+        );
+        // Concurrent reads overlap on the first connection, so the next ones take the second.
+        let concurrent = (0..16).map(|_| app.get("/v1/clinics?q=clinic"));
+        for response in futures_util::future::join_all(concurrent).await {
+            assert_eq!(response.status().as_u16(), 200);
+        }
         let metrics = app.get_as("/metrics", &admin).await.text().await.expect("text");
         assert!(
             metrics.contains(&format!("stemcare_db_shared_connections_open {shared}")),
