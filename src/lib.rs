@@ -24,6 +24,7 @@ pub mod filters;
 pub mod health;
 pub mod http_cache;
 pub mod idempotency;
+pub mod json_time;
 pub mod listings;
 pub mod metrics;
 pub mod middleware;

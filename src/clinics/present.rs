@@ -105,7 +105,9 @@ pub struct ClinicResponse {
     pub notes: Option<String>,
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
+    #[serde(serialize_with = "crate::json_time::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_time::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 

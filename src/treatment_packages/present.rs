@@ -103,6 +103,7 @@ pub struct TreatmentPackageResponse {
     pub price_provenance: String,
     /// When the price was recorded.
     #[schema(value_type = String, format = Date)]
+    #[serde(serialize_with = "crate::json_time::date")]
     pub price_as_of: NaiveDate,
     pub price_date_note: Option<String>,
     #[schema(value_type = Object)]
@@ -128,7 +129,9 @@ pub struct TreatmentPackageResponse {
     pub unknown_fields: Vec<&'static str>,
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
+    #[serde(serialize_with = "crate::json_time::timestamp")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::json_time::timestamp")]
     pub updated_at: DateTime<Utc>,
 }
 
