@@ -53,12 +53,8 @@ mod tests {
         ];
         // Whole seconds, milli, micro and nanosecond precision, and a leap second.
         for nanos in [0, 706_000_000, 706_597_000, 706_597_123, 1_500_000_000] {
-            let at = base + chrono::Duration::nanoseconds(i64::from(nanos % 1_000_000_000));
-            let at = if nanos >= 1_000_000_000 {
-                Utc.from_utc_datetime(&base.naive_utc().with_nanosecond(nanos).expect("a leap second"))
-            } else {
-                at
-            };
+            let naive = base.naive_utc().with_nanosecond(nanos).expect("a valid fraction");
+            let at = Utc.from_utc_datetime(&naive);
             for day in days.iter().flatten() {
                 let ours = sonic_rs::to_string(&Ours { at, day: *day }).expect("ours");
                 let chronos = serde_json::to_string(&Chronos { at, day: *day }).expect("chrono's");

@@ -74,6 +74,7 @@ pub struct AppliedRate {
     pub rate: Decimal,
     /// Date of the older of the two reference rates used.
     #[schema(value_type = String, format = Date, example = "2026-02-20")]
+    #[serde(serialize_with = "crate::json_time::date")]
     pub as_of: NaiveDate,
     /// Where the reference rates come from.
     #[schema(value_type = Vec<Object>)]
