@@ -63,6 +63,9 @@ pub struct ClinicResponse {
     #[schema(example = "TH")]
     pub country: String,
     pub city: Option<String>,
+    /// The clinic's own website (an https URL), as its listing gives it; null when unknown.
+    #[schema(format = "uri", example = "https://clinic.example")]
+    pub website: Option<String>,
     /// `private` or `public`; null when unknown.
     pub ownership: Option<String>,
     /// `single` or `multi` specialty; null when unknown.
@@ -74,6 +77,10 @@ pub struct ClinicResponse {
     pub patients_per_year: Option<i32>,
     pub ages_served: AgesServed,
     pub patient_origin_regions: Vec<String>,
+    /// Languages the clinic serves patients in (BCP 47 tags), as its listing gives them; empty
+    /// when unknown.
+    #[schema(example = json!(["en", "es-MX"]))]
+    pub languages: Vec<String>,
     pub notable_technology: Vec<String>,
     pub description: String,
     /// The clinic's own claims, quoted; see `red_flags` for the ones that match warning signs.
@@ -137,6 +144,7 @@ pub fn present(
 ) -> ClinicResponse {
     let unknown_fields = [
         ("city", clinic.city.is_none()),
+        ("website", clinic.website.is_none()),
         ("ownership", clinic.ownership.is_none()),
         ("specialty_scope", clinic.specialty_scope.is_none()),
         ("years_experience", clinic.years_experience.is_none()),
@@ -144,6 +152,7 @@ pub fn present(
         ("ages_served.adults", clinic.serves_adults.is_none()),
         ("ages_served.children", clinic.serves_children.is_none()),
         ("ages_served.min_age", clinic.min_age.is_none()),
+        ("languages", clinic.languages.is_empty()),
         (
             "accreditations",
             clinic.accreditations.as_array().is_none_or(|a| a.is_empty()),
@@ -158,6 +167,7 @@ pub fn present(
         name: clinic.name,
         country: clinic.country_code,
         city: clinic.city,
+        website: clinic.website,
         ownership: clinic.ownership,
         specialty_scope: clinic.specialty_scope,
         specialties: clinic.specialties,
@@ -170,6 +180,7 @@ pub fn present(
             min_age: clinic.min_age,
         },
         patient_origin_regions: clinic.patient_origin_regions,
+        languages: clinic.languages,
         notable_technology: clinic.notable_technology,
         description: clinic.description,
         claims: clinic.claims,

@@ -73,10 +73,13 @@ async fn partners_manage_their_own_clinics_with_etags() {
     let body: Value = created.json().await.expect("json");
     assert_eq!(body["status"], "published", "a clean listing is public at once");
     let id = body["id"].as_str().expect("id").to_owned();
-    assert_eq!(
-        app.get_json(&format!("/v1/clinics/{id}"), 200).await["name"],
-        "Example Spine Clinic"
-    );
+    let public = app.get_json(&format!("/v1/clinics/{id}"), 200).await;
+    assert_eq!(public["name"], "Example Spine Clinic");
+    // What the partner gives, patients see: the languages and website of the listing.
+    assert_eq!(public["languages"], json!(["en", "es-MX"]));
+    assert_eq!(public["website"], "https://clinic.example");
+    let unknown = public["unknown_fields"].as_array().expect("unknown_fields");
+    assert!(!unknown.contains(&json!("website")) && !unknown.contains(&json!("languages")));
 
     // Q can neither read nor edit nor list P's clinic.
     assert_problem(app.get_as(&location, &q).await, 404, "not-found").await;
@@ -119,6 +122,12 @@ async fn partners_manage_their_own_clinics_with_etags() {
     let body: Value = updated.json().await.expect("json");
     assert_eq!(body["listing"]["city"], "Tulum");
     assert_eq!(body["listing"]["website"], Value::Null, "null removes a field");
+    let public = app.get_json(&format!("/v1/clinics/{id}"), 200).await;
+    assert_eq!(public["website"], Value::Null);
+    assert!(public["unknown_fields"]
+        .as_array()
+        .expect("unknown_fields")
+        .contains(&json!("website")));
     assert_eq!(
         body["listing"]["name"], "Example Spine Clinic",
         "untouched fields stay"
