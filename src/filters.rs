@@ -87,6 +87,18 @@ pub fn amount(field: &str, raw: &str) -> Result<Decimal, ApiError> {
     Ok(value)
 }
 
+/// A language range for `language=`: a plausible BCP 47 tag, in lower case (tags are
+/// case-insensitive, and the index holds lower-case prefixes).
+pub fn language_range(field: &str, raw: &str) -> Result<String, ApiError> {
+    if !crate::quotes::dto::plausible_language_tag(raw) {
+        return Err(ApiError::invalid_query(
+            field,
+            "must be a BCP 47 language tag or its leading part, such as es or es-MX",
+        ));
+    }
+    Ok(raw.to_ascii_lowercase())
+}
+
 /// Free-text search: 1–200 characters, not only white space, no control characters other than
 /// tab and line breaks (`text::TEXT_PATTERN`); used trimmed.
 pub fn search_text(field: &str, raw: &str) -> Result<String, ApiError> {

@@ -156,6 +156,17 @@ pub struct ClinicListParams {
         pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub accreditation: Option<String>,
+    /// A language the clinic serves patients in: a BCP 47 tag or its leading part, matched
+    /// case-insensitively (RFC 4647 basic filtering): `es` finds clinics listing `es` or `es-MX`,
+    /// `es-MX` only those listing `es-MX` or a longer tag. Clinics whose languages are unknown are
+    /// not listed.
+    #[param(
+        example = "es",
+        min_length = 2,
+        max_length = 35,
+        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+    )]
+    pub language: Option<String>,
     /// `true`: clinics known to treat children; `false`: clinics known not to.
     pub serves_children: Option<bool>,
     /// Minimum known patients per year.
@@ -302,6 +313,16 @@ pub fn list_query(
         query.filter(
             "c.accreditation_bodies @> ARRAY[{}::text]",
             Bind::Text(body),
+            scope,
+        );
+    }
+    if let Some(raw) = &params.language {
+        let range = filters::language_range("language", raw)?;
+        let scope = format!("language={range}");
+        // The expression of the `clinics_language_ranges_idx` index (migration 000800).
+        query.filter(
+            "language_ranges(c.languages) @> ARRAY[{}::text]",
+            Bind::Text(range),
             scope,
         );
     }

@@ -80,6 +80,33 @@ async fn partners_manage_their_own_clinics_with_etags() {
     assert_eq!(public["website"], "https://clinic.example");
     let unknown = public["unknown_fields"].as_array().expect("unknown_fields");
     assert!(!unknown.contains(&json!("website")) && !unknown.contains(&json!("languages")));
+    // ... and can search by: a tag or its leading part, in any case (RFC 4647 basic filtering).
+    for (range, found) in [
+        ("es", true),
+        ("ES-mx", true),
+        ("en", true),
+        ("es-ES", false),
+        ("en-GB", false),
+        ("de", false),
+    ] {
+        let ids: Vec<Value> = app
+            .walk(&format!("/v1/clinics?language={range}"))
+            .await
+            .into_iter()
+            .map(|clinic| clinic["id"].clone())
+            .collect();
+        assert_eq!(ids.contains(&json!(id)), found, "language={range}");
+    }
+    assert_problem(
+        app.client
+            .get(app.url("/v1/clinics?language=e"))
+            .send()
+            .await
+            .expect("GET"),
+        400,
+        "invalid-query",
+    )
+    .await;
 
     // Q can neither read nor edit nor list P's clinic.
     assert_problem(app.get_as(&location, &q).await, 404, "not-found").await;

@@ -1,0 +1,2 @@
+DROP INDEX clinics_language_ranges_idx;
+DROP FUNCTION language_ranges(text[]);
