@@ -32,6 +32,7 @@ fn seq_scans(plan: &Value, found: &mut Vec<String>) {
 /// The index a filter must use whatever the order (filters that match few clinics).
 fn own_index(case: &str) -> Option<&'static str> {
     match case {
+        "accreditation=JCI" => Some("clinics_accreditations_idx"),
         "language=es" => Some("clinics_language_ranges_idx"),
         _ => None,
     }
