@@ -87,3 +87,46 @@ impl Clinic {
             .collect()
     }
 }
+
+/// The columns public catalogue responses show or order by: all that `GET /v1/clinics` and
+/// `GET /v1/clinics/{id}` load. Internal columns (moderation notes, partner and external ids,
+/// input hashes, versions) never reach a public handler, and rows decode ~10 columns fewer.
+#[derive(Debug, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = clinics)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct PublicClinic {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub country_code: String,
+    pub city: Option<String>,
+    pub website: Option<String>,
+    pub ownership: Option<String>,
+    pub specialty_scope: Option<String>,
+    pub specialties: Vec<String>,
+    pub years_experience: Option<i32>,
+    pub years_experience_note: Option<String>,
+    pub patients_per_year: Option<i32>,
+    pub serves_adults: Option<bool>,
+    pub serves_children: Option<bool>,
+    pub min_age: Option<i32>,
+    pub patient_origin_regions: Vec<String>,
+    pub languages: Vec<String>,
+    pub notable_technology: Vec<String>,
+    pub description: String,
+    /// The clinic's claims (`[{text, kind}]`); empty if the stored value is not that shape.
+    #[diesel(deserialize_as = JsonbOrDefault<Vec<Claim>>)]
+    pub claims: Vec<Claim>,
+    pub conditions_treated: Vec<String>,
+    pub accreditations: serde_json::Value,
+    pub notes: Option<String>,
+    pub source: serde_json::Value,
+    pub promoted: bool,
+    pub score: Decimal,
+    #[diesel(deserialize_as = JsonbOrDefault<Vec<ScorePart>>)]
+    pub score_parts: Vec<ScorePart>,
+    pub price_from_usd: Option<Decimal>,
+    pub condition_slugs: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

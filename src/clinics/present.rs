@@ -6,7 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::clinics::model::Clinic;
+use crate::clinics::model::PublicClinic;
 use crate::clinics::scoring::ScorePart;
 use crate::red_flags::RedFlag;
 use crate::treatment_packages::present::{ConvertedPrice, PackagePrice, TreatmentPackageResponse};
@@ -137,7 +137,7 @@ pub struct ClinicDetail {
 }
 
 pub fn present(
-    clinic: Clinic,
+    clinic: PublicClinic,
     red_flags: Vec<RedFlag>,
     price_from: Option<PriceFrom>,
     speed: Option<&crate::listings::ResponseTime>,

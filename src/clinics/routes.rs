@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::clinics::model::Clinic;
+use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
 use crate::db::sql::{select_list, Bind};
@@ -98,7 +98,7 @@ impl ClinicOrder {
         }
     }
 
-    fn cursor_of(self, clinic: &Clinic) -> Cursor {
+    fn cursor_of(self, clinic: &PublicClinic) -> Cursor {
         use ClinicOrder::*;
         let key = match self {
             Name | NameDesc => serde_json::Value::String(clinic.name.clone()),
@@ -209,7 +209,7 @@ fn price_from(price: PackagePrice, price_provenance: String, display: Option<(&R
 
 /// One clinic as listed: red flags, cheapest price, response time and evidence links.
 fn present_listed(
-    clinic: Clinic,
+    clinic: PublicClinic,
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
     cheapest: Option<PriceFrom>,
     speeds: &HashMap<Uuid, ResponseTime>,
@@ -231,7 +231,7 @@ fn present_listed(
 /// A page of clinics as listed (three queries whatever the page size).
 async fn present_clinics(
     conn: &AsyncPgConnection,
-    clinics: Vec<Clinic>,
+    clinics: Vec<PublicClinic>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
@@ -276,12 +276,12 @@ pub fn list_query(
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
     let rates = &reference.rates;
-    // Only the columns of `Clinic`, in its order: rows decode by position, and columns no
+    // Only the columns of `PublicClinic`, in its order: rows decode by position, and columns no
     // listing shows (the search vector) are not sent.
     static COLUMNS: OnceLock<String> = OnceLock::new();
     let base = format!(
         "SELECT {} FROM clinics c WHERE c.status = 'published'",
-        select_list::<Clinic>(&COLUMNS, "clinics", "c").map_err(ApiError::internal)?
+        select_list::<PublicClinic>(&COLUMNS, "clinics", "c").map_err(ApiError::internal)?
     );
     let mut query = ListQuery::new("clinics", &base, order.name());
     if let Some(raw) = &params.country {
@@ -401,7 +401,7 @@ pub async fn list_clinics(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows: Vec<Clinic> = sql.into_query_of::<Clinic>().load(&mut &*conn).await?;
+    let rows: Vec<PublicClinic> = sql.into_query_of::<PublicClinic>().load(&mut &*conn).await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display).await?;
@@ -425,11 +425,11 @@ pub struct ClinicGetParams {
     pub currency: Option<String>,
 }
 
-async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<Clinic, ApiError> {
+async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<PublicClinic, ApiError> {
     clinics::table
         .find(id)
         .filter(clinics::status.eq("published"))
-        .select(Clinic::as_select())
+        .select(PublicClinic::as_select())
         .first(conn)
         .await
         .optional()?
@@ -482,7 +482,7 @@ pub async fn get_clinic(
             display,
         )
     });
-    let summary = ClinicSummary::of(&clinic, &reference);
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code, &reference);
     let presented = present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence);
     let treatment_packages = present_packages(
         &packages,
@@ -528,7 +528,7 @@ pub async fn list_clinic_packages(
     packages.sort_by_key(|p| p.id);
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     let mut flags = flags_repo::detections_for(&mut &*conn, &ids).await?;
-    let summary = ClinicSummary::of(&clinic, &reference);
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code, &reference);
     let presented = present_packages(
         &packages,
         |_| Some(&summary),

@@ -20,13 +20,13 @@ pub struct ClinicSummary {
 }
 
 impl ClinicSummary {
-    /// The summary of a clinic already loaded (no query).
-    pub fn of(clinic: &crate::clinics::model::Clinic, reference: &crate::reference::Reference) -> Self {
+    /// The summary of a clinic already loaded (no query), from its name and country code.
+    pub fn of(name: &str, country_code: &str, reference: &crate::reference::Reference) -> Self {
         Self {
-            name: clinic.name.clone(),
-            country: clinic.country_code.clone(),
+            name: name.to_owned(),
+            country: country_code.to_owned(),
             regulatory_status: reference
-                .regulatory_status(&clinic.country_code)
+                .regulatory_status(country_code)
                 .unwrap_or_default()
                 .to_owned(),
         }
