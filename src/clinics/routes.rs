@@ -160,12 +160,7 @@ pub struct ClinicListParams {
     /// case-insensitively (RFC 4647 basic filtering): `es` finds clinics listing `es` or `es-MX`,
     /// `es-MX` only those listing `es-MX` or a longer tag. Clinics whose languages are unknown are
     /// not listed.
-    #[param(
-        example = "es",
-        min_length = 2,
-        max_length = 35,
-        pattern = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
-    )]
+    #[param(value_type = Option<crate::openapi::items::LanguageTag>, inline, example = "es")]
     pub language: Option<String>,
     /// `true`: clinics known to treat children; `false`: clinics known not to.
     pub serves_children: Option<bool>,
