@@ -200,6 +200,7 @@ pub fn clinic_flags(book: &RuleBook, clinic: &Clinic, spine: &[String]) -> Vec<D
             stem_cell_indications: clinic.stem_cell_indications.clone(),
             package: None,
             unverified_accreditations: clinic.unverified_accreditations(),
+            disclosures: None,
         },
     };
     engine::evaluate(book, &subject)
@@ -220,6 +221,7 @@ pub fn package_flags(book: &RuleBook, package: &TreatmentPackage, spine: &[Strin
                 price_open_ended: package.price_kind == "from",
             }),
             unverified_accreditations: Vec::new(),
+            disclosures: None,
         },
     };
     engine::evaluate(book, &subject)

@@ -289,6 +289,67 @@ pub struct Facts {
     pub package: Option<PackageFacts>,
     /// Names of accreditations claimed without a verification date.
     pub unverified_accreditations: Vec<String>,
+    /// What the listing discloses about its protocol, ethics approval, deposit and reviews (the
+    /// inputs of `NO_PROTOCOL`, `NO_IRB_OR_REGULATOR`, `DEPOSIT_BEFORE_CONSULT` and
+    /// `REVIEWS_ONLY_SELF_HOSTED`). `None` when the subject is not a listing (e.g. free text sent to
+    /// `POST /v1/claim-checks`), so those rules do not apply.
+    pub disclosures: Option<Disclosures>,
+}
+
+/// A fact a listing may state, state as absent, or not state at all.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Disclosed<T> {
+    /// The listing says nothing about it: an informational "not stated" flag, never a warning.
+    #[default]
+    NotStated,
+    /// The listing states there is none (e.g. no written protocol).
+    None,
+    /// The listing gives it (e.g. a protocol URL or reference).
+    Given(T),
+}
+
+/// When a deposit is due, relative to a medical review of the patient's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepositTiming {
+    /// No deposit is asked for.
+    NoDeposit,
+    /// Due only after a doctor reviewed the patient's records.
+    AfterMedicalReview,
+    /// Due before any medical review.
+    BeforeMedicalReview,
+}
+
+/// The deposit terms of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DepositTerms {
+    /// When the deposit is due.
+    pub due: DepositTiming,
+    /// Percentage refunded when the patient withdraws (0–100); `None` when not stated.
+    pub refund_pct: Option<u8>,
+}
+
+/// Where the reviews a listing shows are hosted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewHosting {
+    /// Only testimonials the clinic publishes itself.
+    SelfHostedOnly,
+    /// Reviews on an independent platform with verified bookings (possibly besides its own).
+    Independent,
+    /// The listing shows no reviews or testimonials at all.
+    NoReviews,
+}
+
+/// Structured disclosures of a clinic listing (or a package, where it overrides the clinic's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Disclosures {
+    /// Reference or URL of the written treatment protocol (`NO_PROTOCOL`).
+    pub protocol: Disclosed<String>,
+    /// Reference of the ethics committee (IRB/ERB) or regulator approval (`NO_IRB_OR_REGULATOR`).
+    pub ethics_approval: Disclosed<String>,
+    /// Deposit terms (`DEPOSIT_BEFORE_CONSULT`).
+    pub deposit: Disclosed<DepositTerms>,
+    /// Where reviews are hosted (`REVIEWS_ONLY_SELF_HOSTED`).
+    pub reviews: Disclosed<ReviewHosting>,
 }
 
 /// Facts about a treatment package or offer.
@@ -934,6 +995,7 @@ mod tests {
                 spine_indication: true,
                 stem_cell_indications: vec!["back pain".into(), "COPD".into()],
                 unverified_accreditations: vec!["JCI".into()],
+                disclosures: None,
                 package: None,
             },
         };

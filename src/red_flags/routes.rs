@@ -374,6 +374,7 @@ pub async fn check_claims(
             stem_cell_indications: request.stem_cell_indications.clone(),
             package,
             unverified_accreditations: Vec::new(),
+            disclosures: None,
         },
     };
     let red_flags = engine::evaluate(&state.rules, &subject)
