@@ -27,6 +27,7 @@ pub type ExtraRoutes = fn(&mut web::ServiceConfig);
 fn routes(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
+    crate::disclaimer::configure(cfg);
     crate::metrics::configure(cfg);
     conditions::configure(cfg);
     cell_types::configure(cfg);
@@ -178,6 +179,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
                     .add((header::X_FRAME_OPTIONS, "DENY"))
                     .add((header::CONTENT_SECURITY_POLICY, "frame-ancestors 'none'")),
             )
+            .wrap(from_fn(crate::auth::authenticate_first))
             .wrap(from_fn(crate::rate_limit::rate_limit))
             .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
             .wrap(from_fn(middleware::request_context))

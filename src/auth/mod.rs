@@ -5,11 +5,14 @@
 //! an object the caller may not see → 404 (its existence is not revealed).
 
 pub mod api_keys;
+mod first;
+
+pub use first::authenticate_first;
 
 use std::future::{ready, Ready};
 
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest};
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
@@ -62,16 +65,18 @@ impl Principal {
     }
 }
 
-/// The raw bearer secret of a request, if any. Never logged.
-pub struct BearerToken(Option<String>);
+/// The raw bearer secret of a request, if any, and the caller it names when
+/// [`authenticate_first`] already resolved it. Never logged.
+pub struct BearerToken(Option<String>, Option<Principal>);
 
 impl FromRequest for BearerToken {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        let resolved = req.extensions().get::<Principal>().cloned();
         let Some(value) = req.headers().get(header::AUTHORIZATION) else {
-            return ready(Ok(Self(None)));
+            return ready(Ok(Self(None, resolved)));
         };
         let parsed = value
             .to_str()
@@ -80,7 +85,7 @@ impl FromRequest for BearerToken {
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty() && v.len() <= 200);
         ready(match parsed {
-            Some(token) => Ok(Self(Some(token))),
+            Some(token) => Ok(Self(Some(token), resolved)),
             None => Err(unauthorized(
                 "the Authorization header must be `Bearer <key or token>`",
             )),
@@ -101,6 +106,9 @@ pub fn forbidden(detail: &str) -> ApiError {
 impl BearerToken {
     /// Resolves the caller; 401 when there are no or bad credentials.
     pub async fn principal(&self, conn: &mut AsyncPgConnection) -> Result<Principal, ApiError> {
+        if let Some(principal) = &self.1 {
+            return Ok(principal.clone());
+        }
         let token = self
             .0
             .as_deref()

@@ -2,6 +2,7 @@
 
 mod bounds;
 mod catalogue;
+mod auth_first;
 mod cli;
 mod clinics;
 mod errors;
