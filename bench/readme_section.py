@@ -1,4 +1,4 @@
-"""Renders the head of README "Performance" from bench/results/latest.json (prints Markdown).
+"""Renders the head of bench/RESULTS.md from bench/results/latest.json (prints Markdown).
 
 Usage: python3 bench/readme_section.py [bench/results/latest.json] > section.md
 The narrative after the targets (what was missed and why, what changed) is written by hand.
