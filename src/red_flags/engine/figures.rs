@@ -1,0 +1,222 @@
+//! Numeric outcome claims: percentages ("95%", "99,5 %", "ninety percent") and ratios ("9 out of
+//! 10", "7 of 9 patients", "four in five patients") that are about an outcome (success, pain,
+//! improvement, satisfaction …) and not about logistics (refunds, sterility, response times,
+//! discounts, where patients come from). `OUTCOME_CLAIM_UNSOURCED` fires on any such figure and
+//! `GUARANTEED_OUTCOME` on one of at least 90 %, unless the same text cites a DOI, PMID, PMC or
+//! NCT id.
+
+use regex::Regex;
+
+use super::text::AnalysedText;
+
+/// Number words up to twenty, then the tens; "ninety-five" is read as 90 + 5.
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("hundred", 100),
+    ("a hundred", 100),
+    ("one hundred", 100),
+];
+
+/// A number: digits (with a decimal point or comma) or number words.
+const NUMBER: &str = r"\d{1,3}(?:[.,]\d{1,2})?|(?:a |one )?hundred|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen";
+
+/// People (or treated body parts) a ratio counts.
+const PEOPLE: &str = r"patients?|people|persons?|clients?|cases|subjects|participants|customers|users|men|women|adults|children|kids|athletes|knees|backs|joints|sufferers|treated";
+
+/// Verbs that may follow "N out of M" when the people are left implicit ("9 out of 10 feel better").
+const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still";
+
+/// Words that make a figure an outcome claim.
+const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|pain\w*|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|walk\w*|mobility|function\w*|outcomes?|symptoms?|reduc\w*|decreas\w*|remission|regenerat\w*|happy|recommend\w*|lost|lose|losing|works?|worked|helps?|helped|feel\w*|felt|avoid\w*|free|fix\w*|repair\w*|restor\w*|gains?|gained)\b";
+
+/// Words that make a nearby figure logistics, lab quality, prices or demographics.
+const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|travel\w*|international|overseas|women|men|female|male|aged|older|younger|over \d+|under \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speak\w*|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?))\b";
+
+/// Compiled figure patterns, built once with the rule book.
+#[derive(Debug, Clone)]
+pub(super) struct FigureLexicon {
+    percent: Regex,
+    ratio: Regex,
+    slash: Regex,
+    people_after: Regex,
+    verb_or_end_after: Regex,
+    outcome: Regex,
+    veto: Regex,
+    discount_after: Regex,
+}
+
+/// A numeric outcome claim in a text.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Figure {
+    /// Byte offset of the figure in its text.
+    pub start: usize,
+    /// Byte offset just past the figure.
+    pub end: usize,
+    /// The figure as a percentage (0–100).
+    pub percent: f64,
+}
+
+impl FigureLexicon {
+    pub fn compile() -> Result<FigureLexicon, String> {
+        let re = |pattern: String| {
+            Regex::new(&format!("(?i){pattern}")).map_err(|e| format!("figure pattern does not compile: {e}"))
+        };
+        Ok(FigureLexicon {
+            percent: re(format!(r"(?:^|[^\w.,])({NUMBER})\s?(?:%|per\s?cent\b|pct\b)"))?,
+            ratio: re(format!(
+                r"\b({NUMBER})\s+(out\s+of|in|of)\s+(?:every\s+|each\s+)?({NUMBER})\b"
+            ))?,
+            slash: re(format!(
+                r"\b(\d{{1,3}})\s?/\s?(\d{{1,3}})\s+(?:of\s+)?(?:our\s+)?(?:{PEOPLE})\b"
+            ))?,
+            people_after: re(format!(
+                r"^\s*(?:of\s+)?(?:(?:our|all|the|treated|those|these|your|my|his|her|their)\s+)*(?:{PEOPLE})\b"
+            ))?,
+            verb_or_end_after: re(format!(r"^\s*(?:$|[^\w\s]|(?:{VERBS})\b)"))?,
+            outcome: re(OUTCOME_TERMS.to_owned())?,
+            veto: re(VETO_TERMS.to_owned())?,
+            discount_after: re(r"^\s*(off|discount|cheaper|less expensive|savings?)\b".to_owned())?,
+        })
+    }
+
+    /// The outcome figures of `text` that its writer asserts (outside negation and hypothetical
+    /// scopes), in text order. Empty when the text cites a DOI, PMID, PMC or NCT id.
+    pub fn outcome_figures(&self, text: &AnalysedText) -> Vec<Figure> {
+        if text.cited {
+            return Vec::new();
+        }
+        let mut figures = Vec::new();
+        for sentence in &text.sentences {
+            let s = sentence.text;
+            let mut found: Vec<(usize, usize, f64, bool)> = Vec::new();
+            for caps in self.percent.captures_iter(s) {
+                let Some(m) = caps.get(1) else { continue };
+                let end = caps.get(0).map_or(m.end(), |all| all.end());
+                if let Some(value) = parse_number(m.as_str()) {
+                    found.push((m.start(), end, value, self.people_after.is_match(&s[end..])));
+                }
+            }
+            for caps in self.ratio.captures_iter(s) {
+                let (Some(n), Some(how), Some(d)) = (caps.get(1), caps.get(2), caps.get(3)) else {
+                    continue;
+                };
+                let people = self.people_after.is_match(&s[d.end()..]);
+                // "in" and "of" count people; "out of" may also stand before a verb ("9 out of 10
+                // feel better") or alone, but not before another noun ("9 out of 10 clinics").
+                let out_of = how.as_str().to_lowercase().starts_with("out");
+                if !people && !(out_of && self.verb_or_end_after.is_match(&s[d.end()..])) {
+                    continue;
+                }
+                if let (Some(nv), Some(dv)) = (parse_number(n.as_str()), parse_number(d.as_str())) {
+                    if dv >= 2.0 && nv <= dv {
+                        found.push((n.start(), d.end(), 100.0 * nv / dv, people));
+                    }
+                }
+            }
+            for caps in self.slash.captures_iter(s) {
+                let (Some(n), Some(d)) = (caps.get(1), caps.get(2)) else {
+                    continue;
+                };
+                if let (Some(nv), Some(dv)) = (parse_number(n.as_str()), parse_number(d.as_str())) {
+                    if dv >= 2.0 && nv <= dv {
+                        found.push((n.start(), d.end(), 100.0 * nv / dv, true));
+                    }
+                }
+            }
+            found.sort_by_key(|f| f.0);
+            found.dedup_by_key(|f| f.0);
+            for (start, end, percent, people) in found {
+                if !sentence.asserts_at(start) || self.is_vetoed(s, start, end) {
+                    continue;
+                }
+                if people || self.outcome.is_match(s) {
+                    figures.push(Figure {
+                        start: sentence.start + start,
+                        end: sentence.start + end,
+                        percent,
+                    });
+                }
+            }
+        }
+        figures
+    }
+
+    /// True when logistics words stand near the figure, or it is a discount ("20% off").
+    fn is_vetoed(&self, sentence: &str, start: usize, end: usize) -> bool {
+        if self.discount_after.is_match(&sentence[end..]) {
+            return true;
+        }
+        let from = floor_char_boundary(sentence, start.saturating_sub(50));
+        let to = floor_char_boundary(sentence, (end + 60).min(sentence.len()));
+        self.veto.is_match(&sentence[from..to])
+    }
+}
+
+/// The largest char boundary at or before `i`.
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Parses digits ("99,5" and "99.5" alike) or number words ("ninety-five", "a hundred").
+fn parse_number(raw: &str) -> Option<f64> {
+    let lower = raw.trim().to_lowercase();
+    if lower.starts_with(|c: char| c.is_ascii_digit()) {
+        return lower.replace(',', ".").parse().ok();
+    }
+    let mut total = 0u32;
+    let mut rest = lower.as_str();
+    for (word, value) in NUMBER_WORDS.iter().rev() {
+        if let Some(after) = rest.strip_prefix(word) {
+            if after.is_empty() || after.starts_with([' ', '-']) {
+                total += value;
+                rest = after.trim_start_matches([' ', '-']);
+            }
+        }
+    }
+    (total > 0 && rest.is_empty()).then_some(f64::from(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_in_digits_and_words() {
+        assert_eq!(parse_number("99,5"), Some(99.5));
+        assert_eq!(parse_number("99.5"), Some(99.5));
+        assert_eq!(parse_number("ninety-five"), Some(95.0));
+        assert_eq!(parse_number("nine"), Some(9.0));
+        assert_eq!(parse_number("a hundred"), Some(100.0));
+        assert_eq!(parse_number("seventy two"), Some(72.0));
+        assert_eq!(parse_number("many"), None);
+    }
+}
