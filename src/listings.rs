@@ -56,8 +56,9 @@ const DELETE_STALE_DETECTIONS: &str =
     "DELETE FROM red_flag_detections WHERE subject_type = $1 AND subject_id = $2 AND NOT (code = ANY($3))";
 
 const UPDATE_SCORE: &str = "
-UPDATE clinics SET score = $2, score_parts = $3
-WHERE id = $1 AND (score, score_parts) IS DISTINCT FROM ($2::numeric, $3::jsonb)";
+UPDATE clinics SET score = $2, score_parts = $3, stem_cell_efficacy_claim = $4
+WHERE id = $1
+  AND (score, score_parts, stem_cell_efficacy_claim) IS DISTINCT FROM ($2::numeric, $3::jsonb, $4::boolean)";
 
 /// Median hours from a quote being routed to a clinic to that clinic's first offer on it.
 const RESPONSE_TIMES: &str = "
@@ -148,6 +149,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
         let own_packages = packages_by_clinic.get(&clinic.id).cloned().unwrap_or_default();
         let mut flags = clinic_flags(book, clinic, &spine);
         store_detections(conn, "clinic", clinic.id, &flags).await?;
+        let efficacy_claim = stem_cell_efficacy_claim(book, clinic, &spine, &flags);
         for package in &own_packages {
             let package_flags = package_flags(book, package, &spine);
             store_detections(conn, "treatment_package", package.id, &package_flags).await?;
@@ -156,6 +158,9 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
         let input = ScoreInput {
             verified_accreditations: clinic.verified_accreditations(),
             patients_per_year: clinic.patients_per_year,
+            patients_per_year_scope: clinic.patients_per_year_scope.clone(),
+            patients_per_year_verified: clinic.patients_per_year.is_some()
+                && clinic.patients_per_year == clinic.patients_per_year_verified_value,
             packages: own_packages
                 .iter()
                 .filter(|p| p.status == "published")
@@ -173,6 +178,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
             .bind::<SqlUuid, _>(clinic.id)
             .bind::<Numeric, _>(total)
             .bind::<Jsonb, _>(serde_json::to_value(&parts).unwrap_or_default())
+            .bind::<diesel::sql_types::Bool, _>(efficacy_claim)
             .execute(conn)
             .await?;
     }
@@ -185,13 +191,34 @@ fn is_spine(conditions: &[String], spine: &[String]) -> bool {
 
 /// Red flags of a clinic's own listing text and facts.
 pub fn clinic_flags(book: &RuleBook, clinic: &Clinic, spine: &[String]) -> Vec<Detection> {
-    let claims = clinic.claim_texts();
+    clinic_text_flags(book, clinic, spine, false)
+}
+
+/// Whether the clinic's texts about stem cell treatment (its description and every claim not
+/// tagged as about another treatment) raise an efficacy red flag: what `claims_beyond_evidence`
+/// weighs, so a weight-loss-surgery figure does not count against a stem cell listing.
+/// `flags` are the clinic's flags over all its texts.
+fn stem_cell_efficacy_claim(book: &RuleBook, clinic: &Clinic, spine: &[String], flags: &[Detection]) -> bool {
+    let efficacy = |flags: &[Detection]| {
+        flags
+            .iter()
+            .any(|f| crate::evidence::links::EFFICACY_CLAIM_CODES.contains(&f.code.as_str()))
+    };
+    if clinic.claims.iter().all(|c| c.topic.about_stem_cells()) {
+        return efficacy(flags);
+    }
+    efficacy(&clinic_text_flags(book, clinic, spine, true))
+}
+
+fn clinic_text_flags(book: &RuleBook, clinic: &Clinic, spine: &[String], stem_cells_only: bool) -> Vec<Detection> {
     let mut texts = vec![("/description".to_owned(), clinic.description.as_str())];
     texts.extend(
-        claims
+        clinic
+            .claims
             .iter()
             .enumerate()
-            .map(|(i, text)| (format!("/claims/{i}/text"), text.as_str())),
+            .filter(|(_, claim)| !stem_cells_only || claim.topic.about_stem_cells())
+            .map(|(i, claim)| (format!("/claims/{i}/text"), claim.text.as_str())),
     );
     let subject = Subject {
         texts,

@@ -6,4 +6,5 @@ mod present;
 pub mod routes;
 pub mod scoring;
 
+pub use present::ClaimTopic;
 pub use routes::configure;

@@ -58,6 +58,10 @@ pub struct Clinic {
     pub input_hash: Option<Vec<u8>>,
     pub moderation_note: Option<String>,
     pub deleted_at: Option<DateTime<Utc>>,
+    /// What `patients_per_year` counts: `stem_cell_treatment`, `all_care`, or null (not stated).
+    pub patients_per_year_scope: Option<String>,
+    /// The figure StemCare verified; `patients_per_year` is verified only while it equals this.
+    pub patients_per_year_verified_value: Option<i32>,
 }
 
 impl Clinic {
@@ -127,6 +131,8 @@ pub struct PublicClinic {
     pub score_parts: Vec<ScorePart>,
     pub price_from_usd: Option<Decimal>,
     pub condition_slugs: Vec<String>,
+    /// The clinic's texts about stem cell treatment raise an efficacy red flag (kept by `listings`).
+    pub stem_cell_efficacy_claim: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

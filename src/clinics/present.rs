@@ -32,6 +32,32 @@ pub struct Claim {
 }
 
 /// How the score was reached, so no ranking is a black box.
+    /// What the claim is about; only claims about another treatment are left out of
+    /// `claims_beyond_evidence`.
+    #[serde(default)]
+    pub topic: ClaimTopic,
+}
+
+/// What a clinic's claim is about.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimTopic {
+    /// It names stem cells or stem cell therapy.
+    StemCellTreatment,
+    /// It is only about named treatments that are not stem cell therapy (e.g. weight loss
+    /// surgery, cosmetic procedures, equipment for them).
+    OtherTreatment,
+    /// It names no treatment (the clinic, its staff, patients or results in general). On a stem
+    /// cell listing a patient may read it as being about stem cells, so it counts as such.
+    #[default]
+    Unspecified,
+}
+
+impl ClaimTopic {
+    /// Whether the claim is read as being about stem cell treatment.
+    pub fn about_stem_cells(self) -> bool {
+        self != Self::OtherTreatment
+    }
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankExplanation {
     /// Total out of 100.
@@ -103,9 +129,10 @@ pub struct ClinicResponse {
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
     #[schema(value_type = Vec<crate::evidence::EvidenceLink>)]
     pub evidence: Vec<std::sync::Arc<crate::evidence::EvidenceLink>>,
-    /// True when this listing makes an efficacy claim (red flag `GUARANTEED_OUTCOME`,
-    /// `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY`) while no condition it lists has
-    /// evidence of at least moderate certainty: the claim goes beyond the evidence.
+    /// True when this listing makes an efficacy claim about stem cell treatment (red flag
+    /// `GUARANTEED_OUTCOME`, `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY` raised by its
+    /// description or a claim not about another treatment, see `claims[].topic`) while no
+    /// condition it lists has evidence of at least moderate certainty.
     pub claims_beyond_evidence: bool,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
     pub unknown_fields: Vec<&'static str>,

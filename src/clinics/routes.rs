@@ -217,9 +217,10 @@ fn present_listed(
         .map(RedFlag::from)
         .collect();
     let speed = speeds.get(&clinic.id);
+    let efficacy_claim = clinic.stem_cell_efficacy_claim;
     let mut response = present(clinic, red_flags, cheapest, speed);
     (response.evidence, response.claims_beyond_evidence) =
-        evidence.assess(&response.conditions, &response.red_flags);
+        evidence.assess_claim(&response.conditions, efficacy_claim);
     response
 }
 

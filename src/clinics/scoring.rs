@@ -3,7 +3,7 @@
 //! | factor | max | rule |
 //! |---|---|---|
 //! | `accreditation` | 20 | 20 with at least one verified accreditation, else 0 |
-//! | `treatment_volume` | 15 | patients per year: unknown 0, under 1,000 → 5, under 3,000 → 10, else 15 |
+//! | `treatment_volume` | 15 | stem cell patients per year that StemCare verified: under 1,000 → 5, under 3,000 → 10, else 15; a figure that counts all care (or does not say what it counts), or that is only the clinic's claim, is shown in the reason and scores 0 |
 //! | `price_transparency` | 25 | +10 a package priced by the clinic itself (not a regional estimate); +10 every package states its exclusions; +5 a package lists its inclusions |
 //! | `claims` | 30 | 30, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0 |
 //! | `responsiveness` | 10 | median time from a quote being shared with the clinic to its first offer: unknown 0, up to 24 hours 10, up to 72 hours 5, longer 0 |
@@ -47,6 +47,10 @@ pub struct PackageTransparency {
 pub struct ScoreInput {
     pub verified_accreditations: usize,
     pub patients_per_year: Option<i32>,
+    /// What `patients_per_year` counts (`stem_cell_treatment`, `all_care`); None when not stated.
+    pub patients_per_year_scope: Option<String>,
+    /// Whether StemCare verified `patients_per_year`.
+    pub patients_per_year_verified: bool,
     pub packages: Vec<PackageTransparency>,
     /// Severities of every red flag on the clinic and its packages.
     pub flags: Vec<(String, Severity)>,
@@ -72,22 +76,7 @@ pub fn score(input: &ScoreInput) -> (Decimal, Vec<ScorePart>) {
         )
     };
 
-    let volume = match input.patients_per_year {
-        None => part(
-            "treatment_volume",
-            0,
-            15,
-            "Patients per year not published".into(),
-        ),
-        Some(n) => {
-            let points = match n {
-                ..1000 => 5,
-                1000..3000 => 10,
-                _ => 15,
-            };
-            part("treatment_volume", points, 15, format!("{n} patients a year"))
-        }
-    };
+    let volume = treatment_volume(input);
 
     let mut transparency = 0;
     let mut reasons = Vec::new();
@@ -161,6 +150,47 @@ pub fn score(input: &ScoreInput) -> (Decimal, Vec<ScorePart>) {
     (Decimal::from(total), parts)
 }
 
+/// Only stem cell treatment figures that StemCare verified earn points: a clinic's own count is
+/// shown as claimed, and a count of all its patients says nothing about stem cell experience.
+fn treatment_volume(input: &ScoreInput) -> ScorePart {
+    let Some(n) = input.patients_per_year else {
+        return part(
+            "treatment_volume",
+            0,
+            15,
+            "Patients per year not published".into(),
+        );
+    };
+    let reason = match (input.patients_per_year_scope.as_deref(), input.patients_per_year_verified) {
+        (Some("stem_cell_treatment"), true) => {
+            let points = match n {
+                ..1000 => 5,
+                1000..3000 => 10,
+                _ => 15,
+            };
+            return part(
+                "treatment_volume",
+                points,
+                15,
+                format!("{n} stem cell patients a year, verified by StemCare"),
+            );
+        }
+        (Some("stem_cell_treatment"), false) => format!(
+            "{n} stem cell patients a year, claimed by the clinic and not verified by StemCare: not scored until verified"
+        ),
+        (scope, verified) => {
+            let what = if scope == Some("all_care") {
+                "for all the clinic's care, not stem cell treatments"
+            } else {
+                "not stated to be stem cell treatments"
+            };
+            let checked = if verified { "verified" } else { "claimed, not verified" };
+            format!("{n} patients a year {what} ({checked}): not scored")
+        }
+    };
+    part("treatment_volume", 0, 15, reason)
+}
+
 fn part(factor: &str, points: u32, max_points: u32, reason: String) -> ScorePart {
     ScorePart {
         factor: factor.to_owned(),
@@ -190,6 +220,8 @@ mod tests {
 
         let flagged = ScoreInput {
             patients_per_year: Some(4000),
+            patients_per_year_scope: Some("stem_cell_treatment".into()),
+            patients_per_year_verified: true,
             flags: vec![
                 ("GUARANTEED_OUTCOME".into(), Severity::Critical),
                 ("NOT_APPROVED_INDICATION".into(), Severity::Info),
@@ -210,5 +242,27 @@ mod tests {
             ..ScoreInput::default()
         };
         assert_eq!(score(&slow).1[4].points, 0);
+    }
+
+    #[test]
+    fn only_verified_stem_cell_volumes_score() {
+        let volume = |scope: Option<&str>, verified: bool| {
+            let input = ScoreInput {
+                patients_per_year: Some(4000),
+                patients_per_year_scope: scope.map(str::to_owned),
+                patients_per_year_verified: verified,
+                ..ScoreInput::default()
+            };
+            score(&input).1[1].clone()
+        };
+        assert_eq!(volume(Some("stem_cell_treatment"), true).points, 15);
+        let claimed = volume(Some("stem_cell_treatment"), false);
+        assert_eq!(claimed.points, 0);
+        assert!(claimed.reason.contains("claimed") && claimed.reason.contains("4000"));
+        for (scope, verified) in [(Some("all_care"), true), (Some("all_care"), false), (None, false)] {
+            let part = volume(scope, verified);
+            assert_eq!(part.points, 0, "{scope:?}");
+            assert!(part.reason.contains("not scored"), "{}", part.reason);
+        }
     }
 }

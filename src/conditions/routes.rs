@@ -30,6 +30,7 @@ struct ConditionRow {
     usage_source: Option<serde_json::Value>,
     source: serde_json::Value,
 }
+    usage_study_slugs: Vec<String>,
 
 /// A condition people seek stem cell therapy for.
 #[derive(Serialize, ToSchema)]
@@ -44,13 +45,19 @@ pub struct ConditionResponse {
     /// Where in the body.
     #[schema(example = "lumbar_spine")]
     pub body_region: String,
-    /// True for back and spine conditions: no stem cell product is FDA-approved for them.
+    /// True where the US FDA statement StemCare relies on applies: no regenerative medicine product
+    /// is approved for disc disease, back pain or neck pain. False for spinal cord injury, which
+    /// that statement does not cover.
     pub spine_indication: bool,
-    /// Cell types (slugs) the source describes for this condition; empty when it names none.
+    /// Cell types (slugs) a source links to this condition (a study in `usage_studies` that
+    /// used it for this condition); empty when no source does, and then named in `unknown_fields`.
     pub cell_types: Vec<String>,
-    /// Administration methods (slugs) the source describes for this condition.
+    /// Administration methods (slugs) a source links to this condition, as for `cell_types`.
     pub administration_methods: Vec<String>,
     /// How the two lists above were established.
+    /// Slugs of the studies (`GET /v1/studies`) behind `cell_types` and `administration_methods`.
+    #[schema(example = json!(["centeno-2017-bm-msc-registry"]))]
+    pub usage_studies: Vec<String>,
     pub usage_note: Option<String>,
     /// Where the lists come from.
     #[schema(value_type = Option<Object>)]
@@ -59,10 +66,20 @@ pub struct ConditionResponse {
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
 }
+    /// Fields left empty because no source gives them: unknown, not "none".
+    #[schema(example = json!(["cell_types", "administration_methods"]))]
+    pub unknown_fields: Vec<&'static str>,
 
 impl From<ConditionRow> for ConditionResponse {
     fn from(row: ConditionRow) -> Self {
         Self {
+        let unknown_fields = [
+            ("cell_types", row.cell_types.is_empty()),
+            ("administration_methods", row.administration_methods.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(name, missing)| missing.then_some(name))
+        .collect();
             slug: row.slug,
             name: row.name,
             description: row.description,
@@ -71,9 +88,11 @@ impl From<ConditionRow> for ConditionResponse {
             cell_types: row.cell_types,
             administration_methods: row.administration_methods,
             usage_note: row.usage_note,
+            usage_studies: row.usage_study_slugs,
             usage_source: row.usage_source,
             source: row.source,
         }
+            unknown_fields,
     }
 }
 

@@ -30,6 +30,7 @@ diesel::table! {
         source -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        usage_study_slugs -> Array<Text>,
     }
 }
 
@@ -165,6 +166,9 @@ diesel::table! {
         input_hash -> Nullable<Bytea>,
         moderation_note -> Nullable<Text>,
         deleted_at -> Nullable<Timestamptz>,
+        patients_per_year_scope -> Nullable<Text>,
+        patients_per_year_verified_value -> Nullable<Int4>,
+        stem_cell_efficacy_claim -> Bool,
     }
 }
 
@@ -358,7 +362,7 @@ diesel::table! {
         article_text -> Nullable<Text>,
         cited_source -> Nullable<Text>,
         possible_origin_note -> Nullable<Text>,
-        funding_coi -> Nullable<Text>,
+        funding_coi -> Jsonb,
         source -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

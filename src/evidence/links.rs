@@ -50,10 +50,25 @@ impl EvidenceLinks {
     }
 
     /// The links of a listing treating `conditions`, and whether its red flags show efficacy claims
-    /// beyond that evidence (see [`claims_beyond_evidence`]).
+    /// beyond that evidence (see [`claims_beyond_evidence`]). For packages, whose only text is
+    /// their stem cell offer.
     pub fn assess(&self, conditions: &[String], red_flags: &[RedFlag]) -> (Vec<Arc<EvidenceLink>>, bool) {
         let links = self.for_conditions(conditions);
         let beyond = claims_beyond_evidence(red_flags.iter().map(|f| f.code.as_str()), &links);
+        (links, beyond)
+    }
+
+    /// The links of a clinic treating `conditions`, and whether `efficacy_claim` goes beyond that
+    /// evidence. `efficacy_claim` says whether the clinic's texts about stem cell treatment raise
+    /// an efficacy red flag (kept by `listings`): a claim about another treatment, such as a
+    /// weight-loss-surgery figure, is not a claim about the evidence for stem cells.
+    pub fn assess_claim(
+        &self,
+        conditions: &[String],
+        efficacy_claim: bool,
+    ) -> (Vec<Arc<EvidenceLink>>, bool) {
+        let links = self.for_conditions(conditions);
+        let beyond = efficacy_claim && weak_evidence(&links);
         (links, beyond)
     }
 }
@@ -75,5 +90,10 @@ pub fn claims_beyond_evidence<'a>(
     let claims = flag_codes
         .into_iter()
         .any(|code| EFFICACY_CLAIM_CODES.contains(&code));
-    claims && links.iter().all(|l| l.certainty < Certainty::Moderate)
+    claims && weak_evidence(links)
+}
+
+/// No linked condition has evidence of at least `moderate` certainty (true when none is linked).
+fn weak_evidence(links: &[Arc<EvidenceLink>]) -> bool {
+    links.iter().all(|l| l.certainty < Certainty::Moderate)
 }

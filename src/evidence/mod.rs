@@ -2,6 +2,7 @@
 //! type where the studies differ), with a consumer badge and the reasons for each grade. Certainty
 //! is computed by `grading` when the seeds load, never typed in.
 
+pub mod funding;
 pub mod grading;
 pub mod links;
 pub mod model;

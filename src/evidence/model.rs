@@ -35,7 +35,8 @@ pub struct Study {
     pub article_text: Option<String>,
     pub cited_source: Option<String>,
     pub possible_origin_note: Option<String>,
-    pub funding_coi: Option<String>,
+    /// `{status, text, source}` (see `evidence::funding::FundingCoi`).
+    pub funding_coi: serde_json::Value,
     pub source: serde_json::Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::evidence::funding::FundingCoi;
 use crate::evidence::grading::{Certainty, CertaintyReason, Design};
 use crate::evidence::model::{EvidenceSummary, Study};
 
@@ -148,8 +149,10 @@ pub struct StudyResponse {
     pub cited_source: Option<String>,
     /// Which study this paraphrase possibly comes from ("possibly", never as fact).
     pub possible_origin_note: Option<String>,
-    /// Funding or conflicts of interest; null when not checked.
-    pub funding_coi: Option<String>,
+    /// Funding and conflicts of interest: `declared` (the study's own statement), `tie_reported`
+    /// (another source reports an author's tie to a seller of the treatment) or `not_reported`
+    /// (unknown, not "none"), with the source.
+    pub funding_coi: FundingCoi,
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
 }
@@ -204,7 +207,7 @@ pub fn present_study(study: &Study) -> StudyResponse {
         article_text: study.article_text.clone(),
         cited_source: study.cited_source.clone(),
         possible_origin_note: study.possible_origin_note.clone(),
-        funding_coi: study.funding_coi.clone(),
+        funding_coi: FundingCoi::from_stored(&study.funding_coi),
         source: study.source.clone(),
     }
 }

@@ -44,7 +44,7 @@ macro_rules! strict_record {
     };
 }
 
-strict_record!(Condition { slug: String, name: String, description: String, body_region: String, spine_indication: bool, cell_types: Vec<String>, administration_methods: Vec<String>, usage_note: Option<String>, usage_source: Option<Source>, source: Source });
+strict_record!(Condition { slug: String, name: String, description: String, body_region: String, spine_indication: bool, cell_types: Vec<String>, administration_methods: Vec<String>, usage_study_slugs: Vec<String>, usage_note: Option<String>, usage_source: Option<Source>, source: Source });
 strict_record!(CellType { slug: String, name: String, abbreviation: String, source_tissue: Option<String>, collection_method: Option<String>, autologous: Option<bool>, allogeneic: Option<bool>, clinical_status: String, description: String, source: Source });
 strict_record!(Method { slug: String, name: String, description: String, imaging_guidance: Option<String>, source: Source });
 strict_record!(Country { code: String, name: String, regulatory_status: String, regulatory_note: Option<String>, insurance_note: Option<String>, injection_price: Option<PriceRange>, package_price: Option<PriceRange>, price_as_of: Option<String>, price_date_note: Option<String>, price_source: Option<Source>, source: Source });
@@ -58,12 +58,15 @@ strict_record!(VocabularyItem {
 strict_record!(Rule { code: String, version: i32, title: String, description: String, severity: String, detection: String, patterns: Vec<String>, source_url: Option<String>, source_note: Option<String> });
 strict_record!(Claim {
     text: String,
-    kind: String
+    kind: String,
+    topic: crate::clinics::ClaimTopic
 });
 strict_record!(Clinic {
     slug: String, name: String, country: String, city: Option<String>, ownership: Option<String>,
     specialty_scope: Option<String>, specialties: Vec<String>, years_experience: Option<i32>,
-    years_experience_note: Option<String>, patients_per_year: Option<i32>, serves_adults: Option<bool>,
+    years_experience_note: Option<String>, patients_per_year: Option<i32>,
+    patients_per_year_scope: Option<VolumeScope>, patients_per_year_verified_value: Option<i32>,
+    serves_adults: Option<bool>,
     serves_children: Option<bool>, min_age: Option<i32>, patient_origin_regions: Vec<String>,
     notable_technology: Vec<String>, description: String, claims: Vec<Claim>, conditions_treated: Vec<String>,
     stem_cell_indications: Vec<String>, stem_cell_indications_note: Option<String>, accreditations: Vec<Value>,
@@ -85,8 +88,29 @@ strict_record!(Study {
     has_control_group: Option<bool>, conditions: Vec<String>, population: String, intervention: Intervention,
     comparator: Option<String>, outcome_measures: Vec<String>, result_as_stated: String,
     adverse_events_as_stated: Option<String>, reported_via: String, article_text: Option<String>,
-    cited_source: Option<String>, possible_origin_note: Option<String>, funding_coi: Option<String>, source: Source,
+    cited_source: Option<String>, possible_origin_note: Option<String>, funding_coi: FundingCoi, source: Source,
 });
+strict_record!(FundingCoi { status: crate::evidence::funding::FundingStatus, text: String, source: Option<Source> });
+
+/// What a clinic's patients-per-year figure counts.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum VolumeScope {
+    StemCellTreatment,
+    AllCare,
+}
+
+/// A study's rules beyond its shape: funding that is declared or reported names its source.
+fn check_study(study: &Study) -> Result<(), String> {
+    let funding = &study.funding_coi;
+    if funding.status.needs_source() && funding.source.is_none() {
+        return Err(format!("{}: funding_coi must name its source unless not_reported", study.slug));
+    }
+    if funding.text.trim().is_empty() {
+        return Err(format!("{}: funding_coi.text must say what is known", study.slug));
+    }
+    Ok(())
+}
 strict_record!(Summary {
     slug: String, condition: String, cell_type: Option<String>, study_slugs: Vec<String>,
     expected_certainty: Option<crate::evidence::grading::Certainty>, benefit_range: Option<String>,
@@ -98,6 +122,10 @@ strict_record!(Summary {
 fn check_citations() -> Result<(), String> {
     let studies: Vec<Study> =
         serde_json::from_str(STUDIES).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
+    for study in &studies {
+        check_study(study).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
+    }
+    check_condition_usage(&studies)?;
     let summaries: Vec<Summary> = serde_json::from_str(SUMMARIES)
         .map_err(|e| format!("seeds/evidence/evidence_summaries.json: {e}"))?;
     for summary in &summaries {
@@ -106,6 +134,50 @@ fn check_citations() -> Result<(), String> {
                 return Err(format!(
                     "seeds/evidence/evidence_summaries.json: {} cites unknown study {slug}",
                     summary.slug
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A condition lists a cell type or administration method only when a study it cites in
+/// `usage_study_slugs` treated that condition with it (so no list is filled from general text).
+fn check_condition_usage(studies: &[Study]) -> Result<(), String> {
+    let conditions: Vec<Condition> =
+        serde_json::from_str(CONDITIONS).map_err(|e| format!("seeds/catalogue/conditions.json: {e}"))?;
+    for condition in &conditions {
+        let cited: Vec<&Study> = condition
+            .usage_study_slugs
+            .iter()
+            .map(|slug| {
+                studies
+                    .iter()
+                    .find(|s| &s.slug == slug && s.conditions.contains(&condition.slug))
+                    .ok_or_else(|| {
+                        format!(
+                            "seeds/catalogue/conditions.json: {} cites {slug}, which is not a study of it",
+                            condition.slug
+                        )
+                    })
+            })
+            .collect::<Result<_, _>>()?;
+        let backed = |value: &String, field: fn(&Intervention) -> &Option<String>| {
+            cited.iter().any(|s| field(&s.intervention).as_ref() == Some(value))
+        };
+        for cell_type in &condition.cell_types {
+            if !backed(cell_type, |i| &i.cell_type) {
+                return Err(format!(
+                    "seeds/catalogue/conditions.json: {} lists {cell_type}, but no cited study used it",
+                    condition.slug
+                ));
+            }
+        }
+        for method in &condition.administration_methods {
+            if !backed(method, |i| &i.administration_method) {
+                return Err(format!(
+                    "seeds/catalogue/conditions.json: {} lists {method}, but no cited study used it",
+                    condition.slug
                 ));
             }
         }
@@ -125,7 +197,7 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, 
 
 /// Validates one study record (the seed shape) and returns the upsert statement and its document.
 pub(crate) fn study_upsert(record: &Value) -> Result<(&'static str, Value), String> {
-    serde_json::from_value::<Study>(record.clone()).map_err(|e| e.to_string())?;
+    check_study(&serde_json::from_value::<Study>(record.clone()).map_err(|e| e.to_string())?)?;
     Ok((UPSERT_STUDIES, Value::Array(vec![record.clone()])))
 }
 
@@ -194,22 +266,25 @@ impl SeedFiles {
 
 const UPSERT_CONDITIONS: &str = "
 INSERT INTO conditions (slug, name, description, body_region, spine_indication, cell_types, administration_methods,
-    usage_note, usage_source, source)
+    usage_study_slugs, usage_note, usage_source, source)
 SELECT slug, name, description, body_region, spine_indication, ARRAY(SELECT jsonb_array_elements_text(cell_types)),
-    ARRAY(SELECT jsonb_array_elements_text(administration_methods)), usage_note, usage_source, source
+    ARRAY(SELECT jsonb_array_elements_text(administration_methods)),
+    ARRAY(SELECT jsonb_array_elements_text(usage_study_slugs)), usage_note, usage_source, source
 FROM jsonb_to_recordset($1) AS x(slug text, name text, description text, body_region text, spine_indication boolean,
-    cell_types jsonb, administration_methods jsonb, usage_note text, usage_source jsonb, source jsonb)
+    cell_types jsonb, administration_methods jsonb, usage_study_slugs jsonb, usage_note text, usage_source jsonb,
+    source jsonb)
 ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
     body_region = EXCLUDED.body_region, spine_indication = EXCLUDED.spine_indication,
     cell_types = EXCLUDED.cell_types, administration_methods = EXCLUDED.administration_methods,
+    usage_study_slugs = EXCLUDED.usage_study_slugs,
     usage_note = EXCLUDED.usage_note, usage_source = EXCLUDED.usage_source, source = EXCLUDED.source,
     updated_at = now()
 WHERE (conditions.name, conditions.description, conditions.body_region, conditions.spine_indication,
-       conditions.cell_types, conditions.administration_methods, conditions.usage_note, conditions.usage_source,
-       conditions.source)
+       conditions.cell_types, conditions.administration_methods, conditions.usage_study_slugs,
+       conditions.usage_note, conditions.usage_source, conditions.source)
     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.body_region, EXCLUDED.spine_indication,
-       EXCLUDED.cell_types, EXCLUDED.administration_methods, EXCLUDED.usage_note, EXCLUDED.usage_source,
-       EXCLUDED.source)";
+       EXCLUDED.cell_types, EXCLUDED.administration_methods, EXCLUDED.usage_study_slugs, EXCLUDED.usage_note,
+       EXCLUDED.usage_source, EXCLUDED.source)";
 
 const UPSERT_CELL_TYPES: &str = "
 INSERT INTO cell_types (slug, name, abbreviation, source_tissue, collection_method, autologous, allogeneic, clinical_status, description, source)
@@ -287,12 +362,14 @@ ON CONFLICT (code, version) DO NOTHING";
 
 const UPSERT_CLINICS: &str = "
 INSERT INTO clinics (slug, name, country_code, city, ownership, specialty_scope, specialties, years_experience,
-    years_experience_note, patients_per_year, serves_adults, serves_children, min_age, patient_origin_regions,
+    years_experience_note, patients_per_year, patients_per_year_scope, patients_per_year_verified_value,
+    serves_adults, serves_children, min_age, patient_origin_regions,
     notable_technology, description, claims, conditions_treated, stem_cell_indications, accreditations,
     accreditation_bodies, notes, source)
 SELECT slug, name, country, city, ownership, specialty_scope,
     ARRAY(SELECT jsonb_array_elements_text(specialties)), years_experience, years_experience_note,
-    patients_per_year, serves_adults, serves_children, min_age,
+    patients_per_year, patients_per_year_scope, patients_per_year_verified_value, serves_adults, serves_children,
+    min_age,
     ARRAY(SELECT jsonb_array_elements_text(patient_origin_regions)),
     ARRAY(SELECT jsonb_array_elements_text(notable_technology)), description, claims,
     ARRAY(SELECT jsonb_array_elements_text(conditions_treated)),
@@ -300,13 +377,15 @@ SELECT slug, name, country, city, ownership, specialty_scope,
     ARRAY(SELECT a->>'body' FROM jsonb_array_elements(accreditations) a WHERE a ? 'body'), notes, source
 FROM jsonb_to_recordset($1) AS x(slug text, name text, country text, city text, ownership text, specialty_scope text,
     specialties jsonb, years_experience integer, years_experience_note text, patients_per_year integer,
+    patients_per_year_scope text, patients_per_year_verified_value integer,
     serves_adults boolean, serves_children boolean, min_age integer, patient_origin_regions jsonb,
     notable_technology jsonb, description text, claims jsonb, conditions_treated jsonb,
     stem_cell_indications jsonb, accreditations jsonb, notes text, source jsonb)
 ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, country_code = EXCLUDED.country_code, city = EXCLUDED.city,
     ownership = EXCLUDED.ownership, specialty_scope = EXCLUDED.specialty_scope, specialties = EXCLUDED.specialties,
     years_experience = EXCLUDED.years_experience, years_experience_note = EXCLUDED.years_experience_note,
-    patients_per_year = EXCLUDED.patients_per_year, serves_adults = EXCLUDED.serves_adults,
+    patients_per_year = EXCLUDED.patients_per_year, patients_per_year_scope = EXCLUDED.patients_per_year_scope,
+    patients_per_year_verified_value = EXCLUDED.patients_per_year_verified_value, serves_adults = EXCLUDED.serves_adults,
     serves_children = EXCLUDED.serves_children, min_age = EXCLUDED.min_age,
     patient_origin_regions = EXCLUDED.patient_origin_regions, notable_technology = EXCLUDED.notable_technology,
     description = EXCLUDED.description, claims = EXCLUDED.claims, conditions_treated = EXCLUDED.conditions_treated,
@@ -314,12 +393,14 @@ ON CONFLICT (slug) DO UPDATE SET name = EXCLUDED.name, country_code = EXCLUDED.c
     accreditation_bodies = EXCLUDED.accreditation_bodies, notes = EXCLUDED.notes, source = EXCLUDED.source,
     updated_at = now()
 WHERE (clinics.name, clinics.country_code, clinics.city, clinics.ownership, clinics.specialty_scope, clinics.specialties,
-       clinics.years_experience, clinics.years_experience_note, clinics.patients_per_year, clinics.serves_adults,
+       clinics.years_experience, clinics.years_experience_note, clinics.patients_per_year,
+       clinics.patients_per_year_scope, clinics.patients_per_year_verified_value, clinics.serves_adults,
        clinics.serves_children, clinics.min_age, clinics.patient_origin_regions, clinics.notable_technology,
        clinics.description, clinics.claims, clinics.conditions_treated, clinics.stem_cell_indications,
        clinics.accreditations, clinics.accreditation_bodies, clinics.notes, clinics.source)
     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.country_code, EXCLUDED.city, EXCLUDED.ownership, EXCLUDED.specialty_scope,
        EXCLUDED.specialties, EXCLUDED.years_experience, EXCLUDED.years_experience_note, EXCLUDED.patients_per_year,
+       EXCLUDED.patients_per_year_scope, EXCLUDED.patients_per_year_verified_value,
        EXCLUDED.serves_adults, EXCLUDED.serves_children, EXCLUDED.min_age, EXCLUDED.patient_origin_regions,
        EXCLUDED.notable_technology, EXCLUDED.description, EXCLUDED.claims, EXCLUDED.conditions_treated,
        EXCLUDED.stem_cell_indications, EXCLUDED.accreditations, EXCLUDED.accreditation_bodies, EXCLUDED.notes,
@@ -377,7 +458,7 @@ FROM jsonb_to_recordset($1) AS x(slug text, title text, publication text, year i
     doi text, design text, oxford_level integer, participants integer, follow_up_months integer,
     has_control_group boolean, conditions jsonb, population text, intervention jsonb, comparator text,
     outcome_measures jsonb, result_as_stated text, adverse_events_as_stated text, reported_via text,
-    article_text text, cited_source text, possible_origin_note text, funding_coi text, source jsonb)
+    article_text text, cited_source text, possible_origin_note text, funding_coi jsonb, source jsonb)
 ON CONFLICT (slug) DO UPDATE SET title = EXCLUDED.title, publication = EXCLUDED.publication, year = EXCLUDED.year,
     url = EXCLUDED.url, pmcid = EXCLUDED.pmcid, doi = EXCLUDED.doi, design = EXCLUDED.design,
     oxford_level = EXCLUDED.oxford_level, participants = EXCLUDED.participants,

@@ -335,7 +335,8 @@ async fn admins_maintain_the_evidence_and_certainty_is_recomputed() {
         "intervention": {"cell_type": null, "cell_source": null, "administration_method": null, "description": "test"},
         "comparator": "placebo", "outcome_measures": ["pain"], "result_as_stated": "test result",
         "adverse_events_as_stated": null, "reported_via": "primary_source", "article_text": null, "cited_source": null,
-        "possible_origin_note": null, "funding_coi": null,
+        "possible_origin_note": null,
+        "funding_coi": {"status": "not_reported", "text": "Not reported: a test fixture.", "source": null},
         "source": {"title": "test fixture", "url": null, "section": null, "retrieved_at": "2026-11-29"}
     });
     let put = |path: String, key: String, body: serde_json::Value| {

@@ -17,4 +17,5 @@ mod packages;
 mod partners;
 mod query_plans;
 mod quotes;
+mod seed_honesty;
 mod webhooks;
