@@ -14,6 +14,7 @@ pub mod cost_estimates;
 pub mod countries;
 pub mod crypto;
 pub mod db;
+pub mod disclaimer;
 pub mod error;
 pub mod evidence;
 pub mod exchange_rates;

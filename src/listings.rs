@@ -60,6 +60,29 @@ UPDATE clinics SET score = $2, score_parts = $3, stem_cell_efficacy_claim = $4
 WHERE id = $1
   AND (score, score_parts, stem_cell_efficacy_claim) IS DISTINCT FROM ($2::numeric, $3::jsonb, $4::boolean)";
 
+/// `clinics.has_critical_flag` (migration 000920): a critical detection on the clinic or on one of
+/// its published packages. Such clinics leave default lists and searches (red-flags.md).
+const REFRESH_CLINIC_CRITICAL: &str = "
+UPDATE clinics c SET has_critical_flag = x.flag
+FROM (SELECT c2.id,
+             EXISTS (SELECT 1 FROM red_flag_detections d WHERE d.subject_id = c2.id AND d.severity = 'critical')
+             OR EXISTS (SELECT 1 FROM treatment_packages p
+                        JOIN red_flag_detections d ON d.subject_id = p.id AND d.severity = 'critical'
+                        WHERE p.clinic_id = c2.id AND p.status = 'published') AS flag
+      FROM clinics c2 WHERE $1::uuid IS NULL OR c2.id = $1) x
+WHERE x.id = c.id AND c.has_critical_flag IS DISTINCT FROM x.flag";
+
+/// `treatment_packages.has_critical_flag`: a critical detection on the package, or its clinic's
+/// flag; such packages leave default lists and quote estimates (`package_matching`'s trigger).
+const REFRESH_PACKAGE_CRITICAL: &str = "
+UPDATE treatment_packages p SET has_critical_flag = x.flag
+FROM (SELECT p2.id,
+             c.has_critical_flag
+             OR EXISTS (SELECT 1 FROM red_flag_detections d WHERE d.subject_id = p2.id AND d.severity = 'critical') AS flag
+      FROM treatment_packages p2 JOIN clinics c ON c.id = p2.clinic_id
+      WHERE $1::uuid IS NULL OR p2.clinic_id = $1) x
+WHERE x.id = p.id AND p.has_critical_flag IS DISTINCT FROM x.flag";
+
 /// Median hours from a quote being routed to a clinic to that clinic's first offer on it.
 const RESPONSE_TIMES: &str = "
 SELECT r.clinic_id,
@@ -179,6 +202,13 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
             .bind::<Numeric, _>(total)
             .bind::<Jsonb, _>(serde_json::to_value(&parts).unwrap_or_default())
             .bind::<diesel::sql_types::Bool, _>(efficacy_claim)
+            .execute(conn)
+            .await?;
+    }
+    // After every detection is stored: which listings critical flags keep out of default lists.
+    for statement in [REFRESH_CLINIC_CRITICAL, REFRESH_PACKAGE_CRITICAL] {
+        diesel::sql_query(statement)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
             .execute(conn)
             .await?;
     }

@@ -17,7 +17,19 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::schema::{cell_types, conditions, countries};
 use crate::error::ApiError;
 use crate::evidence::EvidenceLinks;
+use crate::countries::regulatory::{CountryRegulation, RegulatoryStatus};
 use crate::money::Rates;
+
+/// `(code, stated, claim, note, source, verified_at, verified_source)` of a country.
+type RegulationRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    serde_json::Value,
+    Option<chrono::NaiveDate>,
+    Option<serde_json::Value>,
+);
 
 /// One consistent snapshot of the reference data.
 pub struct Reference {
@@ -26,6 +38,10 @@ pub struct Reference {
     /// Listed country code → regulatory status of stem cell therapy for back pain there.
     countries: BTreeMap<String, String>,
     conditions: BTreeSet<String>,
+    /// Condition slugs with `spine_indication` (the FDA context applies to them).
+    spine_conditions: BTreeSet<String>,
+    /// Listed country code → its regulatory facts, as patients see them (`countries::regulatory`).
+    regulations: BTreeMap<String, Arc<CountryRegulation>>,
     /// Cell type slug → clinical status (`in_use` or `research`).
     cell_types: BTreeMap<String, String>,
 }
@@ -38,7 +54,42 @@ impl Reference {
             .select((countries::code, countries::regulatory_status))
             .load(conn)
             .await?;
-        let conditions: Vec<String> = conditions::table.select(conditions::slug).load(conn).await?;
+        let condition_rows: Vec<(String, bool)> = conditions::table
+            .select((conditions::slug, conditions::spine_indication))
+            .load(conn)
+            .await?;
+        let regulation_rows: Vec<RegulationRow> = countries::table
+            .select((
+                countries::code,
+                countries::regulatory_status,
+                countries::regulatory_claim,
+                countries::regulatory_note,
+                countries::source,
+                countries::regulatory_verified_at,
+                countries::regulatory_verified_source,
+            ))
+            .load(conn)
+            .await?;
+        let regulations = regulation_rows
+            .into_iter()
+            .map(|(code, stated, claim, note, source, verified_at, verified_source)| {
+                let regulation = CountryRegulation {
+                    stated,
+                    claim,
+                    note,
+                    source,
+                    verified_at,
+                    verified_source,
+                };
+                (code, Arc::new(regulation))
+            })
+            .collect();
+        let spine_conditions = condition_rows
+            .iter()
+            .filter(|(_, spine)| *spine)
+            .map(|(slug, _)| slug.clone())
+            .collect();
+        let conditions: Vec<String> = condition_rows.into_iter().map(|(slug, _)| slug).collect();
         let cell_types: Vec<(String, String)> = cell_types::table
             .select((cell_types::slug, cell_types::clinical_status))
             .load(conn)
@@ -48,6 +99,8 @@ impl Reference {
             evidence,
             countries: countries.into_iter().collect(),
             conditions: conditions.into_iter().collect(),
+            spine_conditions,
+            regulations,
             cell_types: cell_types.into_iter().collect(),
         })
     }
@@ -114,6 +167,21 @@ impl Reference {
     /// The regulatory status of a listed country.
     pub fn regulatory_status(&self, code: &str) -> Option<&str> {
         self.countries.get(code).map(String::as_str)
+    }
+
+    /// Whether any of `conditions` is a spine indication.
+    pub fn any_spine(&self, conditions: &[String]) -> bool {
+        conditions.iter().any(|c| self.spine_conditions.contains(c))
+    }
+
+    /// The regulatory status shown for a listing in `country_code` covering `conditions`: the
+    /// country's sourced statement, with the FDA context for spine indications.
+    pub fn regulatory(&self, country_code: &str, conditions: &[String]) -> RegulatoryStatus {
+        let spine = self.any_spine(conditions);
+        match self.regulations.get(country_code) {
+            Some(regulation) => regulation.present(spine),
+            None => crate::countries::regulatory::unknown(spine),
+        }
     }
 }
 

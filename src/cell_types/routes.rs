@@ -8,7 +8,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::schema::{administration_methods, cell_types};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::pagination::{page_by_key, ListParams, Page};
+use crate::disclaimer::{Disclaimed, DisclaimedPage};
+use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -71,7 +72,7 @@ pub struct AdministrationMethodResponse {
     tag = "catalogue",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of cell types", body = Page<CellTypeResponse>),
+        (status = 200, description = "A page of cell types", body = DisclaimedPage<CellTypeResponse>),
         (status = 304, description = "Not modified"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -96,7 +97,7 @@ pub async fn list_cell_types(
         &state.page_tokens,
         "cell-types",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &DisclaimedPage::from(page))
 }
 
 /// Get a cell type
@@ -107,7 +108,7 @@ pub async fn list_cell_types(
     tag = "catalogue",
     params(("slug" = String, Path, description = "Cell type slug", example = "bm-msc", min_length = 1, max_length = 100, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$")),
     responses(
-        (status = 200, description = "The cell type", body = CellTypeResponse),
+        (status = 200, description = "The cell type", body = Disclaimed<CellTypeResponse>),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such cell type", body = Problem, content_type = "application/problem+json"),
     ),
@@ -127,7 +128,7 @@ pub async fn get_cell_type(
         .await
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no cell type has slug {slug}")))?;
-    cacheable_json(&req, &row)
+    cacheable_json(&req, &Disclaimed::new(row))
 }
 
 /// List administration methods
@@ -137,7 +138,7 @@ pub async fn get_cell_type(
     tag = "catalogue",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of administration methods", body = Page<AdministrationMethodResponse>),
+        (status = 200, description = "A page of administration methods", body = DisclaimedPage<AdministrationMethodResponse>),
         (status = 304, description = "Not modified"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -162,5 +163,5 @@ pub async fn list_administration_methods(
         &state.page_tokens,
         "administration-methods",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &DisclaimedPage::from(page))
 }

@@ -131,6 +131,9 @@ pub struct PublicClinic {
     pub score_parts: Vec<ScorePart>,
     pub price_from_usd: Option<Decimal>,
     pub condition_slugs: Vec<String>,
+    /// A critical red flag on the clinic or one of its published packages (kept by `listings`):
+    /// the clinic is left out of default lists.
+    pub has_critical_flag: bool,
     /// The clinic's texts about stem cell treatment raise an efficacy red flag (kept by `listings`).
     pub stem_cell_efficacy_claim: bool,
     pub created_at: DateTime<Utc>,

@@ -8,6 +8,8 @@ use uuid::Uuid;
 
 use crate::clinics::model::PublicClinic;
 use crate::clinics::scoring::ScorePart;
+use crate::countries::regulatory::RegulatoryStatus;
+use crate::disclaimer::Disclaimer;
 use crate::red_flags::RedFlag;
 use crate::treatment_packages::present::{ConvertedPrice, PackagePrice, TreatmentPackageResponse};
 
@@ -77,9 +79,16 @@ pub struct PriceFrom {
     pub converted_price: Option<ConvertedPrice>,
 }
 
-/// A clinic listing.
+/// A clinic listing. Its red flags come first: a patient reads the warnings before the rest.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClinicResponse {
+    /// Most severe first; see `GET /v1/red-flag-rules` for every rule and its source.
+    pub red_flags: Vec<RedFlag>,
+    /// True when any red flag of the clinic itself is critical.
+    pub has_critical_red_flags: bool,
+    /// False when a critical red flag (on the clinic or one of its published packages) leaves it
+    /// out of default lists and searches; `include_flagged=true` lists it.
+    pub listed_by_default: bool,
     pub id: Uuid,
     #[schema(example = "id-clinic-bangkok")]
     pub slug: String,
@@ -118,9 +127,9 @@ pub struct ClinicResponse {
     /// Accreditations on record (empty: none known).
     #[schema(value_type = Vec<Object>)]
     pub accreditations: serde_json::Value,
-    pub red_flags: Vec<RedFlag>,
-    /// True when any red flag is critical.
-    pub has_critical_red_flags: bool,
+    /// Regulatory status of stem cell therapy for back pain where the clinic is, as a sourced
+    /// statement (`verified`, `claimed` or `unknown`), with the US FDA context for spine indications.
+    pub regulatory_status: RegulatoryStatus,
     pub rank_explanation: RankExplanation,
     pub promoted: bool,
     pub price_from: Option<PriceFrom>,
@@ -155,12 +164,14 @@ pub struct ResponseTimeView {
     pub quotes_answered: i64,
 }
 
-/// A clinic with its published packages.
+/// A clinic with its published packages (flagged ones too: a by-id read explains, it does not
+/// screen) and the disclaimer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClinicDetail {
     #[serde(flatten)]
     pub clinic: ClinicResponse,
     pub treatment_packages: Vec<TreatmentPackageResponse>,
+    pub disclaimer: Disclaimer,
 }
 
 pub fn present(
@@ -168,6 +179,7 @@ pub fn present(
     red_flags: Vec<RedFlag>,
     price_from: Option<PriceFrom>,
     speed: Option<&crate::listings::ResponseTime>,
+    regulatory_status: RegulatoryStatus,
 ) -> ClinicResponse {
     let unknown_fields = [
         ("city", clinic.city.is_none()),
@@ -189,6 +201,10 @@ pub fn present(
     .filter_map(|(name, missing)| missing.then_some(name))
     .collect();
     ClinicResponse {
+        has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
+        red_flags,
+        listed_by_default: !clinic.has_critical_flag,
+        regulatory_status,
         id: clinic.id,
         slug: clinic.slug,
         name: clinic.name,

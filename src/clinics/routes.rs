@@ -14,15 +14,15 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{present, ClinicDetail, ClinicResponse, PriceFrom};
 use crate::db::schema::clinics;
-use crate::db::sql::{select_list, Bind};
+use crate::db::sql::{select_list, Bind, SqlBuilder};
+use crate::disclaimer::{Excluded, ScreenedPage, DISCLAIMER};
 use crate::error::{ApiError, Problem};
-use crate::evidence::EvidenceLinks;
 use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
 use crate::listings::ResponseTime;
 use crate::money::Rates;
 use crate::pagination::{
-    page_by_key, page_size, split_page, Cursor, KeyType, ListParams, Page, PageTokens, SortKey,
+    page_by_key, page_size, split_page, Cursor, KeyType, ListParams, PageTokens, SortKey,
 };
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
@@ -181,6 +181,9 @@ pub struct ClinicListParams {
         pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
     )]
     pub q: Option<String>,
+    /// `true` also lists clinics with a critical red flag (on the clinic or one of its packages),
+    /// which default lists and searches leave out; each item carries its flags either way.
+    pub include_flagged: Option<bool>,
     /// Allow-listed order (default `-score`).
     #[param(inline)]
     pub order_by: Option<ClinicOrder>,
@@ -202,13 +205,14 @@ fn price_from(price: PackagePrice, price_provenance: String, display: Option<(&R
     }
 }
 
-/// One clinic as listed: red flags, cheapest price, response time and evidence links.
+/// One clinic as listed: red flags, regulatory status, cheapest price, response time and evidence
+/// links.
 fn present_listed(
     clinic: PublicClinic,
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
     cheapest: Option<PriceFrom>,
     speeds: &HashMap<Uuid, ResponseTime>,
-    evidence: &EvidenceLinks,
+    reference: &Reference,
 ) -> ClinicResponse {
     let red_flags: Vec<RedFlag> = flags
         .remove(&clinic.id)
@@ -217,10 +221,12 @@ fn present_listed(
         .map(RedFlag::from)
         .collect();
     let speed = speeds.get(&clinic.id);
+    let regulatory_status = reference.regulatory(&clinic.country_code, &clinic.condition_slugs);
     let efficacy_claim = clinic.stem_cell_efficacy_claim;
-    let mut response = present(clinic, red_flags, cheapest, speed);
-    (response.evidence, response.claims_beyond_evidence) =
-        evidence.assess_claim(&response.conditions, efficacy_claim);
+    let mut response = present(clinic, red_flags, cheapest, speed, regulatory_status);
+    (response.evidence, response.claims_beyond_evidence) = reference
+        .evidence
+        .assess_claim(&response.conditions, efficacy_claim);
     response
 }
 
@@ -256,13 +262,15 @@ async fn present_clinics(
         .into_iter()
         .map(|clinic| {
             let cheapest = cheapest.remove(&clinic.id);
-            present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence)
+            present_listed(clinic, &mut flags, cheapest, &speeds, reference)
         })
         .collect())
 }
 
 /// Validates the filters, verifies the page token and builds the page's SQL (one row more than
-/// the page, to know whether another follows). Public for the query-plan test.
+/// the page, to know whether another follows). Unless `include_flagged=true`, critically flagged
+/// clinics are left out (`clinics.has_critical_flag`, kept by `listings`). Public for the
+/// query-plan test.
 pub fn list_query(
     reference: &Reference,
     page_tokens: &PageTokens,
@@ -271,15 +279,64 @@ pub fn list_query(
 ) -> Result<PageQuery<ClinicOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
-    let rates = &reference.rates;
     // Only the columns of `PublicClinic`, in its order: rows decode by position, and columns no
     // listing shows (the search vector) are not sent.
     static COLUMNS: OnceLock<String> = OnceLock::new();
-    let base = format!(
+    let mut base = format!(
         "SELECT {} FROM clinics c WHERE c.status = 'published'",
         select_list::<PublicClinic>(&COLUMNS, "clinics", "c").map_err(ApiError::internal)?
     );
-    let mut query = ListQuery::new("clinics", &base, order.name());
+    if !include_flagged(params) {
+        base.push_str(" AND NOT c.has_critical_flag");
+    }
+    // `include_flagged` is part of the token's scope like any filter: a page of the screened list
+    // does not continue the unscreened one.
+    let resource = if include_flagged(params) {
+        "clinics+flagged"
+    } else {
+        "clinics"
+    };
+    let mut query = ListQuery::new(resource, &base, order.name());
+    filter(&mut query, reference, params, currency)?;
+    query.into_page(
+        order,
+        order.sort_key(),
+        "c.id",
+        page_tokens,
+        params.page_token.as_deref(),
+        size,
+    )
+}
+
+fn include_flagged(params: &ClinicListParams) -> bool {
+    params.include_flagged == Some(true)
+}
+
+/// The SQL counting the clinics the same filters match but a critical flag leaves out (over the
+/// whole result, not one page); `None` with `include_flagged=true`. Served by the partial index
+/// `clinics_critical_idx`. Public for the query-plan test.
+pub fn excluded_query(
+    reference: &Reference,
+    params: &ClinicListParams,
+    currency: Option<&str>,
+) -> Result<Option<SqlBuilder>, ApiError> {
+    if include_flagged(params) {
+        return Ok(None);
+    }
+    let base = "SELECT count(*) AS n FROM clinics c WHERE c.status = 'published' AND c.has_critical_flag";
+    let mut query = ListQuery::new("clinics", base, "");
+    filter(&mut query, reference, params, currency)?;
+    Ok(Some(query.sql))
+}
+
+/// Adds every filter of `params` to `query` (and to its token scope).
+fn filter(
+    query: &mut ListQuery,
+    reference: &Reference,
+    params: &ClinicListParams,
+    currency: Option<&str>,
+) -> Result<(), ApiError> {
+    let rates = &reference.rates;
     if let Some(raw) = &params.country {
         let code = reference.known_country("country", raw)?;
         query.filter(
@@ -354,27 +411,22 @@ pub fn list_query(
             scope,
         );
     }
-    query.into_page(
-        order,
-        order.sort_key(),
-        "c.id",
-        page_tokens,
-        params.page_token.as_deref(),
-        size,
-    )
+    Ok(())
 }
 
 /// List clinics
 ///
 /// Published clinics with filters, full-text search (`q`) and an allow-listed order (default `-score`),
-/// a page at a time with signed `page_token`s. Every item carries its red flags, the parts of its score
-/// (`rank_explanation`) and `promoted`, so no ranking is a black box. Flagged clinics are listed with
-/// their flags rather than hidden, so a patient who looks one up sees why it is flagged.
+/// a page at a time with signed `page_token`s. Every item carries its red flags (first), its regulatory
+/// status as a sourced statement, the parts of its score (`rank_explanation`) and `promoted`, so no
+/// ranking is a black box. Clinics with a critical red flag (on the clinic or one of its packages) are
+/// left out unless `include_flagged=true`; `excluded.critical_flags` counts them over the whole
+/// filtered result. `GET /v1/clinics/{id}` still answers for them, flags first.
 #[utoipa::path(
     tag = "catalogue",
     params(ClinicListParams),
     responses(
-        (status = 200, description = "A page of clinics", body = Page<ClinicResponse>),
+        (status = 200, description = "A page of clinics", body = ScreenedPage<ClinicResponse>),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Invalid filter, currency, order, page size or page token", body = Problem, content_type = "application/problem+json"),
     ),
@@ -397,18 +449,47 @@ pub async fn list_clinics(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows: Vec<PublicClinic> = sql.into_query_of::<PublicClinic>().load(&mut &*conn).await?;
+    let excluded = excluded_query(&reference, &params, currency.as_deref())?;
+    // The page and the count of what it left out, pipelined on the connection.
+    let (mut c1, mut c2) = (&*conn, &*conn);
+    let (rows, excluded) = futures_util::future::try_join(
+        sql.into_query_of::<PublicClinic>().load::<PublicClinic>(&mut c1),
+        count_excluded(&mut c2, excluded),
+    )
+    .await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
-        &Page {
+        &ScreenedPage {
             items,
             next_page_token,
+            excluded: Excluded {
+                critical_flags: excluded,
+            },
+            disclaimer: DISCLAIMER,
         },
     )
+}
+
+/// One `count(*) AS n` row.
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs a count built by [`excluded_query`] (0 when there is none).
+pub(crate) async fn count_excluded(
+    conn: &mut &AsyncPgConnection,
+    query: Option<SqlBuilder>,
+) -> diesel::QueryResult<i64> {
+    match query {
+        Some(sql) => Ok(sql.into_query().get_result::<CountRow>(conn).await?.n),
+        None => Ok(0),
+    }
 }
 
 /// `currency` for one clinic.
@@ -434,8 +515,9 @@ async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<Publi
 
 /// Get a clinic
 ///
-/// One published clinic with its packages, quoted claims, red flags and score. Add `currency` to see
-/// prices converted with the dated rate used.
+/// One published clinic with its red flags first, then its packages, quoted claims, regulatory status
+/// and score. Clinics that a critical flag leaves out of lists still answer here, with their flags.
+/// Add `currency` to see prices converted with the dated rate used.
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = Uuid, Path, description = "Clinic id"), ClinicGetParams),
@@ -478,32 +560,30 @@ pub async fn get_clinic(
             display,
         )
     });
-    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code, &reference);
-    let presented = present_listed(clinic, &mut flags, cheapest, &speeds, &reference.evidence);
-    let treatment_packages = present_packages(
-        &packages,
-        |_| Some(&summary),
-        &mut flags,
-        &reference.evidence,
-        display,
-    )?;
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
+    let presented = present_listed(clinic, &mut flags, cheapest, &speeds, &reference);
+    let treatment_packages =
+        present_packages(&packages, |_| Some(&summary), &mut flags, &reference, display)?;
     cacheable_json(
         &req,
         &ClinicDetail {
             clinic: presented,
             treatment_packages,
+            disclaimer: DISCLAIMER,
         },
     )
 }
 
 /// List a clinic's packages
 ///
-/// The published treatment packages of one clinic, ordered by id, a page at a time.
+/// The published treatment packages of one clinic, ordered by id, a page at a time. Packages with a
+/// critical red flag (their own or their clinic's) are left out unless `include_flagged=true`;
+/// `excluded.critical_flags` counts them.
 #[utoipa::path(
     tag = "catalogue",
-    params(("id" = Uuid, Path, description = "Clinic id"), ListParams),
+    params(("id" = Uuid, Path, description = "Clinic id"), ClinicPackagesParams),
     responses(
-        (status = 200, description = "A page of the clinic's packages", body = Page<TreatmentPackageResponse>),
+        (status = 200, description = "A page of the clinic's packages", body = ScreenedPage<TreatmentPackageResponse>),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Invalid page size or token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such clinic", body = Problem, content_type = "application/problem+json"),
@@ -515,30 +595,60 @@ pub async fn list_clinic_packages(
     req: HttpRequest,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
-    params: web::Query<ListParams>,
+    params: web::Query<ClinicPackagesParams>,
 ) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let include_flagged = params.include_flagged == Some(true);
     let conn = state.reads.get_or(&state.pool).await?;
     let clinic = find_published(&mut &*conn, *id).await?;
     let reference = state.reference.get(&mut &*conn).await?;
     let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;
+    let all = packages.len();
+    if !include_flagged {
+        packages.retain(|p| !p.has_critical_flag);
+    }
+    let excluded = i64::try_from(all - packages.len()).unwrap_or(i64::MAX);
     packages.sort_by_key(|p| p.id);
     let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
     let mut flags = flags_repo::detections_for(&mut &*conn, &ids).await?;
-    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code, &reference);
-    let presented = present_packages(
-        &packages,
-        |_| Some(&summary),
-        &mut flags,
-        &reference.evidence,
-        None,
-    )?;
-    let scope = format!("clinic-packages|{}", clinic.id);
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
+    let presented = present_packages(&packages, |_| Some(&summary), &mut flags, &reference, None)?;
+    let scope = format!("clinic-packages|{}|include_flagged={include_flagged}", clinic.id);
+    let paging = ListParams {
+        page_size: params.page_size,
+        page_token: params.page_token,
+    };
     let page = page_by_key(
         presented,
         |p| p.id.to_string(),
-        &params,
+        &paging,
         &state.page_tokens,
         &scope,
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(
+        &req,
+        &ScreenedPage {
+            items: page.items,
+            next_page_token: page.next_page_token,
+            excluded: Excluded {
+                critical_flags: excluded,
+            },
+            disclaimer: DISCLAIMER,
+        },
+    )
+}
+
+/// Paging of a clinic's packages and the opt-in for flagged ones.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicPackagesParams {
+    /// `true` also lists packages with a critical red flag (their own or their clinic's).
+    pub include_flagged: Option<bool>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// Opaque token from the previous page's `next_page_token`.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+    pub page_token: Option<String>,
 }

@@ -8,7 +8,8 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::db::schema::{clinics, conditions};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::pagination::{page_by_key, ListParams, Page};
+use crate::disclaimer::{Disclaimer, DisclaimedPage, DISCLAIMER};
+use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -101,8 +102,10 @@ impl From<ConditionRow> for ConditionResponse {
 pub struct ConditionDetail {
     #[serde(flatten)]
     pub condition: ConditionResponse,
-    /// Published clinics with a package covering this condition.
+    /// Published clinics with a package covering this condition (critically flagged ones
+    /// included: a count, not a recommendation).
     pub clinics_offering_treatment: i64,
+    pub disclaimer: Disclaimer,
 }
 
 /// List conditions
@@ -112,7 +115,7 @@ pub struct ConditionDetail {
     tag = "catalogue",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of conditions", body = Page<ConditionResponse>),
+        (status = 200, description = "A page of conditions", body = DisclaimedPage<ConditionResponse>),
         (status = 304, description = "Not modified (If-None-Match matched)"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -138,7 +141,7 @@ pub async fn list_conditions(
         &state.page_tokens,
         "conditions",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &DisclaimedPage::from(page))
 }
 
 /// Get a condition
@@ -180,6 +183,7 @@ pub async fn get_condition(
         &ConditionDetail {
             condition: row.into(),
             clinics_offering_treatment,
+            disclaimer: DISCLAIMER,
         },
     )
 }

@@ -1,6 +1,7 @@
 //! Indicative cost estimates: what treatment for a condition in a country may cost, next to the
 //! US price, from the listed packages and the source's regional ranges. Never a quote.
 
+mod evidence;
 mod routes;
 
 pub use routes::configure;

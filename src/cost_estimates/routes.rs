@@ -6,12 +6,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::cost_estimates::evidence::{self, EstimateEvidence};
 use crate::countries::CountryRow;
 use crate::db::schema::{countries, treatment_packages};
+use crate::disclaimer::{Disclaimer, DISCLAIMER};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
-use crate::openapi::MEDICAL_DISCLAIMER;
 use crate::state::AppState;
 use crate::treatment_packages::model::TreatmentPackage;
 
@@ -100,16 +101,36 @@ pub struct CostEstimateResponse {
     pub per_injection_range: Option<MoneyRange>,
     /// The US per-injection range times `injections`.
     pub us_comparison: Option<MoneyRange>,
-    /// US price minus the estimate: `min` is the least saved (negative: it may cost more),
-    /// `max` the most; null when a bound is unknown.
-    pub saving: Option<MoneyRange>,
+    /// US price minus the estimate; null when there is no US price to compare with.
+    pub saving: Option<Saving>,
+    /// How much is known about whether treating the condition works: the certainty of its evidence
+    /// summary (for the requested cell type where one exists), or `none` with `studies: 0`.
+    pub evidence: EstimateEvidence,
     pub cost_factors: Vec<CostFactor>,
     pub rates: Vec<AppliedRate>,
     /// Where the figures come from.
     #[schema(value_type = Vec<Object>)]
     pub sources: Vec<serde_json::Value>,
     pub notes: Vec<String>,
-    pub disclaimer: &'static str,
+    pub disclaimer: Disclaimer,
+}
+
+/// What treatment abroad may save against the US price. An unknown is `null`, never 0: a bound
+/// derived from an unknown bound (a "from" price with no maximum) is unknown too.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Saving {
+    /// The least saved: the US minimum minus the estimate's maximum (negative: it may cost more);
+    /// null when the estimate has no known maximum.
+    #[schema(value_type = Option<String>, example = json!(null))]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub min: Option<Decimal>,
+    /// The most saved: the US maximum minus the estimate's minimum; null when the US price has no
+    /// known maximum.
+    #[schema(value_type = Option<String>, example = "14000.00")]
+    #[serde(with = "rust_decimal::serde::str_option")]
+    pub max: Option<Decimal>,
+    #[schema(example = "USD")]
+    pub currency: String,
 }
 
 /// The factors the source names under "Factors Affecting Stem Cell Therapy Cost".
@@ -184,7 +205,9 @@ fn unprocessable(field: &str, message: String) -> ApiError {
 /// Estimate the cost of treatment
 ///
 /// An indicative cost range for a condition in a country, next to the US price, with the cost factors
-/// the source names and a disclaimer. Bad combinations (a research-only cell type, a condition without
+/// the source names, the certainty of the evidence for the condition (`none` with `studies: 0` where no
+/// study exists) and the disclaimer. Unknown figures are `null`, never 0: with only a starting price
+/// abroad, `saving.min` is null. Bad combinations (a research-only cell type, a condition without
 /// any priced treatment) are 422 problems naming the field. This is never a quote.
 #[utoipa::path(
     tag = "catalogue",
@@ -302,11 +325,12 @@ pub async fn get_cost_estimate(
             ))
         }
     };
-    let saving = us_comparison.as_ref().map(|us| MoneyRange {
-        min: estimate.max.map_or(Decimal::ZERO, |max| us.min - max),
+    let saving = us_comparison.as_ref().map(|us| Saving {
+        min: estimate.max.map(|max| us.min - max),
         max: us.max.map(|us_max| us_max - estimate.min),
         currency: currency.clone(),
     });
+    let evidence = evidence::for_estimate(&mut conn, &condition, cell_type.as_deref()).await?;
 
     let mut notes = vec![
         "Indicative only: a clinic's firm offer after reviewing your records may differ.".to_owned(),
@@ -316,7 +340,15 @@ pub async fn get_cost_estimate(
         notes.push("Package prices do not state how many injections they include.".to_owned());
     }
     if estimate.max.is_none() {
-        notes.push("Only a starting price is known; there is no stated maximum.".to_owned());
+        notes.push(
+            "Only a starting price is known; there is no stated maximum, so the least saving is unknown (null)."
+                .to_owned(),
+        );
+    }
+    if evidence.studies == 0 {
+        notes.push(format!(
+            "No study in StemCare's sources covers {condition}: nothing is known about whether this treatment helps."
+        ));
     }
     let mut sources: Vec<serde_json::Value> = [country.price_source.clone(), us.and_then(|u| u.price_source)]
         .into_iter()
@@ -338,8 +370,9 @@ pub async fn get_cost_estimate(
         cost_factors: COST_FACTORS.into_iter().collect(),
         rates: convert.applied,
         sources,
+        evidence,
         notes,
-        disclaimer: MEDICAL_DISCLAIMER,
+        disclaimer: DISCLAIMER,
     };
     cacheable_json(&req, &body)
 }

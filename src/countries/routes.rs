@@ -7,10 +7,12 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+use crate::countries::regulatory::{CountryRegulation, RegulatoryStatus};
 use crate::db::schema::countries;
+use crate::disclaimer::{Disclaimed, DisclaimedPage};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::pagination::{page_by_key, ListParams, Page};
+use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -35,6 +37,9 @@ pub struct CountryRow {
     pub price_date_note: Option<String>,
     pub price_source: Option<serde_json::Value>,
     pub source: serde_json::Value,
+    pub regulatory_claim: Option<String>,
+    pub regulatory_verified_at: Option<NaiveDate>,
+    pub regulatory_verified_source: Option<serde_json::Value>,
 }
 
 /// An indicative price range; `max` is null for "from" prices.
@@ -58,11 +63,11 @@ pub struct CountryResponse {
     pub code: String,
     #[schema(example = "Mexico")]
     pub name: String,
-    /// `not_approved`, `approved_locally` or `unknown`, as the source states it.
-    #[schema(example = "approved_locally")]
-    pub regulatory_status: String,
-    /// The source's statement on regulation.
-    pub regulatory_note: Option<String>,
+    /// How stem cell therapy for back pain is regulated there, as a sourced statement: `verified`
+    /// only when StemCare checked it, `claimed` for the source's own words (quoted), `unknown`
+    /// otherwise; with the US FDA context. Replaces the former string (`approved_locally`, …),
+    /// which read as a fact while repeating an article's words.
+    pub regulatory_status: RegulatoryStatus,
     /// Insurance coverage, where the source says anything.
     pub insurance_note: Option<String>,
     /// Indicative price per injection; null when the source gives none.
@@ -100,13 +105,22 @@ impl CountryRow {
 
 impl From<CountryRow> for CountryResponse {
     fn from(row: CountryRow) -> Self {
+        let (injection_price, package_price) = (row.injection_price(), row.package_price());
+        let regulation = CountryRegulation {
+            stated: row.regulatory_status,
+            claim: row.regulatory_claim,
+            note: row.regulatory_note,
+            source: row.source.clone(),
+            verified_at: row.regulatory_verified_at,
+            verified_source: row.regulatory_verified_source,
+        };
         Self {
-            injection_price: row.injection_price(),
-            package_price: row.package_price(),
+            injection_price,
+            package_price,
             code: row.code,
             name: row.name,
-            regulatory_status: row.regulatory_status,
-            regulatory_note: row.regulatory_note,
+            // The country answers for every back condition it prices, spine indications included.
+            regulatory_status: regulation.present(true),
             insurance_note: row.insurance_note,
             price_as_of: row.price_as_of,
             price_date_note: row.price_date_note,
@@ -124,7 +138,7 @@ impl From<CountryRow> for CountryResponse {
     tag = "catalogue",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of countries", body = Page<CountryResponse>),
+        (status = 200, description = "A page of countries", body = DisclaimedPage<CountryResponse>),
         (status = 304, description = "Not modified"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -150,7 +164,7 @@ pub async fn list_countries(
         &state.page_tokens,
         "countries",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &DisclaimedPage::from(page))
 }
 
 /// Get a country
@@ -160,7 +174,7 @@ pub async fn list_countries(
     tag = "catalogue",
     params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code (any case)", example = "MX", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")),
     responses(
-        (status = 200, description = "The country", body = CountryResponse),
+        (status = 200, description = "The country", body = Disclaimed<CountryResponse>),
         (status = 304, description = "Not modified"),
         (status = 404, description = "No such country", body = Problem, content_type = "application/problem+json"),
     ),
@@ -181,5 +195,5 @@ pub async fn get_country(
         .await
         .optional()?
         .ok_or_else(|| ApiError::not_found(format!("no country has code {code}")))?;
-    cacheable_json(&req, &CountryResponse::from(row))
+    cacheable_json(&req, &Disclaimed::new(CountryResponse::from(row)))
 }

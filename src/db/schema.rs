@@ -81,6 +81,9 @@ diesel::table! {
         source -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        regulatory_claim -> Nullable<Text>,
+        regulatory_verified_at -> Nullable<Date>,
+        regulatory_verified_source -> Nullable<Jsonb>,
     }
 }
 
@@ -166,6 +169,7 @@ diesel::table! {
         input_hash -> Nullable<Bytea>,
         moderation_note -> Nullable<Text>,
         deleted_at -> Nullable<Timestamptz>,
+        has_critical_flag -> Bool,
         patients_per_year_scope -> Nullable<Text>,
         patients_per_year_verified_value -> Nullable<Int4>,
         stem_cell_efficacy_claim -> Bool,
@@ -206,6 +210,7 @@ diesel::table! {
         deleted_at -> Nullable<Timestamptz>,
         country_code -> Bpchar,
         price_max_usd -> Nullable<Numeric>,
+        has_critical_flag -> Bool,
     }
 }
 

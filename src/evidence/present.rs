@@ -11,10 +11,9 @@ use crate::evidence::funding::FundingCoi;
 use crate::evidence::grading::{Certainty, CertaintyReason, Design};
 use crate::evidence::model::{EvidenceSummary, Study};
 
-/// Carried by every evidence response.
-pub const EVIDENCE_DISCLAIMER: &str = "Information, not medical advice: talk to a physician before \
-deciding on any treatment. No stem cell product is approved by the US FDA for chronic back pain, and \
-most studies summarised here are small and have no comparison group.";
+/// Carried by every evidence response: the one disclaimer of every patient-facing response (its
+/// full statement keeps this module's former text).
+pub use crate::disclaimer::{Disclaimer, DISCLAIMER as EVIDENCE_DISCLAIMER};
 
 /// A page of evidence records with the medical disclaimer.
 #[derive(Debug, Serialize, ToSchema)]
@@ -23,11 +22,7 @@ pub struct EvidenceList<T> {
     pub items: Vec<T>,
     /// Pass as `page_token` to get the next page; absent on the last page.
     pub next_page_token: Option<String>,
-    /// Information, not medical advice.
-    #[schema(
-        example = "Information, not medical advice: talk to a physician before deciding on any treatment."
-    )]
-    pub disclaimer: String,
+    pub disclaimer: Disclaimer,
 }
 
 /// A study cited by a summary, enough to find and read it.
@@ -102,8 +97,7 @@ pub struct EvidenceSummaryResponse {
 pub struct EvidenceSummaryDetail {
     #[serde(flatten)]
     pub summary: EvidenceSummaryResponse,
-    /// Information, not medical advice.
-    pub disclaimer: String,
+    pub disclaimer: Disclaimer,
 }
 
 /// A study or article finding, as recorded from its source.
@@ -162,8 +156,7 @@ pub struct StudyResponse {
 pub struct StudyDetail {
     #[serde(flatten)]
     pub study: StudyResponse,
-    /// Information, not medical advice.
-    pub disclaimer: String,
+    pub disclaimer: Disclaimer,
 }
 
 /// The evidence for one condition: its summary, per-cell-type summaries and every cited study.
@@ -177,8 +170,7 @@ pub struct ConditionEvidenceResponse {
     pub cell_type_summaries: Vec<EvidenceSummaryResponse>,
     /// Every study cited by the summaries above, ordered by slug.
     pub studies: Vec<StudyResponse>,
-    /// Information, not medical advice.
-    pub disclaimer: String,
+    pub disclaimer: Disclaimer,
 }
 
 pub fn present_study(study: &Study) -> StudyResponse {

@@ -128,7 +128,7 @@ pub async fn list_evidence_summaries(
         &EvidenceList {
             items,
             next_page_token: page.next_page_token,
-            disclaimer: EVIDENCE_DISCLAIMER.to_owned(),
+            disclaimer: EVIDENCE_DISCLAIMER,
         },
     )
 }
@@ -165,7 +165,7 @@ pub async fn get_evidence_summary(
         &req,
         &EvidenceSummaryDetail {
             summary,
-            disclaimer: EVIDENCE_DISCLAIMER.to_owned(),
+            disclaimer: EVIDENCE_DISCLAIMER,
         },
     )
 }
@@ -221,7 +221,7 @@ pub async fn get_condition_evidence(
             summary,
             cell_type_summaries,
             studies: cited,
-            disclaimer: EVIDENCE_DISCLAIMER.to_owned(),
+            disclaimer: EVIDENCE_DISCLAIMER,
         },
     )
 }

@@ -126,7 +126,7 @@ pub async fn list_studies(
         &EvidenceList {
             items: rows.iter().map(present_study).collect(),
             next_page_token: next.map(|cursor| state.page_tokens.issue(&scope, &cursor)),
-            disclaimer: EVIDENCE_DISCLAIMER.to_owned(),
+            disclaimer: EVIDENCE_DISCLAIMER,
         },
     )
 }
@@ -159,7 +159,7 @@ pub async fn get_study(
         &req,
         &StudyDetail {
             study: present_study(&study),
-            disclaimer: EVIDENCE_DISCLAIMER.to_owned(),
+            disclaimer: EVIDENCE_DISCLAIMER,
         },
     )
 }

@@ -274,6 +274,7 @@ pub struct QuoteResponse {
     pub erased_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub disclaimer: crate::disclaimer::Disclaimer,
 }
 
 /// The answer to `POST /v1/quotes`.
@@ -284,8 +285,10 @@ pub struct CreatedQuote {
     /// The patient's secret for this quote (`Authorization: Bearer qt_…`). Shown only this once.
     #[schema(example = "qt_3q2-7w…")]
     pub access_token: String,
-    /// Packages ranked for this request.
+    /// Packages ranked for this request (packages with a critical red flag are never ranked).
     pub estimates: Vec<Estimate>,
+    #[serde(skip_deserializing)]
+    pub disclaimer: crate::disclaimer::Disclaimer,
 }
 
 /// One itemised part of an offer.

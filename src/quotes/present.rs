@@ -109,6 +109,7 @@ async fn build(
         erased_at: quote.erased_at,
         created_at: quote.created_at,
         updated_at: quote.updated_at,
+        disclaimer: crate::disclaimer::DISCLAIMER,
     })
 }
 

@@ -292,6 +292,7 @@ pub async fn create_quote(
                 quote: serde_json::to_value(&view).map_err(ApiError::internal)?,
                 access_token: access_token.clone(),
                 estimates: estimates.clone(),
+                disclaimer: crate::disclaimer::DISCLAIMER,
             };
             let bytes = serde_json::to_vec(&created).map_err(ApiError::internal)?;
             let stored = StoredResponse {

@@ -204,6 +204,7 @@ pub struct ClaimCheckResponse {
     pub evaluated_rules: Vec<String>,
     /// Codes of published rules not applied yet (StemCare does not record their fields).
     pub not_evaluated_rules: Vec<String>,
+    pub disclaimer: crate::disclaimer::Disclaimer,
 }
 
 fn validate(
@@ -391,5 +392,6 @@ pub async fn check_claims(
         red_flags,
         evaluated_rules,
         not_evaluated_rules,
+        disclaimer: crate::disclaimer::DISCLAIMER,
     }))
 }

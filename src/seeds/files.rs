@@ -47,7 +47,7 @@ macro_rules! strict_record {
 strict_record!(Condition { slug: String, name: String, description: String, body_region: String, spine_indication: bool, cell_types: Vec<String>, administration_methods: Vec<String>, usage_study_slugs: Vec<String>, usage_note: Option<String>, usage_source: Option<Source>, source: Source });
 strict_record!(CellType { slug: String, name: String, abbreviation: String, source_tissue: Option<String>, collection_method: Option<String>, autologous: Option<bool>, allogeneic: Option<bool>, clinical_status: String, description: String, source: Source });
 strict_record!(Method { slug: String, name: String, description: String, imaging_guidance: Option<String>, source: Source });
-strict_record!(Country { code: String, name: String, regulatory_status: String, regulatory_note: Option<String>, insurance_note: Option<String>, injection_price: Option<PriceRange>, package_price: Option<PriceRange>, price_as_of: Option<String>, price_date_note: Option<String>, price_source: Option<Source>, source: Source });
+strict_record!(Country { code: String, name: String, regulatory_status: String, regulatory_claim: Option<String>, regulatory_note: Option<String>, insurance_note: Option<String>, injection_price: Option<PriceRange>, package_price: Option<PriceRange>, price_as_of: Option<String>, price_date_note: Option<String>, price_source: Option<Source>, source: Source });
 strict_record!(Rate { currency: String, units_per_usd: rust_decimal::Decimal, as_of: String, source: Source, derivation: Option<String> });
 strict_record!(VocabularyItem {
     code: String,
@@ -310,27 +310,27 @@ WHERE (administration_methods.name, administration_methods.description, administ
     IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.description, EXCLUDED.imaging_guidance, EXCLUDED.source)";
 
 const UPSERT_COUNTRIES: &str = "
-INSERT INTO countries (code, name, regulatory_status, regulatory_note, insurance_note,
+INSERT INTO countries (code, name, regulatory_status, regulatory_claim, regulatory_note, insurance_note,
     injection_price_min, injection_price_max, package_price_min, package_price_max, price_currency,
     price_as_of, price_date_note, price_source, source)
-SELECT code, name, regulatory_status, regulatory_note, insurance_note,
+SELECT code, name, regulatory_status, regulatory_claim, regulatory_note, insurance_note,
     (injection_price->>'min')::numeric, (injection_price->>'max')::numeric,
     (package_price->>'min')::numeric, (package_price->>'max')::numeric,
     coalesce(injection_price->>'currency', package_price->>'currency', 'USD'),
     price_as_of, price_date_note, price_source, source
-FROM jsonb_to_recordset($1) AS x(code text, name text, regulatory_status text, regulatory_note text, insurance_note text,
+FROM jsonb_to_recordset($1) AS x(code text, name text, regulatory_status text, regulatory_claim text, regulatory_note text, insurance_note text,
     injection_price jsonb, package_price jsonb, price_as_of date, price_date_note text, price_source jsonb, source jsonb)
 ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, regulatory_status = EXCLUDED.regulatory_status,
-    regulatory_note = EXCLUDED.regulatory_note, insurance_note = EXCLUDED.insurance_note,
+    regulatory_claim = EXCLUDED.regulatory_claim, regulatory_note = EXCLUDED.regulatory_note, insurance_note = EXCLUDED.insurance_note,
     injection_price_min = EXCLUDED.injection_price_min, injection_price_max = EXCLUDED.injection_price_max,
     package_price_min = EXCLUDED.package_price_min, package_price_max = EXCLUDED.package_price_max,
     price_currency = EXCLUDED.price_currency, price_as_of = EXCLUDED.price_as_of,
     price_date_note = EXCLUDED.price_date_note, price_source = EXCLUDED.price_source, source = EXCLUDED.source,
     updated_at = now()
-WHERE (countries.name, countries.regulatory_status, countries.regulatory_note, countries.insurance_note,
+WHERE (countries.name, countries.regulatory_status, countries.regulatory_claim, countries.regulatory_note, countries.insurance_note,
        countries.injection_price_min, countries.injection_price_max, countries.package_price_min, countries.package_price_max,
        countries.price_currency, countries.price_as_of, countries.price_date_note, countries.price_source, countries.source)
-    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.regulatory_status, EXCLUDED.regulatory_note, EXCLUDED.insurance_note,
+    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.regulatory_status, EXCLUDED.regulatory_claim, EXCLUDED.regulatory_note, EXCLUDED.insurance_note,
        EXCLUDED.injection_price_min, EXCLUDED.injection_price_max, EXCLUDED.package_price_min, EXCLUDED.package_price_max,
        EXCLUDED.price_currency, EXCLUDED.price_as_of, EXCLUDED.price_date_note, EXCLUDED.price_source, EXCLUDED.source)";
 

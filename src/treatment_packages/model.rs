@@ -45,6 +45,9 @@ pub struct TreatmentPackage {
     pub country_code: String,
     /// The maximum price in USD at the current rate, when there is a maximum.
     pub price_max_usd: Option<Decimal>,
+    /// A critical red flag on the package or its clinic (kept by `listings`): the package is left
+    /// out of default lists and quote estimates.
+    pub has_critical_flag: bool,
 }
 
 /// The price columns of a package, all a clinic listing shows of its cheapest one (`price_from`):

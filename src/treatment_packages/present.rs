@@ -6,6 +6,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::countries::regulatory::RegulatoryStatus;
 use crate::money::{AppliedRate, Rates};
 use crate::red_flags::RedFlag;
 use crate::treatment_packages::model::TreatmentPackage;
@@ -65,9 +66,14 @@ impl PackagePrice {
     }
 }
 
-/// A treatment package.
+/// A treatment package. Its red flags come first: a patient reads the warnings before the rest.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TreatmentPackageResponse {
+    /// Most severe first; see `GET /v1/red-flag-rules` for every rule and its source.
+    pub red_flags: Vec<RedFlag>,
+    /// False when a critical red flag (on the package or its clinic) leaves it out of default
+    /// lists and quote estimates; `include_flagged=true` lists it.
+    pub listed_by_default: bool,
     pub id: Uuid,
     #[schema(example = "liv-hospital-ulus-back-pain-indicative")]
     pub slug: String,
@@ -77,9 +83,9 @@ pub struct TreatmentPackageResponse {
     /// ISO 3166-1 alpha-2 code of the clinic's country.
     #[schema(example = "TR")]
     pub country: String,
-    /// Regulatory status of stem cell therapy for back pain in that country, as the source states it.
-    #[schema(example = "approved_locally")]
-    pub regulatory_status: String,
+    /// Regulatory status of stem cell therapy for back pain in that country, as a sourced statement
+    /// (`verified`, `claimed` or `unknown`), with the US FDA context for spine indications.
+    pub regulatory_status: RegulatoryStatus,
     pub title: String,
     /// Condition slugs covered.
     pub conditions: Vec<String>,
@@ -117,7 +123,6 @@ pub struct TreatmentPackageResponse {
     /// Priced extras, where known.
     #[schema(value_type = Vec<Object>)]
     pub add_ons: serde_json::Value,
-    pub red_flags: Vec<RedFlag>,
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
     #[schema(value_type = Vec<crate::evidence::EvidenceLink>)]
     pub evidence: Vec<std::sync::Arc<crate::evidence::EvidenceLink>>,
@@ -139,7 +144,7 @@ pub struct TreatmentPackageResponse {
 pub struct PackageContext<'a> {
     pub clinic_name: &'a str,
     pub country: &'a str,
-    pub regulatory_status: &'a str,
+    pub regulatory_status: RegulatoryStatus,
     pub display: Option<(&'a Rates, &'a str)>,
     pub red_flags: Vec<RedFlag>,
 }
@@ -159,12 +164,14 @@ pub fn present(package: &TreatmentPackage, context: PackageContext<'_>) -> Treat
     .filter_map(|(name, missing)| missing.then_some(name))
     .collect();
     TreatmentPackageResponse {
+        red_flags: context.red_flags,
+        listed_by_default: !package.has_critical_flag,
         id: package.id,
         slug: package.slug.clone(),
         clinic_id: package.clinic_id,
         clinic_name: context.clinic_name.to_owned(),
         country: context.country.to_owned(),
-        regulatory_status: context.regulatory_status.to_owned(),
+        regulatory_status: context.regulatory_status,
         title: package.title.clone(),
         conditions: package.conditions.clone(),
         cell_type: package.cell_type.clone(),
@@ -182,7 +189,6 @@ pub fn present(package: &TreatmentPackage, context: PackageContext<'_>) -> Treat
         exclusions: package.exclusions.clone(),
         unknown_items: package.unknown_items.clone(),
         add_ons: package.add_ons.clone(),
-        red_flags: context.red_flags,
         evidence: Vec::new(),
         claims_beyond_evidence: false,
         unknown_fields,

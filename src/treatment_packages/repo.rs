@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{clinics, countries, treatment_packages};
+use crate::db::schema::{clinics, treatment_packages};
 use crate::db::sql::{select_list, SqlBuilder};
 use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 
@@ -16,51 +16,31 @@ use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 pub struct ClinicSummary {
     pub name: String,
     pub country: String,
-    pub regulatory_status: String,
 }
 
 impl ClinicSummary {
     /// The summary of a clinic already loaded (no query), from its name and country code.
-    pub fn of(name: &str, country_code: &str, reference: &crate::reference::Reference) -> Self {
+    pub fn of(name: &str, country_code: &str) -> Self {
         Self {
             name: name.to_owned(),
             country: country_code.to_owned(),
-            regulatory_status: reference
-                .regulatory_status(country_code)
-                .unwrap_or_default()
-                .to_owned(),
         }
     }
 }
 
-/// Names, countries and regulatory status of the given clinics.
+/// Names and countries of the given clinics.
 pub async fn clinic_summaries(
     conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, ClinicSummary>> {
-    let rows: Vec<(Uuid, String, String, String)> = clinics::table
-        .inner_join(countries::table.on(countries::code.eq(clinics::country_code)))
+    let rows: Vec<(Uuid, String, String)> = clinics::table
         .filter(clinics::id.eq_any(clinic_ids))
-        .select((
-            clinics::id,
-            clinics::name,
-            clinics::country_code,
-            countries::regulatory_status,
-        ))
+        .select((clinics::id, clinics::name, clinics::country_code))
         .load(conn)
         .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, country, regulatory_status)| {
-            (
-                id,
-                ClinicSummary {
-                    name,
-                    country,
-                    regulatory_status,
-                },
-            )
-        })
+        .map(|(id, name, country)| (id, ClinicSummary { name, country }))
         .collect())
 }
 
@@ -132,6 +112,26 @@ pub fn list_base() -> QueryResult<String> {
          WHERE p.status = 'published' AND c.status = 'published'",
         select_list::<TreatmentPackage>(&COLUMNS, "treatment_packages", "p")?
     ))
+}
+
+/// The base of the count of critically flagged packages a list left out (see [`list_base`]).
+pub const COUNT_FLAGGED_BASE: &str = "SELECT count(*) AS n FROM treatment_packages p \
+JOIN clinics c ON c.id = p.clinic_id \
+WHERE p.status = 'published' AND c.status = 'published' AND p.has_critical_flag";
+
+/// One `count(*) AS n` row.
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Runs a count built on [`count_base`] (0 when there is none).
+pub async fn count(conn: &mut &AsyncPgConnection, query: Option<SqlBuilder>) -> QueryResult<i64> {
+    match query {
+        Some(sql) => Ok(sql.into_query().get_result::<CountRow>(conn).await?.n),
+        None => Ok(0),
+    }
 }
 
 /// The inclusion vocabulary `(code, label)` in display order.

@@ -6,13 +6,13 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use crate::db::sql::Bind;
+use crate::db::sql::{Bind, SqlBuilder};
+use crate::disclaimer::{Disclaimed, Disclaimer, Excluded, ScreenedPage, DISCLAIMER};
 use crate::error::{ApiError, Problem};
-use crate::evidence::EvidenceLinks;
 use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
-use crate::pagination::{page_size, split_page, Cursor, KeyType, Page, PageTokens, SortKey};
+use crate::pagination::{page_size, split_page, Cursor, KeyType, PageTokens, SortKey};
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
 use crate::reference::Reference;
@@ -140,6 +140,9 @@ pub struct PackageListParams {
     /// Only prices of this provenance.
     #[param(inline)]
     pub price_provenance: Option<PriceProvenance>,
+    /// `true` also lists packages with a critical red flag (their own or their clinic's), which
+    /// default lists leave out; each item carries its flags either way.
+    pub include_flagged: Option<bool>,
     /// `price` (default), `-price`, `updated_at` or `-updated_at`.
     #[param(inline)]
     pub order_by: Option<PackageOrder>,
@@ -167,13 +170,7 @@ pub async fn present_all(
         flags_repo::detections_for(&mut c2, &ids),
     )
     .await?;
-    present_packages(
-        packages,
-        |id| clinics.get(&id),
-        &mut flags,
-        &reference.evidence,
-        display,
-    )
+    present_packages(packages, |id| clinics.get(&id), &mut flags, reference, display)
 }
 
 /// Presents packages from what the caller already loaded: each clinic's summary and the
@@ -182,7 +179,7 @@ pub fn present_packages<'a>(
     packages: &[TreatmentPackage],
     clinic_of: impl Fn(Uuid) -> Option<&'a ClinicSummary>,
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
-    evidence: &EvidenceLinks,
+    reference: &Reference,
     display: Option<(&Rates, &str)>,
 ) -> Result<Vec<TreatmentPackageResponse>, ApiError> {
     packages
@@ -195,7 +192,7 @@ pub fn present_packages<'a>(
                 PackageContext {
                     clinic_name: &clinic.name,
                     country: &clinic.country,
-                    regulatory_status: &clinic.regulatory_status,
+                    regulatory_status: reference.regulatory(&clinic.country, &package.conditions),
                     display,
                     red_flags: flags
                         .remove(&package.id)
@@ -205,8 +202,9 @@ pub fn present_packages<'a>(
                         .collect(),
                 },
             );
-            (response.evidence, response.claims_beyond_evidence) =
-                evidence.assess(&package.conditions, &response.red_flags);
+            (response.evidence, response.claims_beyond_evidence) = reference
+                .evidence
+                .assess(&package.conditions, &response.red_flags);
             Ok(response)
         })
         .collect()
@@ -222,14 +220,58 @@ pub fn list_query(
 ) -> Result<PageQuery<PackageOrder>, ApiError> {
     let size = page_size(params.page_size)?;
     let order = params.order_by.unwrap_or_default();
+
+    let mut base = repo::list_base().map_err(ApiError::internal)?;
+    if !include_flagged(params) {
+        base.push_str(" AND NOT p.has_critical_flag");
+    }
+    // `include_flagged` is part of the token's scope like any filter.
+    let resource = if include_flagged(params) {
+        "treatment-packages+flagged"
+    } else {
+        "treatment-packages"
+    };
+    let mut query = ListQuery::new(resource, &base, order.name());
+    filter(&mut query, reference, params, currency)?;
+    query.into_page(
+        order,
+        order.sort_key(),
+        "p.id",
+        page_tokens,
+        params.page_token.as_deref(),
+        size,
+    )
+}
+
+fn include_flagged(params: &PackageListParams) -> bool {
+    params.include_flagged == Some(true)
+}
+
+/// The SQL counting the packages the same filters match but a critical flag leaves out (over the
+/// whole result); `None` with `include_flagged=true`. Served by the partial index
+/// `treatment_packages_critical_idx`. Public for the query-plan test.
+pub fn excluded_query(
+    reference: &Reference,
+    params: &PackageListParams,
+    currency: Option<&str>,
+) -> Result<Option<SqlBuilder>, ApiError> {
+    if include_flagged(params) {
+        return Ok(None);
+    }
+    let mut query = ListQuery::new("treatment-packages", repo::COUNT_FLAGGED_BASE, "");
+    filter(&mut query, reference, params, currency)?;
+    Ok(Some(query.sql))
+}
+
+/// Adds every filter of `params` to `query` (and to its token scope).
+fn filter(
+    query: &mut ListQuery,
+    reference: &Reference,
+    params: &PackageListParams,
+    currency: Option<&str>,
+) -> Result<(), ApiError> {
     let rates = &reference.rates;
     let filter_currency = currency.unwrap_or("USD");
-
-    let mut query = ListQuery::new(
-        "treatment-packages",
-        &repo::list_base().map_err(ApiError::internal)?,
-        order.name(),
-    );
     if let Some(raw) = &params.condition {
         let slug = reference.known_condition("condition", raw)?;
         let scope = format!("condition={slug}");
@@ -270,26 +312,22 @@ pub fn list_query(
             scope,
         );
     }
-    query.into_page(
-        order,
-        order.sort_key(),
-        "p.id",
-        page_tokens,
-        params.page_token.as_deref(),
-        size,
-    )
+    Ok(())
 }
 
 /// List treatment packages
 ///
 /// Published packages with filters, an allow-listed order (default `price`) and signed page tokens.
 /// Prices keep their original currency; add `currency` for converted prices with the rate and its date.
-/// Price filters compare the minimum price in USD at current rates.
+/// Price filters compare the minimum price in USD at current rates. Packages with a critical red flag
+/// (their own or their clinic's) are left out unless `include_flagged=true`; `excluded.critical_flags`
+/// counts them over the whole filtered result. `GET /v1/treatment-packages/{id}` and `compare` still
+/// answer for them, flags first.
 #[utoipa::path(
     tag = "catalogue",
     params(PackageListParams),
     responses(
-        (status = 200, description = "A page of packages", body = Page<TreatmentPackageResponse>),
+        (status = 200, description = "A page of packages", body = ScreenedPage<TreatmentPackageResponse>),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Invalid filter, currency, page size or page token", body = Problem, content_type = "application/problem+json"),
     ),
@@ -312,16 +350,24 @@ pub async fn list_treatment_packages(
         size,
         order,
     } = list_query(&reference, &state.page_tokens, &params, currency.as_deref())?;
-    let rows = repo::run_list(&mut &*conn, sql).await?;
+    let excluded = excluded_query(&reference, &params, currency.as_deref())?;
+    // The page and the count of what it left out, pipelined on the connection.
+    let (mut c1, mut c2) = (&*conn, &*conn);
+    let (rows, excluded) =
+        futures_util::future::try_join(repo::run_list(&mut c1, sql), repo::count(&mut c2, excluded)).await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_all(&conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(
         &req,
-        &Page {
+        &ScreenedPage {
             items,
             next_page_token,
+            excluded: Excluded {
+                critical_flags: excluded,
+            },
+            disclaimer: DISCLAIMER,
         },
     )
 }
@@ -338,13 +384,14 @@ pub struct CurrencyParams {
 
 /// Get a treatment package
 ///
-/// One published package with its price provenance, inclusions, explicit exclusions, unknown items and
-/// red flags.
+/// One published package with its red flags first, then its regulatory status, price provenance,
+/// inclusions, explicit exclusions and unknown items. Packages that a critical flag leaves out of lists
+/// still answer here, with their flags.
 #[utoipa::path(
     tag = "catalogue",
     params(("id" = Uuid, Path, description = "Package id"), CurrencyParams),
     responses(
-        (status = 200, description = "The package", body = TreatmentPackageResponse),
+        (status = 200, description = "The package", body = Disclaimed<TreatmentPackageResponse>),
         (status = 304, description = "Not modified"),
         (status = 400, description = "Invalid currency", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such package", body = Problem, content_type = "application/problem+json"),
@@ -371,7 +418,7 @@ pub async fn get_treatment_package(
     let item = items
         .pop()
         .ok_or_else(|| ApiError::internal("presenting one package gave none"))?;
-    cacheable_json(&req, &item)
+    cacheable_json(&req, &Disclaimed::new(item))
 }
 
 /// `ids` and `currency` of a comparison.
@@ -434,6 +481,7 @@ pub struct ComparisonResponse {
     pub rates: Vec<AppliedRate>,
     /// How to read the totals.
     pub note: String,
+    pub disclaimer: Disclaimer,
 }
 
 const COMPARISON_NOTE: &str =
@@ -443,7 +491,8 @@ comparable only for the items every package includes. Items marked excluded or u
 /// Compare packages
 ///
 /// Lines up 2–5 packages on the inclusion vocabulary (included, excluded or unknown) with totals
-/// converted to one currency at dated rates, and lists what each leaves out.
+/// converted to one currency at dated rates, and lists what each leaves out. Packages are compared by
+/// id whether or not a red flag leaves them out of lists; each shows its flags first.
 #[utoipa::path(
     tag = "catalogue",
     params(CompareParams),
@@ -545,6 +594,7 @@ pub async fn compare_treatment_packages(
         rows,
         rates: applied,
         note: COMPARISON_NOTE.to_owned(),
+        disclaimer: DISCLAIMER,
     };
     cacheable_json(&req, &body)
 }

@@ -348,7 +348,8 @@ impl TestApp {
 
     /// The id of the seeded clinic with this slug.
     pub async fn clinic_id(&self, slug: &str) -> String {
-        let clinics = self.walk("/v1/clinics?page_size=100").await;
+        // Critically flagged clinics are listed only on request.
+        let clinics = self.walk("/v1/clinics?page_size=100&include_flagged=true").await;
         clinics.iter().find(|c| c["slug"] == slug).expect("seeded clinic")["id"]
             .as_str()
             .expect("id")

@@ -18,4 +18,5 @@ mod partners;
 mod query_plans;
 mod quotes;
 mod seed_honesty;
+mod trust;
 mod webhooks;
