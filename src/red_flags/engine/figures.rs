@@ -53,10 +53,10 @@ const PEOPLE: &str = r"patients?|people|persons?|clients?|cases|subjects|partici
 const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still";
 
 /// Words that make a figure an outcome claim.
-const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|pain\w*|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|walk\w*|mobility|function\w*|outcomes?|symptoms?|reduc\w*|decreas\w*|remission|regenerat\w*|happy|recommend\w*|lost|lose|losing|works?|worked|helps?|helped|feel\w*|felt|avoid\w*|free|fix\w*|repair\w*|restor\w*|gains?|gained)\b";
+const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|pain\w*|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|walk\w*|mobility|function\w*|outcomes?|symptoms?|reduc\w*|decreas\w*|remission|regenerat\w*|happy|recommend\w*|lost|lose|losing|works?|worked|helps?|helped|feel\w*|felt|avoid\w*|free|fix\w*|repair\w*|restor\w*|gains?|gained|skip\w*|escap\w*|bypass\w*|spared?|return(s|ed)? to (work|sport|normal|activit\w*)|quality of life|painkillers|medication)\b";
 
 /// Words that make a nearby figure logistics, lab quality, prices or demographics.
-const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|travel\w*|international|overseas|women|men|female|male|aged|older|younger|over \d+|under \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speak\w*|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?))\b";
+const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|referred|referrals?|contact\w*|visit\w*|arriv\w*|choose|chose|found us|find us|travel\w*|international|overseas|women|men|female|male|aged|older|younger|(are|is|were) (over|under) \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speak\w*|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?))\b";
 
 /// Compiled figure patterns, built once with the rule book.
 #[derive(Debug, Clone)]
@@ -151,11 +151,11 @@ impl FigureLexicon {
             }
             found.sort_by_key(|f| f.0);
             found.dedup_by_key(|f| f.0);
-            for (start, end, percent, people) in found {
+            for (start, end, percent, _people) in found {
                 if !sentence.asserts_at(start) || self.is_vetoed(s, start, end) {
                     continue;
                 }
-                if people || self.outcome.is_match(s) {
+                if self.outcome.is_match(s) {
                     figures.push(Figure {
                         start: sentence.start + start,
                         end: sentence.start + end,
@@ -167,15 +167,49 @@ impl FigureLexicon {
         figures
     }
 
-    /// True when logistics words stand near the figure, or it is a discount ("20% off").
+    /// True when logistics words stand near the figure in its clause, or it is a discount ("20%
+    /// off").
     fn is_vetoed(&self, sentence: &str, start: usize, end: usize) -> bool {
         if self.discount_after.is_match(&sentence[end..]) {
             return true;
         }
-        let from = floor_char_boundary(sentence, start.saturating_sub(50));
-        let to = floor_char_boundary(sentence, (end + 60).min(sentence.len()));
+        let (clause_start, clause_end) = clause_around(sentence, start, end);
+        let from = floor_char_boundary(sentence, start.saturating_sub(60).max(clause_start));
+        let to = floor_char_boundary(sentence, (end + 80).min(clause_end));
         self.veto.is_match(&sentence[from..to])
     }
+}
+
+/// Byte range of the clause holding `[start, end)`: clauses end at `,` or `;` followed by a space,
+/// `:`, a dash or bracket, or the words "and", "but", "while", "whereas".
+fn clause_around(sentence: &str, start: usize, end: usize) -> (usize, usize) {
+    let lower = sentence.to_lowercase();
+    if lower.len() != sentence.len() {
+        return (0, sentence.len());
+    }
+    let boundary = |i: usize| -> Option<usize> {
+        let rest = &lower[i..];
+        let c = rest.chars().next()?;
+        let next = rest[c.len_utf8()..].chars().next().unwrap_or(' ');
+        match c {
+            ',' | ';' if next.is_whitespace() => Some(c.len_utf8()),
+            ':' | '—' | '–' | '(' | ')' => Some(c.len_utf8()),
+            _ => [" and ", " but ", " while ", " whereas "]
+                .iter()
+                .find(|w| rest.starts_with(*w))
+                .map(|w| w.len()),
+        }
+    };
+    let clause_start = (0..start)
+        .rev()
+        .filter(|&i| lower.is_char_boundary(i))
+        .find_map(|i| boundary(i).map(|n| i + n))
+        .unwrap_or(0);
+    let clause_end = (end..lower.len())
+        .filter(|&i| lower.is_char_boundary(i))
+        .find(|&i| boundary(i).is_some())
+        .unwrap_or(lower.len());
+    (clause_start, clause_end)
 }
 
 /// The largest char boundary at or before `i`.

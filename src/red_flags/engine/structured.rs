@@ -175,7 +175,7 @@ pub(super) const BODY_SYSTEMS: &[(&str, &[&str])] = &[
 
 /// A stem cell product named in a sentence: its conditions count toward
 /// `SAME_CELLS_MANY_CONDITIONS`.
-pub(super) const CELL_THERAPY_PATTERN: &str = r"(?i)\b(stem[- ]cells?|mscs?|mesenchymal|cell[- ](therapy|therapies|treatments?|based|injections?)|exosomes?|secretome|cord blood|svf|stromal vascular|cellular therap\w*)\b";
+pub(super) const CELL_THERAPY_PATTERN: &str = r"(?i)\b(stem[- ]cells?|mscs?|mesenchymal|cell[- ](therapy|therapies|treatments?|based|injections?|products?)|exosomes?|secretome|cord (blood |tissue )?cells|cord blood|svf|stromal vascular|cellular therap\w*|(the same|our|these) cells)\b";
 
 /// `cell_type` fragments (lowercased) and the product class each names. The first five classes are
 /// the FDA 2021 consumer warning's own list (SVF, cord blood, amniotic fluid, Wharton's jelly,
