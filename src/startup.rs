@@ -28,7 +28,6 @@ fn routes(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
     crate::disclaimer::configure(cfg);
-    crate::disclaimer::configure(cfg);
     crate::metrics::configure(cfg);
     conditions::configure(cfg);
     cell_types::configure(cfg);
