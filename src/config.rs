@@ -19,6 +19,9 @@
 //! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
 //! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
 //! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |
+//! | `STEMCARE_ECB_URL` | `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml` | the ECB daily reference-rate file (http or https) that `stemcare rates refresh` and the periodic refresh read |
+//! | `STEMCARE_ECB_REFRESH_INTERVAL_SECS` | `0` | seconds between periodic refreshes of the exchange rates from `STEMCARE_ECB_URL` in `serve` (0: off; e.g. `3600`); the first runs at start-up |
+//! | `STEMCARE_ECB_TIMEOUT_SECS` | `20` | how long one download of the ECB file may take, connection included |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -78,12 +81,20 @@ pub struct Settings {
     pub quote_rate_limit_per_hour: usize,
     /// Lifetime of the cached reference data (see `reference`).
     pub reference_ttl_seconds: usize,
+    /// The ECB daily reference-rate file the rate refresh reads (`STEMCARE_ECB_URL`).
+    pub ecb_url: String,
+    /// Seconds between periodic rate refreshes in the server; 0 turns them off.
+    pub ecb_refresh_interval_secs: usize,
+    /// Time limit of one download of the ECB file, in seconds.
+    pub ecb_timeout_secs: usize,
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./.stemcare";
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_POOL_SIZE: usize = 16;
+/// The ECB's daily euro foreign exchange reference rates.
+pub const DEFAULT_ECB_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
 
 impl Settings {
     /// Reads every setting from the process environment.
@@ -146,6 +157,16 @@ impl Settings {
             parse_number(&get, "STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR", 30, 1, 1_000_000)?;
         let cors_origins = parse_origins(get("STEMCARE_CORS_ORIGINS"))?;
         let reference_ttl_seconds = parse_number(&get, "STEMCARE_REFERENCE_TTL_SECONDS", 5, 0, 3600)?;
+        let ecb_url = get("STEMCARE_ECB_URL").unwrap_or_else(|| DEFAULT_ECB_URL.into());
+        if !url::Url::parse(&ecb_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host()) {
+            return Err(SettingError {
+                name: "STEMCARE_ECB_URL",
+                value: ecb_url,
+                reason: "expected an http or https URL such as the default, ".to_owned() + DEFAULT_ECB_URL,
+            });
+        }
+        let ecb_refresh_interval_secs = parse_number(&get, "STEMCARE_ECB_REFRESH_INTERVAL_SECS", 0, 0, 604_800)?;
+        let ecb_timeout_secs = parse_number(&get, "STEMCARE_ECB_TIMEOUT_SECS", 20, 1, 300)?;
         Ok(Self {
             database,
             bind,
@@ -165,6 +186,9 @@ impl Settings {
             rate_limit_per_minute,
             quote_rate_limit_per_hour,
             reference_ttl_seconds,
+            ecb_url,
+            ecb_refresh_interval_secs,
+            ecb_timeout_secs,
         })
     }
 }
@@ -193,6 +217,9 @@ impl Settings {
             rate_limit_per_minute: 100_000,
             quote_rate_limit_per_hour: 100_000,
             reference_ttl_seconds: 5,
+            ecb_url: DEFAULT_ECB_URL.to_owned(),
+            ecb_refresh_interval_secs: 0,
+            ecb_timeout_secs: 20,
         }
     }
 }

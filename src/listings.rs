@@ -123,6 +123,18 @@ pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     refresh(conn, &book, None).await
 }
 
+/// Recomputes only what exchange rates feed: packages' USD prices and each clinic's lowest USD
+/// price (after a rate refresh; flags and scores do not depend on rates).
+pub async fn refresh_prices(conn: &mut AsyncPgConnection) -> QueryResult<()> {
+    for statement in [REFRESH_PRICES, REFRESH_CLINIC_AGGREGATES] {
+        diesel::sql_query(statement)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(None::<Uuid>)
+            .execute(conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Recomputes the flags and score of one clinic (e.g. after it answered a quote).
 /// `book` is the compiled rule set (compiling it is the expensive part, so callers pass theirs).
 pub async fn refresh_clinic(

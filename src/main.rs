@@ -39,6 +39,9 @@ enum Command {
     /// Manage partner organisations, which own clinics.
     #[command(subcommand)]
     Partners(PartnerCommand),
+    /// Exchange rates: refresh them from the ECB's daily reference rates.
+    #[command(subcommand)]
+    Rates(RatesCommand),
 }
 
 #[derive(Subcommand)]
@@ -74,6 +77,18 @@ enum PartnerCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum RatesCommand {
+    /// Read the ECB's daily reference rates (all or nothing), store them per USD with the ECB's date
+    /// and recompute listing prices in USD. Exits 0 (saying "not applied") for a file older than the
+    /// stored rates, 1 with one line on standard error for a bad file or a failed download.
+    Refresh {
+        /// An http(s) URL or a file; default STEMCARE_ECB_URL (the ECB's eurofxref-daily.xml).
+        #[arg(long, value_name = "URL|FILE")]
+        from: Option<String>,
+    },
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Openapi) = cli.command {
@@ -103,6 +118,7 @@ fn main() -> ExitCode {
             Command::Openapi => Ok(()),
             Command::ApiKeys(command) => api_keys(settings, command).await,
             Command::Partners(command) => partners(settings, command).await,
+            Command::Rates(command) => rates(settings, command).await,
         }
     });
     match result {
@@ -239,6 +255,22 @@ async fn partners(settings: Settings, command: PartnerCommand) -> Result<(), Str
         PartnerCommand::Create { name, clinics } => {
             let id = stemcare::partners::create_with_clinics(&mut conn, &name, &clinics).await?;
             println!("{id}");
+        }
+    }
+    Ok(())
+}
+
+async fn rates(settings: Settings, command: RatesCommand) -> Result<(), String> {
+    use stemcare::exchange_rates::refresh::{self, RateSource};
+    match command {
+        RatesCommand::Refresh { from } => {
+            let source = RateSource::parse(from.as_deref().unwrap_or(&settings.ecb_url))?;
+            let timeout = std::time::Duration::from_secs(settings.ecb_timeout_secs as u64);
+            // Read and check the file before touching the database: a bad file needs no database.
+            let prepared = refresh::prepare(&source, timeout).await.map_err(|e| e.to_string())?;
+            let (_database, mut conn) = migrated(&settings).await?;
+            let outcome = refresh::store(&mut conn, &prepared).await.map_err(|e| e.to_string())?;
+            println!("{outcome}");
         }
     }
     Ok(())

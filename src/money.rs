@@ -6,10 +6,15 @@
 //! decimal precision and rounded once, half away from zero, to 2 decimal places (the minor unit of
 //! every supported currency). The `rate` shown next to a converted price is the same ratio rounded
 //! to 6 decimal places, for display only.
+//!
+//! Staleness: a rate is *stale* when its `as_of` date is more than [`STALE_AFTER_DAYS`] (7) days
+//! before today (UTC). The ECB publishes on every TARGET working day, so a current rate is at most
+//! a few days old even over Easter or Christmas; an older one means the refresh has stopped or the
+//! currency is not published any more. Responses say so (`stale: true`) next to the rate's date.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -47,6 +52,19 @@ pub fn round_money(amount: Decimal) -> Decimal {
     rounded
 }
 
+/// A rate is stale when its date is more than this many days before today (UTC).
+pub const STALE_AFTER_DAYS: i64 = 7;
+
+/// Whether a rate dated `as_of` is stale on `today` (more than [`STALE_AFTER_DAYS`] days old).
+pub fn is_stale(as_of: NaiveDate, today: NaiveDate) -> bool {
+    (today - as_of).num_days() > STALE_AFTER_DAYS
+}
+
+/// Today's date in UTC, the day staleness is judged on.
+pub fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
 /// One stored rate: units of `currency` per 1 USD.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = exchange_rates)]
@@ -61,6 +79,7 @@ pub struct ExchangeRate {
 
 /// The rate used for one conversion, shown beside every converted price.
 #[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+#[serde(from = "StoredAppliedRate")]
 pub struct AppliedRate {
     /// Currency converted from.
     #[schema(example = "USD")]
@@ -76,9 +95,38 @@ pub struct AppliedRate {
     #[schema(value_type = String, format = Date, example = "2026-02-20")]
     #[serde(serialize_with = "crate::json_time::date")]
     pub as_of: NaiveDate,
+    /// True when `as_of` is more than 7 days before today (UTC): the rate may no longer reflect
+    /// the market, so the converted price is only a rough indication.
+    #[schema(example = false)]
+    pub stale: bool,
     /// Where the reference rates come from.
     #[schema(value_type = Vec<Object>)]
     pub sources: Vec<serde_json::Value>,
+}
+
+/// An [`AppliedRate`] as stored inside saved estimates: `stale` is judged again when it is read,
+/// so a saved price says whether its rate is stale today, not whether it was when saved.
+#[derive(serde::Deserialize)]
+struct StoredAppliedRate {
+    from: String,
+    to: String,
+    #[serde(with = "rust_decimal::serde::str")]
+    rate: Decimal,
+    as_of: NaiveDate,
+    sources: Vec<serde_json::Value>,
+}
+
+impl From<StoredAppliedRate> for AppliedRate {
+    fn from(stored: StoredAppliedRate) -> Self {
+        Self {
+            stale: is_stale(stored.as_of, today()),
+            from: stored.from,
+            to: stored.to,
+            rate: stored.rate,
+            as_of: stored.as_of,
+            sources: stored.sources,
+        }
+    }
 }
 
 /// All known rates, keyed by currency code.
@@ -133,6 +181,7 @@ impl Rates {
         let from_rate = self.get(from)?;
         let to_rate = self.get(to)?;
         let ratio = to_rate.units_per_usd / from_rate.units_per_usd;
+        let as_of = from_rate.as_of.min(to_rate.as_of);
         let converted = round_money(amount * ratio);
         let mut sources = vec![from_rate.source.clone()];
         if to_rate.source != from_rate.source {
@@ -144,7 +193,8 @@ impl Rates {
             rate: ratio
                 .round_dp_with_strategy(6, RoundingStrategy::MidpointAwayFromZero)
                 .normalize(),
-            as_of: from_rate.as_of.min(to_rate.as_of),
+            as_of,
+            stale: is_stale(as_of, today()),
             sources,
         };
         Some((converted, applied))
@@ -189,6 +239,26 @@ mod tests {
         let (usd, _) = rates.convert(Decimal::from(10000), "MXN", "USD").expect("known");
         assert_eq!(usd.to_string(), "583.99"); // 10000 ÷ 17.123456 = 583.99425…
         assert!(rates.convert(Decimal::ONE, "USD", "XXX").is_none());
+    }
+
+    #[test]
+    fn a_rate_is_stale_after_seven_days() {
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).expect("date");
+        assert!(!is_stale(day(1), day(1)));
+        assert!(!is_stale(day(1), day(8)), "exactly 7 days old is not stale yet");
+        assert!(is_stale(day(1), day(9)));
+        let rates = Rates(
+            [rate("USD", "1"), rate("EUR", "0.849834")]
+                .into_iter()
+                .map(|r| (r.currency.clone(), r))
+                .collect(),
+        );
+        let (_, applied) = rates.convert(Decimal::ONE, "USD", "EUR").expect("known");
+        assert!(applied.stale, "the test rates are dated 2026-02-20");
+        let saved = serde_json::json!({"from": "USD", "to": "EUR", "rate": "0.849834", "as_of": today(),
+            "sources": [], "stale": true});
+        let read: AppliedRate = serde_json::from_value(saved).expect("a saved rate reads back");
+        assert!(!read.stale, "staleness is judged when read");
     }
 
     #[test]

@@ -146,6 +146,8 @@ async fn docs_redirect() -> HttpResponse {
 
 /// Binds the server to `listener` with the full middleware stack. Returns the running server.
 pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) -> std::io::Result<Server> {
+    // Off unless STEMCARE_ECB_REFRESH_INTERVAL_SECS is set; started here so every server has it.
+    crate::exchange_rates::refresh::spawn_worker(&state);
     let document = openapi_document();
     let spec = web::Data::new(SpecJson(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));

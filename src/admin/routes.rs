@@ -196,6 +196,9 @@ pub async fn moderate_listing(
     Ok(HttpResponse::Ok().json(serde_json::json!({"clinic_id": id, "status": status})))
 }
 
+/// The `derivation` stored with a rate set through this endpoint.
+const ADMIN_DERIVATION: &str = "entered by an admin through PUT /v1/admin/exchange-rates/{currency}, as given";
+
 /// A new exchange rate.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -214,6 +217,9 @@ pub struct ExchangeRateInput {
 /// Set an exchange rate
 ///
 /// Sets a currency's rate (with its date and source) and re-prices every listing in USD terms.
+/// The ECB refresh (`stemcare rates refresh`, or the periodic one) never replaces a rate dated after
+/// its file, so a correction dated today stands until the ECB publishes a later day; `as_of` may not
+/// be in the future. The stored `derivation` says the rate was entered by an admin.
 #[utoipa::path(
     tag = "admin",
     params(("currency" = String, Path, description = "ISO 4217 code (any case)", example = "EUR",
@@ -258,6 +264,12 @@ pub async fn put_exchange_rate(
             message: "must be more than 0 and less than 1000000000000, with at most 12 decimals".into(),
         });
     }
+    if body.as_of > crate::money::today() + chrono::Days::new(1) {
+        errors.push(FieldError {
+            pointer: "/as_of".into(),
+            message: "must not be in the future".into(),
+        });
+    }
     if !body.source.get("title").is_some_and(|t| t.is_string()) {
         errors.push(FieldError {
             pointer: "/source/title".into(),
@@ -268,12 +280,14 @@ pub async fn put_exchange_rate(
         return Err(ApiError::validation(errors));
     }
     conn.transaction::<_, ApiError, _>(async |conn| {
+        crate::exchange_rates::refresh::lock_rates(conn).await?;
         diesel::insert_into(exchange_rates::table)
             .values((
                 exchange_rates::currency.eq(&code),
                 exchange_rates::units_per_usd.eq(body.units_per_usd),
                 exchange_rates::as_of.eq(body.as_of),
                 exchange_rates::source.eq(&body.source),
+                exchange_rates::derivation.eq(ADMIN_DERIVATION),
             ))
             .on_conflict(exchange_rates::currency)
             .do_update()
@@ -281,6 +295,7 @@ pub async fn put_exchange_rate(
                 exchange_rates::units_per_usd.eq(body.units_per_usd),
                 exchange_rates::as_of.eq(body.as_of),
                 exchange_rates::source.eq(&body.source),
+                exchange_rates::derivation.eq(ADMIN_DERIVATION),
                 exchange_rates::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)

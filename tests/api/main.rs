@@ -17,6 +17,7 @@ mod packages;
 mod partners;
 mod query_plans;
 mod quotes;
+mod rates;
 mod seed_honesty;
 mod trust;
 mod webhooks;
