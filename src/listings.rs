@@ -13,7 +13,8 @@ use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
 use crate::db::sql::prepared;
-use crate::red_flags::engine::{self, Detection, Facts, PackageFacts, RuleBook, Subject};
+use crate::red_flags::disclosures::DISCLOSURE_RULES;
+use crate::red_flags::engine::{self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject};
 use crate::treatment_packages::model::TreatmentPackage;
 
 const REFRESH_PRICES: &str = "
@@ -185,10 +186,17 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
         let mut flags = clinic_flags(book, clinic, &spine);
         store_detections(conn, "clinic", clinic.id, &flags).await?;
         let efficacy_claim = stem_cell_efficacy_claim(book, clinic, &spine, &flags);
+        let disclosures = clinic.disclosures.facts();
         for package in &own_packages {
-            let package_flags = package_flags(book, package, &spine);
+            let package_flags = package_flags(book, package, &spine, &disclosures);
             store_detections(conn, "treatment_package", package.id, &package_flags).await?;
-            flags.extend(package_flags);
+            // A package's disclosure flags repeat its clinic's (it inherits them, its own protocol
+            // aside), so the score counts them once, on the clinic.
+            flags.extend(
+                package_flags
+                    .into_iter()
+                    .filter(|f| !DISCLOSURE_RULES.contains(&f.code.as_str())),
+            );
         }
         let input = ScoreInput {
             verified_accreditations: clinic.verified_accreditations(),
@@ -269,14 +277,24 @@ fn clinic_text_flags(book: &RuleBook, clinic: &Clinic, spine: &[String], stem_ce
             stem_cell_indications: clinic.stem_cell_indications.clone(),
             package: None,
             unverified_accreditations: clinic.unverified_accreditations(),
-            disclosures: None,
+            disclosures: Some(clinic.disclosures.facts()),
         },
     };
     engine::evaluate(book, &subject)
 }
 
-/// Red flags of one package.
-pub fn package_flags(book: &RuleBook, package: &TreatmentPackage, spine: &[String]) -> Vec<Detection> {
+/// Red flags of one package. It inherits its clinic's disclosures (`clinic`), except a protocol
+/// of its own (`protocol_url`), which overrides the clinic's.
+pub fn package_flags(
+    book: &RuleBook,
+    package: &TreatmentPackage,
+    spine: &[String],
+    clinic: &Disclosures,
+) -> Vec<Detection> {
+    let mut disclosures = clinic.clone();
+    if let Some(url) = &package.protocol_url {
+        disclosures.protocol = Disclosed::Given(url.clone());
+    }
     let subject = Subject {
         texts: vec![("/title".to_owned(), package.title.as_str())],
         facts: Facts {
@@ -290,7 +308,7 @@ pub fn package_flags(book: &RuleBook, package: &TreatmentPackage, spine: &[Strin
                 price_open_ended: package.price_kind == "from",
             }),
             unverified_accreditations: Vec::new(),
-            disclosures: None,
+            disclosures: Some(disclosures),
         },
     };
     engine::evaluate(book, &subject)

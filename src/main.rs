@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use stemcare::config::Settings;
 use stemcare::crypto::DataKey;
 use stemcare::db::{self, Database};
+use stemcare::red_flags::sync as rule_sync;
 use stemcare::state::AppState;
 use stemcare::{openapi, startup, telemetry};
 
@@ -42,6 +43,17 @@ enum Command {
     /// Exchange rates: refresh them from the ECB's daily reference rates.
     #[command(subcommand)]
     Rates(RatesCommand),
+    /// Red-flag rules and the detections stored with them.
+    #[command(name = "red-flags", subcommand)]
+    RedFlags(RedFlagsCommand),
+}
+
+#[derive(Subcommand)]
+enum RedFlagsCommand {
+    /// Store new rule versions from the rule file, then re-evaluate every listing and print how
+    /// many detections were added, changed and removed. Fails, naming the rule, when a stored rule
+    /// version differs from the file's (a changed rule needs a new version).
+    Recheck,
 }
 
 #[derive(Subcommand)]
@@ -119,6 +131,7 @@ fn main() -> ExitCode {
             Command::ApiKeys(command) => api_keys(settings, command).await,
             Command::Partners(command) => partners(settings, command).await,
             Command::Rates(command) => rates(settings, command).await,
+            Command::RedFlags(RedFlagsCommand::Recheck) => red_flags_recheck(settings).await,
         }
     });
     match result {
@@ -154,6 +167,10 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
         if stemcare::seeds::load_if_never_seeded(&mut conn).await? {
             log::info!("loaded the seed data into a new database");
         }
+        // Before the rule book is loaded into the state: new rule versions are stored and stale
+        // detections recomputed, so no instance serves flags of an older rule book.
+        let recheck = rule_sync::sync_and_recheck(&mut conn, rule_sync::Scope::Stale).await?;
+        log::info!("{recheck}");
     }
     let state = AppState::connect(database.url(), settings.clone()).await?;
     let stop = state.shutting_down.clone();
@@ -273,6 +290,13 @@ async fn rates(settings: Settings, command: RatesCommand) -> Result<(), String> 
             println!("{outcome}");
         }
     }
+    Ok(())
+}
+
+async fn red_flags_recheck(settings: Settings) -> Result<(), String> {
+    let (_database, mut conn) = migrated(&settings).await?;
+    let report = rule_sync::sync_and_recheck(&mut conn, rule_sync::Scope::Everything).await?;
+    println!("{report}");
     Ok(())
 }
 

@@ -9,6 +9,8 @@ use crate::clinics::present::Claim;
 use crate::clinics::scoring::ScorePart;
 use crate::db::json::JsonbOrDefault;
 use crate::db::schema::clinics;
+use crate::red_flags::disclosures::{deposit_timing_str, review_hosting_str};
+use crate::red_flags::engine::{DepositTerms, DepositTiming, Disclosed, Disclosures, ReviewHosting};
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = clinics)]
@@ -62,6 +64,9 @@ pub struct Clinic {
     pub patients_per_year_scope: Option<String>,
     /// The figure StemCare verified; `patients_per_year` is verified only while it equals this.
     pub patients_per_year_verified_value: Option<i32>,
+    /// What the listing discloses about its protocol, ethics approval, deposit and reviews.
+    #[diesel(embed)]
+    pub disclosures: DisclosureColumns,
 }
 
 impl Clinic {
@@ -138,4 +143,105 @@ pub struct PublicClinic {
     pub stem_cell_efficacy_claim: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What the listing discloses about its protocol, ethics approval, deposit and reviews.
+    #[diesel(embed)]
+    pub disclosures: DisclosureColumns,
+}
+
+/// The disclosure columns of a clinic (migration `000910_listing_disclosures`), the inputs of the
+/// rules `NO_PROTOCOL`, `NO_IRB_OR_REGULATOR`, `DEPOSIT_BEFORE_CONSULT` and
+/// `REVIEWS_ONLY_SELF_HOSTED`. NULL means not stated; `*_disclosure` is `none` or `given`, and a
+/// reference is stored exactly when it is `given`.
+#[derive(
+    Debug, Clone, Default, PartialEq, Queryable, QueryableByName, Selectable, Insertable, AsChangeset,
+)]
+#[diesel(table_name = clinics)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+#[diesel(treat_none_as_null = true)]
+pub struct DisclosureColumns {
+    pub protocol_disclosure: Option<String>,
+    pub protocol_ref: Option<String>,
+    pub ethics_disclosure: Option<String>,
+    pub ethics_ref: Option<String>,
+    /// `none`, `after_medical_review` or `before_medical_review`.
+    pub deposit_due: Option<String>,
+    /// 0–100, only with a deposit that is asked for.
+    pub deposit_refund_pct: Option<i16>,
+    /// `self_hosted_only`, `independent` or `no_reviews`.
+    pub review_hosting: Option<String>,
+}
+
+impl DisclosureColumns {
+    /// The columns of the engine's typed disclosures.
+    pub fn of(facts: &Disclosures) -> Self {
+        let reference = |fact: &Disclosed<String>| match fact {
+            Disclosed::NotStated => (None, None),
+            Disclosed::None => (Some("none".to_owned()), None),
+            Disclosed::Given(reference) => (Some("given".to_owned()), Some(reference.clone())),
+        };
+        let (protocol_disclosure, protocol_ref) = reference(&facts.protocol);
+        let (ethics_disclosure, ethics_ref) = reference(&facts.ethics_approval);
+        let (deposit_due, deposit_refund_pct) = match &facts.deposit {
+            Disclosed::NotStated => (None, None),
+            Disclosed::None => (Some("none"), None),
+            Disclosed::Given(terms) => (
+                Some(deposit_timing_str(terms.due)),
+                match terms.due {
+                    DepositTiming::NoDeposit => None,
+                    _ => terms.refund_pct.map(i16::from),
+                },
+            ),
+        };
+        Self {
+            protocol_disclosure,
+            protocol_ref,
+            ethics_disclosure,
+            ethics_ref,
+            deposit_due: deposit_due.map(str::to_owned),
+            deposit_refund_pct,
+            review_hosting: match &facts.reviews {
+                Disclosed::NotStated => None,
+                Disclosed::None => Some("no_reviews".to_owned()),
+                Disclosed::Given(hosting) => Some(review_hosting_str(*hosting).to_owned()),
+            },
+        }
+    }
+
+    /// The engine's typed disclosures (a value the columns' checks would refuse counts as not
+    /// stated).
+    pub fn facts(&self) -> Disclosures {
+        let reference = |status: &Option<String>, reference: &Option<String>| match (
+            status.as_deref(),
+            reference,
+        ) {
+            (Some("none"), _) => Disclosed::None,
+            (Some("given"), Some(reference)) => Disclosed::Given(reference.clone()),
+            _ => Disclosed::NotStated,
+        };
+        let due = match self.deposit_due.as_deref() {
+            Some("none") => Some(DepositTiming::NoDeposit),
+            Some("after_medical_review") => Some(DepositTiming::AfterMedicalReview),
+            Some("before_medical_review") => Some(DepositTiming::BeforeMedicalReview),
+            _ => None,
+        };
+        Disclosures {
+            protocol: reference(&self.protocol_disclosure, &self.protocol_ref),
+            ethics_approval: reference(&self.ethics_disclosure, &self.ethics_ref),
+            deposit: due.map_or(Disclosed::NotStated, |due| {
+                Disclosed::Given(DepositTerms {
+                    due,
+                    refund_pct: self
+                        .deposit_refund_pct
+                        .and_then(|pct| u8::try_from(pct).ok())
+                        .filter(|pct| *pct <= 100),
+                })
+            }),
+            reviews: match self.review_hosting.as_deref() {
+                Some("self_hosted_only") => Disclosed::Given(ReviewHosting::SelfHostedOnly),
+                Some("independent") => Disclosed::Given(ReviewHosting::Independent),
+                Some("no_reviews") => Disclosed::Given(ReviewHosting::NoReviews),
+                _ => Disclosed::NotStated,
+            },
+        }
+    }
 }

@@ -10,6 +10,7 @@ use crate::clinics::model::PublicClinic;
 use crate::clinics::scoring::ScorePart;
 use crate::countries::regulatory::RegulatoryStatus;
 use crate::disclaimer::Disclaimer;
+use crate::red_flags::disclosures::Disclosures;
 use crate::red_flags::RedFlag;
 use crate::treatment_packages::present::{ConvertedPrice, PackagePrice, TreatmentPackageResponse};
 
@@ -31,9 +32,6 @@ pub struct Claim {
     /// `marketing_claim`: the clinic's words, not a fact StemCare checked.
     #[schema(example = "marketing_claim")]
     pub kind: String,
-}
-
-/// How the score was reached, so no ranking is a black box.
     /// What the claim is about; only claims about another treatment are left out of
     /// `claims_beyond_evidence`.
     #[serde(default)]
@@ -60,6 +58,9 @@ impl ClaimTopic {
     pub fn about_stem_cells(self) -> bool {
         self != Self::OtherTreatment
     }
+}
+
+/// How the score was reached, so no ranking is a black box.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankExplanation {
     /// Total out of 100.
@@ -116,6 +117,10 @@ pub struct ClinicResponse {
     /// when unknown.
     #[schema(example = json!(["en", "es-MX"]))]
     pub languages: Vec<String>,
+    /// What the listing discloses about its treatment protocol, ethics committee or regulator
+    /// approval, deposit and reviews, as the clinic states it (not verified by StemCare). Each
+    /// field is null when not stated (and listed in `unknown_fields`).
+    pub disclosures: Disclosures,
     pub notable_technology: Vec<String>,
     pub description: String,
     /// The clinic's own claims, quoted; see `red_flags` for the ones that match warning signs.
@@ -199,7 +204,12 @@ pub fn present(
     ]
     .into_iter()
     .filter_map(|(name, missing)| missing.then_some(name))
-    .collect();
+    .collect::<Vec<_>>();
+    let disclosures = Disclosures::from(&clinic.disclosures.facts());
+    let unknown_fields = unknown_fields
+        .into_iter()
+        .chain(disclosures.unknown_fields())
+        .collect();
     ClinicResponse {
         has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
         red_flags,
@@ -224,14 +234,13 @@ pub fn present(
         },
         patient_origin_regions: clinic.patient_origin_regions,
         languages: clinic.languages,
+        disclosures,
         notable_technology: clinic.notable_technology,
         description: clinic.description,
         claims: clinic.claims,
         conditions_treated: clinic.conditions_treated,
         conditions: clinic.condition_slugs,
         accreditations: clinic.accreditations,
-        has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
-        red_flags,
         rank_explanation: RankExplanation {
             score: clinic.score.normalize(),
             parts: clinic.score_parts,

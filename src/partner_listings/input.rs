@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use crate::error::FieldError;
 use crate::openapi::items::{LanguageTag, Slug, Text100, Text1000, Text200, VocabularyCode};
+use crate::red_flags::disclosures::Disclosures;
 
 /// Fields only the server sets; a body that contains one is refused (no mass assignment).
 pub const READ_ONLY_FIELDS: [&str; 17] = [
@@ -144,6 +145,11 @@ pub struct ClinicInput {
     /// The clinic's website (an https URL of at most 500 characters).
     #[schema(format = "uri", max_length = 500)]
     pub website: Option<String>,
+    /// What the listing discloses about its treatment protocol, ethics committee or regulator
+    /// approval, deposit and reviews. Absent or null fields are not stated (an informational
+    /// "not stated" flag each); a listing that states none of them shows no `disclosures`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disclosures: Option<Disclosures>,
 }
 
 /// A priced extra.
@@ -379,6 +385,9 @@ impl ClinicInput {
         }
         if let Some(website) = &self.website {
             errors.https("/website", website);
+        }
+        if let Some(disclosures) = &self.disclosures {
+            disclosures.validate("/disclosures", &mut |pointer, message| errors.add(&pointer, message));
         }
     }
 }

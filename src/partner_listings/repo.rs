@@ -8,12 +8,13 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::clinics::model::Clinic;
+use crate::clinics::model::{Clinic, DisclosureColumns};
 use crate::db::schema::{
     administration_methods, cell_types, clinics, conditions, countries, exchange_rates, inclusion_items,
     partners, treatment_packages,
 };
 use crate::partner_listings::input::{AccreditationInput, ClinicInput, PackageInput, Vocabularies};
+use crate::red_flags::disclosures::Disclosures;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// Owned copies of the catalogue values validation checks against.
@@ -114,6 +115,7 @@ pub fn clinic_input_of(clinic: &Clinic) -> ClinicInput {
             .unwrap_or_default(),
         languages: clinic.languages.clone(),
         website: clinic.website.clone(),
+        disclosures: Some(Disclosures::from(&clinic.disclosures.facts())).filter(|d| !d.is_not_stated()),
     }
 }
 
@@ -207,12 +209,14 @@ pub async fn write_clinic(
         clinics::input_hash.eq(fingerprint(input)),
         clinics::source.eq(listing_source(&partner, input.website.as_deref())),
     );
+    let disclosures = DisclosureColumns::of(&input.disclosures.clone().unwrap_or_default().facts());
     match existing {
         None => {
             let row: (Uuid, i32) = diesel::insert_into(clinics::table)
                 .values((
                     values,
                     more,
+                    disclosures,
                     clinics::slug.eq(slugify(&input.name)),
                     clinics::partner_id.eq(partner_id),
                     clinics::status.eq("pending_review"),
@@ -231,6 +235,7 @@ pub async fn write_clinic(
         .set((
             values,
             more,
+            disclosures,
             clinics::version.eq(version + 1),
             clinics::updated_at.eq(diesel::dsl::now),
         ))

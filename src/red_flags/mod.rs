@@ -2,8 +2,10 @@
 //! applies them, the stored detections, and the public endpoints (`/v1/red-flag-rules`,
 //! `/v1/claim-checks`).
 
+pub mod disclosures;
 pub mod engine;
 pub mod repo;
 mod routes;
+pub mod sync;
 
 pub use routes::{configure, RedFlag};

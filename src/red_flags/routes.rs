@@ -10,6 +10,7 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::openapi::items::{FreeText200, FreeText2000, Slug, VocabularyCode};
 use crate::pagination::{page_by_key, ListParams, Page};
+use crate::red_flags::disclosures::Disclosures;
 use crate::red_flags::engine::{self, Facts, PackageFacts, RuleBook, Subject};
 use crate::red_flags::repo;
 use crate::state::AppState;
@@ -193,6 +194,10 @@ pub struct ClaimCheckRequest {
     pub stem_cell_indications: Vec<String>,
     /// Structured fields of a package the clinic prices itself.
     pub package: Option<ClaimCheckPackage>,
+    /// What the listing discloses about its protocol, ethics approval, deposit and reviews, in the
+    /// shape partner listings use. Absent (or any field absent): an informational "not stated" flag
+    /// for each rule it feeds.
+    pub disclosures: Option<Disclosures>,
 }
 
 /// The flags a text would raise.
@@ -261,6 +266,9 @@ fn validate(
         } else if has_forbidden_control(indication) {
             fail(format!("/stem_cell_indications/{i}"), CONTROL);
         }
+    }
+    if let Some(disclosures) = &request.disclosures {
+        disclosures.validate("/disclosures", &mut |pointer, message| fail(pointer, &message));
     }
     if let Some(package) = &request.package {
         if package
@@ -375,7 +383,7 @@ pub async fn check_claims(
             stem_cell_indications: request.stem_cell_indications.clone(),
             package,
             unverified_accreditations: Vec::new(),
-            disclosures: None,
+            disclosures: Some(request.disclosures.as_ref().map(Disclosures::facts).unwrap_or_default()),
         },
     };
     let red_flags = engine::evaluate(&state.rules, &subject)
