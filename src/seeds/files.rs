@@ -19,7 +19,7 @@ const SUMMARIES: &str = include_str!("../../seeds/evidence/evidence_summaries.js
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)] // read to validate the shape; stored as JSON
-struct Source {
+pub(super) struct Source {
     title: String,
     url: Option<String>,
     section: Option<String>,
@@ -29,7 +29,7 @@ struct Source {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code)]
-struct PriceRange {
+pub(super) struct PriceRange {
     min: rust_decimal::Decimal,
     max: Option<rust_decimal::Decimal>,
     currency: String,
@@ -40,7 +40,7 @@ macro_rules! strict_record {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         #[allow(dead_code)]
-        struct $name { $($field: $ty),* }
+        pub(super) struct $name { $(pub(super) $field: $ty),* }
     };
 }
 
@@ -95,22 +95,11 @@ strict_record!(FundingCoi { status: crate::evidence::funding::FundingStatus, tex
 /// What a clinic's patients-per-year figure counts.
 #[derive(Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum VolumeScope {
+pub(super) enum VolumeScope {
     StemCellTreatment,
     AllCare,
 }
 
-/// A study's rules beyond its shape: funding that is declared or reported names its source.
-fn check_study(study: &Study) -> Result<(), String> {
-    let funding = &study.funding_coi;
-    if funding.status.needs_source() && funding.source.is_none() {
-        return Err(format!("{}: funding_coi must name its source unless not_reported", study.slug));
-    }
-    if funding.text.trim().is_empty() {
-        return Err(format!("{}: funding_coi.text must say what is known", study.slug));
-    }
-    Ok(())
-}
 strict_record!(Summary {
     slug: String, condition: String, cell_type: Option<String>, study_slugs: Vec<String>,
     expected_certainty: Option<crate::evidence::grading::Certainty>, benefit_range: Option<String>,
@@ -123,9 +112,9 @@ fn check_citations() -> Result<(), String> {
     let studies: Vec<Study> =
         serde_json::from_str(STUDIES).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
     for study in &studies {
-        check_study(study).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
+        super::checks::check_study(study).map_err(|e| format!("seeds/evidence/studies.json: {e}"))?;
     }
-    check_condition_usage(&studies)?;
+    super::checks::check_condition_usage(CONDITIONS, &studies)?;
     let summaries: Vec<Summary> = serde_json::from_str(SUMMARIES)
         .map_err(|e| format!("seeds/evidence/evidence_summaries.json: {e}"))?;
     for summary in &summaries {
@@ -134,50 +123,6 @@ fn check_citations() -> Result<(), String> {
                 return Err(format!(
                     "seeds/evidence/evidence_summaries.json: {} cites unknown study {slug}",
                     summary.slug
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A condition lists a cell type or administration method only when a study it cites in
-/// `usage_study_slugs` treated that condition with it (so no list is filled from general text).
-fn check_condition_usage(studies: &[Study]) -> Result<(), String> {
-    let conditions: Vec<Condition> =
-        serde_json::from_str(CONDITIONS).map_err(|e| format!("seeds/catalogue/conditions.json: {e}"))?;
-    for condition in &conditions {
-        let cited: Vec<&Study> = condition
-            .usage_study_slugs
-            .iter()
-            .map(|slug| {
-                studies
-                    .iter()
-                    .find(|s| &s.slug == slug && s.conditions.contains(&condition.slug))
-                    .ok_or_else(|| {
-                        format!(
-                            "seeds/catalogue/conditions.json: {} cites {slug}, which is not a study of it",
-                            condition.slug
-                        )
-                    })
-            })
-            .collect::<Result<_, _>>()?;
-        let backed = |value: &String, field: fn(&Intervention) -> &Option<String>| {
-            cited.iter().any(|s| field(&s.intervention).as_ref() == Some(value))
-        };
-        for cell_type in &condition.cell_types {
-            if !backed(cell_type, |i| &i.cell_type) {
-                return Err(format!(
-                    "seeds/catalogue/conditions.json: {} lists {cell_type}, but no cited study used it",
-                    condition.slug
-                ));
-            }
-        }
-        for method in &condition.administration_methods {
-            if !backed(method, |i| &i.administration_method) {
-                return Err(format!(
-                    "seeds/catalogue/conditions.json: {} lists {method}, but no cited study used it",
-                    condition.slug
                 ));
             }
         }
@@ -197,7 +142,7 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> Result<Value, 
 
 /// Validates one study record (the seed shape) and returns the upsert statement and its document.
 pub(crate) fn study_upsert(record: &Value) -> Result<(&'static str, Value), String> {
-    check_study(&serde_json::from_value::<Study>(record.clone()).map_err(|e| e.to_string())?)?;
+    super::checks::check_study(&serde_json::from_value::<Study>(record.clone()).map_err(|e| e.to_string())?)?;
     Ok((UPSERT_STUDIES, Value::Array(vec![record.clone()])))
 }
 

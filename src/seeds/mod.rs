@@ -5,6 +5,7 @@
 //! upserted in one statement per table with `jsonb_to_recordset`. Rows are only rewritten when a
 //! value differs, so loading twice changes nothing, not even `updated_at`.
 
+mod checks;
 mod files;
 pub mod rules;
 
