@@ -8,6 +8,11 @@
 //! Pseudo-triggers ("not only", "no doubt", "no longer") look like triggers but are not, and are
 //! skipped. A question is hypothetical unless it is a sales question ("Want to live pain-free?").
 
+use super::triggers::{
+    ADVICE_TRIGGERS, HYPOTHETICAL_TRIGGERS, NEGATION_TRIGGERS, POST_TRIGGERS, PSEUDO_TRIGGERS,
+    SALES_QUESTION_WORDS, SETTING_TRIGGERS, TERMINATORS,
+};
+
 /// A token of a sentence: a lowercased word, or a punctuation mark that can end a scope.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Token {
@@ -41,439 +46,6 @@ enum Reach {
     /// The whole clause around the trigger (laboratory and animal settings).
     Clause,
 }
-
-/// Not triggers, though they start like one.
-const PSEUDO_TRIGGERS: &[&str] = &[
-    "not only",
-    "not just",
-    "no doubt",
-    "no longer",
-    "no wonder",
-    "no matter",
-    "not to mention",
-    "not least",
-    "nothing but",
-    "without doubt",
-    "without a doubt",
-    "no questions asked",
-];
-
-/// Negations and doubts: scope runs forward to a terminator.
-const NEGATION_TRIGGERS: &[&str] = &[
-    "no",
-    "not",
-    "never",
-    "without",
-    "cannot",
-    "can't",
-    "cant",
-    "won't",
-    "don't",
-    "dont",
-    "doesn't",
-    "doesnt",
-    "didn't",
-    "isn't",
-    "aren't",
-    "wasn't",
-    "weren't",
-    "hasn't",
-    "haven't",
-    "hadn't",
-    "shouldn't",
-    "wouldn't",
-    "couldn't",
-    "mustn't",
-    "nor",
-    "neither",
-    "none",
-    "nothing",
-    "nobody",
-    "no one",
-    "lack of",
-    "lacks",
-    "lacking",
-    "absence of",
-    "little evidence",
-    "weak evidence",
-    "limited evidence",
-    "insufficient evidence",
-    "scant evidence",
-    "unclear",
-    "rather than",
-    "instead of",
-    "unable to",
-    "refuse to",
-    "refuses to",
-    "far from",
-    "unproven",
-    "unsupported",
-    "false",
-    "myth",
-    "myths",
-    "misleading",
-    "unrealistic",
-    "exaggerated",
-    "dubious",
-    "bogus",
-    "deny",
-    "denies",
-    "warn",
-    "warns",
-    "warned",
-    "warning",
-    "caution",
-    "cautions",
-    "stay away from",
-    "advise against",
-    "advises against",
-    "warn against",
-    "caution against",
-    "recommend against",
-    "seeking approval",
-    "seeking regulatory",
-    "may one day",
-    "might one day",
-    "could one day",
-    "hope that",
-    "hope to",
-    "we hope",
-    "hopes that",
-    "steer clear of",
-    "awaiting",
-    "applied for",
-    "hoped",
-    "hoping",
-    "someday",
-    "in the future",
-    "under investigation",
-    "being studied",
-    "being investigated",
-    "theoretically",
-    "in theory",
-];
-
-/// Advice to the reader: scope runs forward to a terminator ("Be wary of X, Y and Z").
-const ADVICE_TRIGGERS: &[&str] = &[
-    "be wary",
-    "wary of",
-    "beware",
-    "be careful",
-    "be cautious",
-    "be sceptical",
-    "be skeptical",
-    "sceptical of",
-    "skeptical of",
-    "suspicious of",
-    "be suspicious",
-    "watch out",
-    "look out for",
-    "red flag",
-    "red flags",
-    "warning sign",
-    "warning signs",
-    "avoid clinics",
-    "avoid any",
-    "avoid providers",
-    "avoid anyone",
-    "ask whether",
-    "ask if",
-    "ask the clinic",
-    "ask your",
-    "ask any",
-    "ask for",
-    "ask how",
-    "ask what",
-    "ask to see",
-    "ask them",
-    "check whether",
-    "check that",
-    "check if",
-    "question any",
-    "question claims",
-    "distrust",
-    "walk away",
-    "think twice",
-    "with caution",
-    "report any",
-];
-
-/// Conditionals and other people's claims: scope runs forward to a comma or terminator.
-const HYPOTHETICAL_TRIGGERS: &[&str] = &[
-    "if",
-    "unless",
-    "whether",
-    "in case",
-    "suppose",
-    "other clinics",
-    "some clinics",
-    "many clinics",
-    "most clinics",
-    "clinics that",
-    "clinics which",
-    "clinics who",
-    "clinics claiming",
-    "clinics promising",
-    "clinics offering",
-    "clinics advertising",
-    "clinics selling",
-    "clinics using",
-    "clinic that",
-    "clinic which",
-    "clinic claiming",
-    "clinic promising",
-    "clinic offering",
-    "clinic advertising",
-    "any clinic",
-    "any provider",
-    "providers that",
-    "providers who",
-    "providers claiming",
-    "providers promising",
-    "some providers",
-    "other providers",
-    "anyone who",
-    "anyone promising",
-    "anyone claiming",
-    "anyone offering",
-    "someone who",
-    "those who",
-    "websites",
-    "ads",
-    "adverts",
-    "advertisements",
-    "advertising",
-    "marketing",
-    "unlike",
-    "so called",
-    "claims like",
-    "claims such as",
-    "claims of",
-    "claim of",
-    "claims that",
-    "claim that",
-    "phrases like",
-    "phrases such as",
-    "words like",
-    "words such as",
-    "promises like",
-    "promises of",
-    "promises that",
-    "promise of",
-    "terms like",
-    "slogans",
-];
-
-/// Laboratory and animal settings: the whole clause is not a claim about patients.
-const SETTING_TRIGGERS: &[&str] = &[
-    "in mice",
-    "in rats",
-    "in animals",
-    "in dogs",
-    "animal studies",
-    "animal study",
-    "animal models",
-    "animal model",
-    "in the lab",
-    "in the laboratory",
-    "in a lab",
-    "in a laboratory",
-    "in vitro",
-    "in a dish",
-    "in a petri dish",
-    "in culture",
-    "cell culture",
-    "preclinical",
-    "laboratory studies",
-    "lab studies",
-];
-
-/// Post-triggers: the scope runs backward ("Claims that … are unproven").
-const POST_TRIGGERS: &[&str] = &[
-    "is not true",
-    "are not true",
-    "isn't true",
-    "aren't true",
-    "is untrue",
-    "are untrue",
-    "is false",
-    "are false",
-    "is a myth",
-    "are myths",
-    "is misleading",
-    "are misleading",
-    "is unproven",
-    "are unproven",
-    "remain unproven",
-    "remains unproven",
-    "not been shown",
-    "never been shown",
-    "not been proven",
-    "never been proven",
-    "not been demonstrated",
-    "not been established",
-    "is not supported",
-    "are not supported",
-    "is not established",
-    "lacks evidence",
-    "lack evidence",
-    "is not possible",
-    "isn't possible",
-    "is impossible",
-    "is unrealistic",
-    "are unrealistic",
-    "is not realistic",
-    "is a red flag",
-    "are red flags",
-    "are a red flag",
-    "is a warning sign",
-    "are warning signs",
-    "are a warning sign",
-    "should make you suspicious",
-    "should raise suspicion",
-    "should be avoided",
-    "is a sales tactic",
-    "are sales tactics",
-    "is not evidence",
-    "are not evidence",
-    "is not proof",
-    "are not proof",
-    "is no substitute",
-    "are no substitute",
-    "is not a substitute",
-    "are not a substitute",
-    "cannot replace",
-    "can't replace",
-    "do not replace",
-    "does not replace",
-    "do not prove",
-    "does not prove",
-    "don't prove",
-    "doesn't prove",
-    "is not scientific",
-    "are not scientific",
-    "are anecdotes",
-    "is anecdotal",
-    "are anecdotal",
-    "does not mean",
-    "do not mean",
-    "doesn't mean",
-    "is not the same as",
-    "is not an approval",
-    "is experimental",
-    "remains experimental",
-    "is investigational",
-    "is being studied",
-    "are being studied",
-    "is ongoing",
-    "are ongoing",
-    "is under investigation",
-    "are under investigation",
-    "was not observed",
-    "were not observed",
-    "was not seen",
-    "were not seen",
-    "is overstated",
-    "are overstated",
-    "is exaggerated",
-    "are exaggerated",
-    "is not something",
-    "are not something",
-    "is something we never",
-    "are something we never",
-    "no honest",
-    "no reputable",
-    "no responsible",
-    "no ethical",
-    "no serious",
-    "no legitimate",
-    "no clinic",
-    "no doctor",
-    "nobody can",
-    "no one can",
-    "we do not",
-    "we don't",
-    "we never",
-    "we will not",
-    "we won't",
-    "we cannot",
-    "we can't",
-    "we avoid",
-    "we refuse",
-    "you should not",
-    "you shouldn't",
-    "should not be trusted",
-    "cannot be trusted",
-    "is not a promise",
-    "is not a guarantee",
-    "are not a guarantee",
-    "are not guaranteed",
-    "is not guaranteed",
-    "cannot tell you",
-    "can't tell you",
-    "is an anecdote",
-    "not evidence",
-    "not proof",
-    "are unreliable",
-    "is unreliable",
-    "are not reliable",
-    "is not reliable",
-    "is pending",
-    "is a research goal",
-    "remains a research goal",
-    "is a goal",
-    "remains a goal",
-    "is a hope",
-    "remains a hope",
-    "is theoretical",
-    "remains theoretical",
-    "is hypothetical",
-    "remains hypothetical",
-    "remains to be shown",
-    "remains to be proven",
-    "remains to be seen",
-    "is not yet known",
-    "is unknown",
-    "is weak",
-    "are weak",
-    "is limited",
-    "are limited",
-    "remains limited",
-    "remain limited",
-    "is poor",
-    "is thin",
-    "is scarce",
-    "is lacking",
-    "is inconclusive",
-    "is insufficient",
-    "is uncertain",
-    "remains uncertain",
-    "is mixed",
-    "are pending",
-];
-
-/// Words that end every scope.
-const TERMINATORS: &[&str] = &[
-    "but",
-    "however",
-    "although",
-    "though",
-    "yet",
-    "except",
-    "while",
-    "whereas",
-    "nevertheless",
-    "nonetheless",
-    "because",
-    "then",
-    "which means",
-];
-
-/// Words that make a question a sales question rather than a hypothetical one.
-const SALES_QUESTION_WORDS: &[&str] = &[
-    "want", "wanting", "ready", "tired", "sick", "fed", "looking", "wish", "dream", "dreaming", "imagine",
-    "why", "like",
-];
 
 /// Splits a sentence into lowercased words and scope-ending punctuation.
 fn tokenize(sentence: &str) -> Vec<Token> {
@@ -608,9 +180,10 @@ pub(super) fn blocked_ranges(sentence: &str) -> Vec<(usize, usize)> {
                 .find(|t| ends_scope(t, Reach::Backward))
                 .map_or(0, |t| t.end)
         };
-        // A post-trigger scopes backward ...
+        // A post-trigger scopes backward; after a pronoun ("…, but they are not evidence") it also
+        // covers the clause the pronoun refers to.
         if longest_at(&tokens, i, POST_TRIGGERS).is_some() {
-            ranges.push((backward_start(), tokens[i].start));
+            ranges.push((post_scope_start(&tokens, i), tokens[i].start));
         }
         // ... and the longest pre-trigger starting here scopes forward (or over its clause).
         let candidates = [
@@ -635,11 +208,18 @@ pub(super) fn blocked_ranges(sentence: &str) -> Vec<(usize, usize)> {
             // "No downtime, no side effects": a determiner's scope ends where the next one starts a
             // list item.
             let determiner = n == 1 && DETERMINERS.contains(&tokens[i].text.as_str());
+            // "No hospital, no anaesthesia, just …": a determiner followed closely by a comma
+            // negates only its noun phrase.
+            let list_comma = determiner
+                && tokens[after..tokens.len().min(after + 3)]
+                    .iter()
+                    .any(|t| t.kind == TokenKind::Comma);
             let end = (after..tokens.len())
                 .find(|&k| {
                     ends_scope(&tokens[k], reach)
                         || is_multiword_terminator(&tokens, k)
                         || (determiner && starts_list_item(&tokens, k))
+                        || (list_comma && tokens[k].kind == TokenKind::Comma)
                 })
                 .map_or(sentence.len(), |k| tokens[k].start);
             match reach {
@@ -653,6 +233,36 @@ pub(super) fn blocked_ranges(sentence: &str) -> Vec<(usize, usize)> {
         i += 1;
     }
     ranges
+}
+
+/// Pronouns that refer a post-trigger back to the previous clause.
+const ANAPHORS: &[&str] = &[
+    "they", "it", "this", "these", "those", "that", "such", "which", "all",
+];
+
+/// Start of a post-trigger's backward scope: the previous terminator, or the one before it when
+/// only pronouns stand between the terminator and the trigger.
+fn post_scope_start(tokens: &[Token], i: usize) -> usize {
+    let previous = |before: usize| {
+        (0..before)
+            .rev()
+            .find(|&k| ends_scope(&tokens[k], Reach::Backward))
+    };
+    let Some(k) = previous(i) else { return 0 };
+    let between = &tokens[k + 1..i];
+    let anaphoric = !between.is_empty()
+        && between.len() <= 2
+        && between.iter().all(|t| ANAPHORS.contains(&t.text.as_str()));
+    let k = if anaphoric {
+        // Skip a comma right before a conjunction ("…, but they …").
+        match previous(k) {
+            Some(j) if j + 1 == k && tokens[j].kind == TokenKind::Comma => previous(j),
+            other => other,
+        }
+    } else {
+        Some(k)
+    };
+    k.map_or(0, |k| tokens[k].end)
 }
 
 /// Negations that apply to the noun phrase after them ("no downtime").

@@ -21,10 +21,13 @@ mod context;
 mod figures;
 mod structured;
 mod text;
+mod triggers;
 mod types;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_corpus;
 #[cfg(test)]
 mod tests_structured;
 
