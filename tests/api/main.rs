@@ -19,6 +19,7 @@ mod partners;
 mod query_plans;
 mod rule_recheck;
 mod quotes;
+mod red_flag_corpus;
 mod rates;
 mod seed_honesty;
 mod trust;
