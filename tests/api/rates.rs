@@ -445,7 +445,10 @@ async fn the_periodic_refresh_reads_a_loopback_server_and_retries_after_a_failur
         })
     })
     .await;
-    assert!(AtomicUsize::load(&seen, Ordering::SeqCst) >= 2, "the 503 was retried");
+    assert!(
+        AtomicUsize::load(&seen, Ordering::SeqCst) >= 2,
+        "the 503 was retried"
+    );
     let eur = eur["items"]
         .as_array()
         .and_then(|items| items.iter().find(|r| r["currency"] == "EUR").cloned())
@@ -453,4 +456,23 @@ async fn the_periodic_refresh_reads_a_loopback_server_and_retries_after_a_failur
     assert_eq!(eur["units_per_usd"], "0.934143");
     assert_eq!(eur["stale"], false);
     assert_eq!(eur["source"]["url"], url);
+}
+
+#[tokio::test]
+async fn instances_refreshing_at_once_write_the_day_once() {
+    use stemcare::exchange_rates::refresh::{prepare, store, Outcome, RateSource};
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("today.xml");
+    std::fs::write(&file, dated_file(today())).expect("write");
+    let source = RateSource::parse(file.to_str().expect("path")).expect("source");
+    let prepared = prepare(&source, Duration::from_secs(5))
+        .await
+        .expect("a sound file");
+    let (mut first, mut second) = (app.db().await, app.db().await);
+    let (a, b) = tokio::join!(store(&mut first, &prepared), store(&mut second, &prepared));
+    let mut outcomes = [a.expect("first"), b.expect("second")];
+    outcomes.sort_by_key(|o| matches!(o, Outcome::Unchanged { .. }));
+    assert!(matches!(outcomes[0], Outcome::Applied { .. }), "{outcomes:?}");
+    assert_eq!(outcomes[1], Outcome::Unchanged { date: today() });
 }
