@@ -52,11 +52,18 @@ const PEOPLE: &str = r"patients?|people|persons?|clients?|cases|subjects|partici
 /// Verbs that may follow "N out of M" when the people are left implicit ("9 out of 10 feel better").
 const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still";
 
-/// Words that make a figure an outcome claim.
-const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|pain\w*|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|walk\w*|mobility|function\w*|outcomes?|symptoms?|reduc\w*|decreas\w*|remission|regenerat\w*|happy|recommend\w*|lost|lose|losing|works?|worked|helps?|helped|feel\w*|felt|avoid\w*|free|fix\w*|repair\w*|restor\w*|gains?|gained|skip\w*|escap\w*|bypass\w*|spared?|return(s|ed)? to (work|sport|normal|activit\w*)|quality of life|painkillers|medication|would (\w+ ){0,3}again)\b";
+/// Words that make a figure an outcome claim of a treatment.
+const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|remission|regenerat\w*|happy|recommend\w*|works?|worked|helps?|helped|pain[- ]free|outcomes?|return(s|ed)? to (work|sport|normal|activit\w*)|would (\w+ ){0,3}again|(avoid|skip|escap|bypass)\w* (\w+ )?(surgery|operations?|fusion)|less pain|pain (reduction|relief|scores?)|reduc\w* (in |of )?(\w+ )?pain|pain (went|goes|has gone|is) (away|gone)|no longer (need|take|suffer)\w*)\b";
+
+/// Words that make a figure an outcome claim only next to a treatment ("70% of patients walk
+/// without pain after treatment", but not "80% of adults have back pain").
+const WEAK_OUTCOME_TERMS: &str = r"\b(pain\w*|symptoms?|mobility|function\w*|walk\w*|free|feel\w*|felt|lost|lose|losing|painkillers|medications?|quality of life|reduc\w*|decreas\w*|drop\w*|fell|fall\w*|gains?|gained|fix\w*|repair\w*|restor\w*|avoid\w*|skip\w*|escap\w*|bypass\w*|spared?)\b";
+
+/// A treatment in the sentence: what a weak outcome term must stand next to.
+const TREATMENT_MARKERS: &str = r"\b(after|following|post|treat\w*|therap\w*|injections?|injected|procedures?|sessions?|protocols?|programs?|programmes?|infusions?|stem cells?|cells|our (patients|clients|clinic)|patients?|clients?)\b";
 
 /// Words that make a nearby figure logistics, lab quality, prices or demographics.
-const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|referred|referrals?|contact\w*|visit\w*|arriv\w*|found us|find us|travel\w*|international|overseas|women|men|female|male|aged|older|younger|(are|is|were) (over|under) \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speaks? (english|spanish|thai|turkish|french|german|arabic|russian|chinese|portuguese|italian|\w+ languages?)|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?))\b";
+const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|referred|referrals?|contact\w*|visit\w*|arriv\w*|found us|find us|travel\w*|international|overseas|women|men|female|male|aged|older|younger|(are|is|were) (over|under) \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speaks? (english|spanish|thai|turkish|french|german|arabic|russian|chinese|portuguese|italian|\w+ languages?)|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?)|on (its|their) own|by itself|without (any )?treatment|with or without|regardless of|natural (course|history)|become chronic|at some point|lifetime|in (their|a) li(fe|ves)|affects?|prevalence|are diagnosed|will (have|experience|develop))\b";
 
 /// Compiled figure patterns, built once with the rule book.
 #[derive(Debug, Clone)]
@@ -64,9 +71,12 @@ pub(super) struct FigureLexicon {
     percent: Regex,
     ratio: Regex,
     slash: Regex,
+    fold: Regex,
     people_after: Regex,
     verb_or_end_after: Regex,
     outcome: Regex,
+    weak_outcome: Regex,
+    treatment: Regex,
     veto: Regex,
     discount_after: Regex,
 }
@@ -95,11 +105,17 @@ impl FigureLexicon {
             slash: re(format!(
                 r"\b(\d{{1,3}})\s?/\s?(\d{{1,3}})\s+(?:of\s+)?(?:our\s+)?(?:{PEOPLE})\b"
             ))?,
+            fold: re(
+                r"\b(\d+(?:[.,]\d+)?|two|three|four|five|ten)[- ]?(?:fold|times (?:better|more|greater|faster|higher|less|fewer|stronger))\b"
+                    .to_owned(),
+            )?,
             people_after: re(format!(
-                r"^\s*(?:of\s+)?(?:(?:our|all|the|treated|those|these|your|my|his|her|their)\s+)*(?:{PEOPLE})\b"
+                r"^\s*(?:of\s+)?(?:(?:our|all|the|treated|those|these|your|my|his|her|their)\s+)*(?:\w+\s+)?(?:{PEOPLE})\b"
             ))?,
             verb_or_end_after: re(format!(r"^\s*(?:$|[^\w\s]|(?:{VERBS})\b)"))?,
             outcome: re(OUTCOME_TERMS.to_owned())?,
+            weak_outcome: re(WEAK_OUTCOME_TERMS.to_owned())?,
+            treatment: re(TREATMENT_MARKERS.to_owned())?,
             veto: re(VETO_TERMS.to_owned())?,
             discount_after: re(r"^\s*(off|discount|cheaper|less expensive|savings?)\b".to_owned())?,
         })
@@ -149,13 +165,21 @@ impl FigureLexicon {
                     }
                 }
             }
+            // "3-fold improvement": an outcome figure, not a rate (never a guarantee by itself).
+            for caps in self.fold.captures_iter(s) {
+                if let Some(m) = caps.get(0) {
+                    found.push((m.start(), m.end(), 0.0, false));
+                }
+            }
             found.sort_by_key(|f| f.0);
             found.dedup_by_key(|f| f.0);
             for (start, end, percent, _people) in found {
                 if !sentence.asserts_at(start) || self.is_vetoed(s, start, end) {
                     continue;
                 }
-                if self.outcome.is_match(s) {
+                let about_outcome =
+                    self.outcome.is_match(s) || (self.weak_outcome.is_match(s) && self.treatment.is_match(s));
+                if about_outcome {
                     figures.push(Figure {
                         start: sentence.start + start,
                         end: sentence.start + end,
