@@ -65,7 +65,9 @@ async fn the_article_data_is_seeded_with_sources() {
     let countries = app.walk("/v1/countries").await;
     assert_eq!(field(&countries, "code"), ["CO", "MX", "TH", "TR", "US"]);
     let us = app.get_json("/v1/countries/US", 200).await;
-    assert_eq!(us["regulatory_status"], "not_approved");
+    // The source's statement, labelled as such (issue 18): never a bare status string.
+    assert_eq!(us["regulatory_status"]["stated"], "not_approved");
+    assert_eq!(us["regulatory_status"]["status"], "claimed");
     assert_eq!(us["injection_price"]["min"], "4000.00");
     assert_eq!(us["injection_price"]["max"], "15000.00");
     assert!(us["insurance_note"].as_str().unwrap_or("").contains("Medicare"));

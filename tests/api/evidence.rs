@@ -16,7 +16,7 @@ async fn get_evidence(app: &TestApp, path: &str) -> serde_json::Value {
     assert!(response.headers().contains_key("etag"), "{path}");
     let body: serde_json::Value = response.json().await.expect("JSON body");
     assert!(
-        body["disclaimer"]
+        body["disclaimer"]["text"]
             .as_str()
             .is_some_and(|d| d.contains("not medical advice")),
         "{path} carries the disclaimer: {body}"

@@ -7,10 +7,14 @@
 use actix_web::web::Query;
 use diesel_async::SimpleAsyncConnection;
 use serde_json::Value;
-use stemcare::clinics::routes::{list_query as clinic_list_query, ClinicListParams};
+use stemcare::clinics::routes::{
+    excluded_query as clinic_excluded_query, list_query as clinic_list_query, ClinicListParams,
+};
 use stemcare::pagination::{Cursor, PageTokens};
 use stemcare::reference::ReferenceCache;
-use stemcare::treatment_packages::routes::{list_query as package_list_query, PackageListParams};
+use stemcare::treatment_packages::routes::{
+    excluded_query as package_excluded_query, list_query as package_list_query, PackageListParams,
+};
 
 use crate::helpers::TestApp;
 
@@ -94,6 +98,8 @@ async fn catalogue_lists_use_indexes_at_scale() {
         "order_by=score",
         "country=TR&order_by=-score",
         "country=MX&condition=sciatica&order_by=price",
+        "include_flagged=true",
+        "q=kestrel&include_flagged=true",
     ];
     let package_cases = [
         "".to_owned(),
@@ -108,6 +114,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
         "order_by=-price".to_owned(),
         "order_by=updated_at".to_owned(),
         "order_by=-updated_at".to_owned(),
+        "include_flagged=true".to_owned(),
     ];
 
     let mut failures = Vec::new();
@@ -172,6 +179,19 @@ async fn catalogue_lists_use_indexes_at_scale() {
                 }
             }
         }
+        // The count of what a critical flag left out reads the flagged rows' own index.
+        let excluded = clinic_excluded_query(&reference, &params, currency(&params.currency).as_deref())
+            .expect("valid filters");
+        if let Some(sql) = excluded {
+            let plan = sql.explain(&mut conn).await.expect("explain");
+            let mut found = Vec::new();
+            seq_scans(&plan[0]["Plan"], &mut found);
+            if !found.is_empty() {
+                failures.push(format!(
+                    "GET /v1/clinics?{case} (excluded count): sequential scan on {found:?}\n{plan:#}"
+                ));
+            }
+        }
         let response = app.get(&format!("/v1/clinics?{case}")).await;
         assert_eq!(response.status().as_u16(), 200, "GET /v1/clinics?{case}");
     }
@@ -193,6 +213,18 @@ async fn catalogue_lists_use_indexes_at_scale() {
             failures.push(format!(
                 "GET /v1/treatment-packages?{case}: sequential scan on {found:?}\n{plan:#}"
             ));
+        }
+        let excluded = package_excluded_query(&reference, &params, currency(&params.currency).as_deref())
+            .expect("valid filters");
+        if let Some(sql) = excluded {
+            let plan = sql.explain(&mut conn).await.expect("explain");
+            let mut found = Vec::new();
+            seq_scans(&plan[0]["Plan"], &mut found);
+            if !found.is_empty() {
+                failures.push(format!(
+                    "GET /v1/treatment-packages?{case} (excluded count): sequential scan on {found:?}\n{plan:#}"
+                ));
+            }
         }
         let response = app.get(&format!("/v1/treatment-packages?{case}")).await;
         assert_eq!(

@@ -93,7 +93,8 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
 
     // Ranked estimates with converted prices and reasons; the preferred country ranks first.
     let estimates = created["estimates"].as_array().expect("estimates");
-    assert_eq!(estimates.len(), 7);
+    // Seven packages, three of them of critically flagged clinics, which are never ranked.
+    assert_eq!(estimates.len(), 4);
     assert_eq!(estimates[0]["country"], "TR");
     assert_eq!(estimates[0]["rank"], 1);
     let evidence_part = estimates[0]["score_parts"]
@@ -987,7 +988,7 @@ async fn the_matching_table_follows_every_write_to_packages_and_clinics() {
                p.price_min_usd, p.price_max_usd, c.score
         FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
         CROSS JOIN LATERAL unnest(p.conditions) AS u(condition)
-        WHERE p.status = 'published' AND c.status = 'published'";
+        WHERE p.status = 'published' AND c.status = 'published' AND NOT p.has_critical_flag";
     async fn drift(conn: &mut diesel_async::AsyncPgConnection) -> i64 {
         let sql = format!(
             "SELECT count(*) AS n FROM (
@@ -1024,7 +1025,8 @@ async fn the_matching_table_follows_every_write_to_packages_and_clinics() {
     }
     let pick: Pick = diesel::sql_query(
         "SELECT p.id, p.clinic_id FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id
-         WHERE p.status = 'published' AND c.status = 'published' ORDER BY p.id LIMIT 1",
+         WHERE p.status = 'published' AND c.status = 'published' AND NOT p.has_critical_flag
+         ORDER BY p.id LIMIT 1",
     )
     .get_result(&mut conn)
     .await
@@ -1037,6 +1039,9 @@ async fn the_matching_table_follows_every_write_to_packages_and_clinics() {
         "UPDATE treatment_packages SET price_min_usd = price_min_usd + 1, price_max_usd = price_max_usd + 1 WHERE id = '{p}'",
         "UPDATE treatment_packages SET conditions = conditions || ARRAY['sciatica', 'sciatica'] WHERE id = '{p}'",
         "UPDATE treatment_packages SET conditions = conditions[1:1] WHERE id = '{p}'",
+        // A critical red flag takes the package out of matching, and clearing it brings it back.
+        "UPDATE treatment_packages SET has_critical_flag = true WHERE id = '{p}'",
+        "UPDATE treatment_packages SET has_critical_flag = false WHERE id = '{p}'",
         "UPDATE clinics SET score = score + 1 WHERE id = '{c}'",
         "UPDATE clinics SET status = 'unlisted' WHERE id = '{c}'",
         "UPDATE clinics SET status = 'published' WHERE id = '{c}'",
