@@ -79,7 +79,9 @@ pub struct RedFlagRuleResponse {
     pub severity: String,
     /// `text` (patterns over listing text), `structured` (listing fields) or `always`.
     pub detection: String,
-    /// Case-insensitive regular expressions for text rules.
+    /// Case-insensitive regular expressions for text rules, matched sentence by sentence outside
+    /// negation and hypothetical scopes ("we do not promise …", "be wary of …"); a pattern starting
+    /// with `!` is an exception (a sentence it matches raises nothing for the rule).
     pub patterns: Vec<String>,
     /// False for rules published for transparency but not yet applied, because StemCare does
     /// not record the fields they need.
