@@ -214,12 +214,18 @@ pub(super) fn blocked_ranges(sentence: &str) -> Vec<(usize, usize)> {
                 && tokens[after..tokens.len().min(after + 3)]
                     .iter()
                     .any(|t| t.kind == TokenKind::Comma);
+            let breaks_list = |k: usize| {
+                tokens[k].kind == TokenKind::Comma
+                    && tokens.get(k + 1).is_some_and(|t| {
+                        LIST_BREAKERS.contains(&t.text.as_str()) || DETERMINERS.contains(&t.text.as_str())
+                    })
+            };
             let end = (after..tokens.len())
                 .find(|&k| {
                     ends_scope(&tokens[k], reach)
                         || is_multiword_terminator(&tokens, k)
                         || (determiner && starts_list_item(&tokens, k))
-                        || (list_comma && tokens[k].kind == TokenKind::Comma)
+                        || (list_comma && breaks_list(k))
                 })
                 .map_or(sentence.len(), |k| tokens[k].start);
             match reach {
@@ -267,6 +273,13 @@ fn post_scope_start(tokens: &[Token], i: usize) -> usize {
 
 /// Negations that apply to the noun phrase after them ("no downtime").
 const DETERMINERS: &[&str] = &["no", "zero", "without"];
+
+/// Words after a comma that end a determiner's list ("No hospital, just one injection"), unlike a
+/// noun continuing it ("No actor, athlete or celebrity").
+const LIST_BREAKERS: &[&str] = &[
+    "just", "only", "simply", "instead", "one", "a", "an", "our", "your", "the", "we", "you", "it", "this",
+    "with", "and", "but", "fast", "quick", "real",
+];
 
 /// True when `tokens[k]` is a determiner starting a new item of a list ("…, no side effects",
 /// "… and no rejection").

@@ -53,11 +53,11 @@ const PEOPLE: &str = r"patients?|people|persons?|clients?|cases|subjects|partici
 const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still";
 
 /// Words that make a figure an outcome claim of a treatment.
-const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|remission|regenerat\w*|happy|recommend\w*|works?|worked|helps?|helped|pain[- ]free|outcomes?|return(s|ed)? to (work|sport|normal|activit\w*)|would (\w+ ){0,3}again|(avoid|skip|escap|bypass)\w* (\w+ )?(surgery|operations?|fusion)|less pain|pain (reduction|relief|scores?)|reduc\w* (in |of )?(\w+ )?pain|pain (went|goes|has gone|is) (away|gone)|no longer (need|take|suffer)\w*)\b";
+const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|remission|regenerat\w*|happy|recommend\w*|works?|worked|helps?|helped|pain[- ]free|outcomes?|return(s|ed)? to (work|sport|normal|activit\w*)|would (\w+ ){0,3}again|(avoid|skip|escap|bypass)\w* (\w+ )?(surgery|operations?|fusion)|less (pain|stiffness|discomfort|aches?)|pain (reduction|relief|scores?)|reduc\w* (in |of )?(\w+ )?pain|pain (went|goes|has gone|is) (away|gone)|no longer (need|take|suffer)\w*)\b";
 
 /// Words that make a figure an outcome claim only next to a treatment ("70% of patients walk
 /// without pain after treatment", but not "80% of adults have back pain").
-const WEAK_OUTCOME_TERMS: &str = r"\b(pain\w*|symptoms?|mobility|function\w*|walk\w*|free|feel\w*|felt|lost|lose|losing|painkillers|medications?|quality of life|reduc\w*|decreas\w*|drop\w*|fell|fall\w*|gains?|gained|fix\w*|repair\w*|restor\w*|avoid\w*|skip\w*|escap\w*|bypass\w*|spared?)\b";
+const WEAK_OUTCOME_TERMS: &str = r"\b(pain\w*|stiff\w*|discomfort|aches?|notice\w*|symptoms?|mobility|function\w*|walk\w*|free|feel\w*|felt|lost|lose|losing|painkillers|medications?|quality of life|reduc\w*|decreas\w*|drop\w*|fell|fall\w*|gains?|gained|fix\w*|repair\w*|restor\w*|avoid\w*|skip\w*|escap\w*|bypass\w*|spared?)\b";
 
 /// A treatment in the sentence: what a weak outcome term must stand next to.
 const TREATMENT_MARKERS: &str = r"\b(after|following|post|treat\w*|therap\w*|injections?|injected|procedures?|sessions?|protocols?|programs?|programmes?|infusions?|stem cells?|cells|our (patients|clients|clinic)|patients?|clients?)\b";
@@ -146,7 +146,7 @@ impl FigureLexicon {
                 // "in" and "of" count people; "out of" may also stand before a verb ("9 out of 10
                 // feel better") or alone, but not before another noun ("9 out of 10 clinics").
                 let out_of = how.as_str().to_lowercase().starts_with("out");
-                if !people && !(out_of && self.verb_or_end_after.is_match(&s[d.end()..])) {
+                if !(people || (out_of && self.verb_or_end_after.is_match(&s[d.end()..]))) {
                     continue;
                 }
                 if let (Some(nv), Some(dv)) = (parse_number(n.as_str()), parse_number(d.as_str())) {
