@@ -344,3 +344,67 @@ async fn treatment_volume_scores_only_verified_stem_cell_figures() {
         "{part}"
     );
 }
+
+#[tokio::test]
+async fn the_fda_flag_follows_spine_indication_in_claim_checks() {
+    let app = TestApp::spawn().await;
+    let check = |condition: &str| {
+        let body =
+            serde_json::json!({"text": "We treat patients with their own cells.", "conditions": [condition]});
+        let request = app.client.post(app.url("/v1/claim-checks")).json(&body);
+        async move {
+            let response = request.send().await.expect("POST");
+            assert_eq!(response.status().as_u16(), 200);
+            let body: serde_json::Value = response.json().await.expect("json");
+            body["red_flags"]
+                .as_array()
+                .expect("red_flags")
+                .iter()
+                .any(|f| f["code"] == "NOT_APPROVED_INDICATION")
+        }
+    };
+    assert!(
+        check("degenerative-disc-disease").await,
+        "the FDA statement covers disc disease"
+    );
+    assert!(
+        !check("spinal-cord-injury").await,
+        "it does not cover spinal cord injury"
+    );
+}
+
+#[tokio::test]
+async fn a_study_without_a_funding_statement_is_refused() {
+    let app = TestApp::spawn().await;
+    let admin = app.staff_key("admin").await;
+    let mut study = app
+        .walk("/v1/studies?page_size=100")
+        .await
+        .into_iter()
+        .find(|s| s["slug"] == "centeno-2017-bm-msc-registry")
+        .expect("Centeno 2017");
+    let object = study.as_object_mut().expect("object");
+    for wire_only in ["id", "slug"] {
+        object.remove(wire_only);
+    }
+    let put = |body: serde_json::Value| {
+        let request = app
+            .client
+            .put(app.url("/v1/admin/studies/test-funding"))
+            .bearer_auth(&admin)
+            .json(&body);
+        async move { request.send().await.expect("PUT").status().as_u16() }
+    };
+    study["funding_coi"] = serde_json::Value::Null;
+    assert_eq!(put(study.clone()).await, 422, "null would read as 'no conflicts'");
+    study["funding_coi"] =
+        serde_json::json!({"status": "declared", "text": "Funded by a clinic.", "source": null});
+    assert_eq!(
+        put(study.clone()).await,
+        422,
+        "a declared statement names its source"
+    );
+    study["funding_coi"] =
+        serde_json::json!({"status": "not_reported", "text": "Not reported: test.", "source": null});
+    assert_eq!(put(study).await, 200);
+}
