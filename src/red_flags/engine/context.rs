@@ -88,7 +88,9 @@ fn tokenize(sentence: &str) -> Vec<Token> {
         flush(&mut tokens, &mut word, &mut word_start, i);
         let kind = match c {
             ',' => Some(TokenKind::Comma),
-            ';' | ':' | '—' | '–' | '(' | ')' | '[' | ']' => Some(TokenKind::Stop),
+            ';' | ':' | '—' | '–' | '(' | ')' | '[' | ']' | '•' | '✔' | '✓' | '·' | '|' | '★' => {
+                Some(TokenKind::Stop)
+            }
             _ => None,
         };
         if let Some(kind) = kind {

@@ -50,7 +50,7 @@ const NUMBER: &str = r"\d{1,3}(?:[.,]\d{1,2})?|(?:a |one )?hundred|(?:twenty|thi
 const PEOPLE: &str = r"patients?|people|persons?|clients?|cases|subjects|participants|customers|users|men|women|adults|children|kids|athletes|knees|backs|joints|sufferers|treated";
 
 /// Verbs that may follow "N out of M" when the people are left implicit ("9 out of 10 feel better").
-const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still";
+const VERBS: &str = r"say|says|said|feel|feels|felt|report|reports|reported|are|were|is|was|have|had|has|see|saw|sees|experience|experienced|improve|improved|improves|walk|walked|return|returned|get|got|would|will|can|could|recommend|recommended|achieve|achieved|notice|noticed|benefit|benefited|respond|responded|go|went|leave|left|need|needed|do|did|who|never|no longer|now|still|improvement|relief|satisfaction|reduction|success";
 
 /// Words that make a figure an outcome claim of a treatment.
 const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|improv\w*|better|reliev\w*|relief|recover\w*|results?|respond(s|ed)?|response|satisf\w*|cure[sd]?|curing|heal\w*|benefit\w*|remission|regenerat\w*|happy|recommend\w*|works?|worked|helps?|helped|pain[- ]free|outcomes?|return(s|ed)? to (work|sport|normal|activit\w*)|would (\w+ ){0,3}again|(avoid|skip|escap|bypass)\w* (\w+ )?(surgery|operations?|fusion)|less (pain|stiffness|discomfort|aches?)|pain (reduction|relief|scores?)|reduc\w* (in |of )?(\w+ )?pain|pain (went|goes|has gone|is) (away|gone)|no longer (need|take|suffer)\w*)\b";
@@ -63,7 +63,7 @@ const WEAK_OUTCOME_TERMS: &str = r"\b(pain\w*|stiff\w*|discomfort|aches?|notice\
 const TREATMENT_MARKERS: &str = r"\b(after|following|post|treat\w*|therap\w*|injections?|injected|procedures?|sessions?|protocols?|programs?|programmes?|infusions?|stem cells?|cells|our (patients|clients|clinic)|patients?|clients?)\b";
 
 /// Words that make a nearby figure logistics, lab quality, prices or demographics.
-const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|referred|referrals?|contact\w*|visit\w*|arriv\w*|found us|find us|travel\w*|international|overseas|women|men|female|male|aged|older|younger|(are|is|were) (over|under) \d+|years old|stars?|ratings?|rated|reviews?|staff|nurses|speaks? (english|spanish|thai|turkish|french|german|arabic|russian|chinese|portuguese|italian|\w+ languages?)|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?)|on (its|their) own|by itself|without (any )?treatment|with or without|regardless of|natural (course|history)|become chronic|at some point|lifetime|in (their|a) li(fe|ves)|affects?|prevalence|are diagnosed|will (have|experience|develop))\b";
+const VETO_TERMS: &str = r"\b(refund\w*|deposits?|steril\w*|viab\w*|batch\w*|contaminat\w*|endotoxin|mycoplasma|purity|pure|messages?|e-?mails?|enquir\w*|inquir\w*|calls?|phones?|repl(y|ies|ied)|answer\w*|discount\w*|sale|prices?|pric\w*|costs?|fees?|payments?|pay|paid|tax|vat|interest|insur\w*|occupancy|bookings?|booked|from abroad|abroad|come from|came from|referred|referrals?|contact\w*|visit\w*|arriv\w*|found us|find us|travel\w*|international|overseas|women|men|female|male|aged|older|younger|(are|is|were) (over|under) \d+|years old|stars?|ratings?|reviews?|staff|nurses|speaks? (english|spanish|thai|turkish|french|german|arabic|russian|chinese|portuguese|italian|\w+ languages?)|markers?|confluen\w*|on time|flights?|hotels?|natural|organic|own cells|autologous|funded|financ\w*|loans?|capacity|accuracy|attendance|completed|attended|questionnaires?|survey response|side[- ]effects?|adverse|complications?|infections?|sore\w*|swelling|bruis\w*|risks?|injection site|flare\w*|headaches?|fever|temporar\w*|within (a|one|two|\d+|twenty-four|forty-eight) (hours?|days?|business|working|weeks?)|on (its|their) own|by itself|without (any )?treatment|with or without|regardless of|natural (course|history)|according to (the |published )?(studies|reviews?|trials|literature|research)|published (studies|trials|reviews?|research|series)|in (the )?(studies|trials|literature)|become chronic|at some point|lifetime|in (their|a) li(fe|ves)|affects?|prevalence|are diagnosed|will (have|experience|develop))\b";
 
 /// Compiled figure patterns, built once with the rule book.
 #[derive(Debug, Clone)]
@@ -72,6 +72,8 @@ pub(super) struct FigureLexicon {
     ratio: Regex,
     slash: Regex,
     fold: Regex,
+    fraction: Regex,
+    slash_alone: Regex,
     people_after: Regex,
     verb_or_end_after: Regex,
     outcome: Regex,
@@ -109,6 +111,10 @@ impl FigureLexicon {
                 r"\b(\d+(?:[.,]\d+)?|two|three|four|five|ten)[- ]?(?:fold|times (?:better|more|greater|faster|higher|less|fewer|stronger))\b"
                     .to_owned(),
             )?,
+            fraction: re(format!(
+                r"\b(half|a third|one third|two[- ]thirds|a quarter|one quarter|three[- ]quarters)\s+of\s+(?:(?:our|all|the|treated|those|these)\s+)*(?:\w+\s+)?(?:{PEOPLE})\b"
+            ))?,
+            slash_alone: re(r"\b(\d{1,3})\s?/\s?(\d{1,3})\b".to_owned())?,
             people_after: re(format!(
                 r"^\s*(?:of\s+)?(?:(?:our|all|the|treated|those|these|your|my|his|her|their)\s+)*(?:\w+\s+)?(?:{PEOPLE})\b"
             ))?,
@@ -155,6 +161,19 @@ impl FigureLexicon {
                     }
                 }
             }
+            for caps in self.slash_alone.captures_iter(s) {
+                let (Some(n), Some(d)) = (caps.get(1), caps.get(2)) else {
+                    continue;
+                };
+                if !self.verb_or_end_after.is_match(&s[d.end()..]) {
+                    continue;
+                }
+                if let (Some(nv), Some(dv)) = (parse_number(n.as_str()), parse_number(d.as_str())) {
+                    if dv >= 2.0 && nv <= dv {
+                        found.push((n.start(), d.end(), 100.0 * nv / dv, false));
+                    }
+                }
+            }
             for caps in self.slash.captures_iter(s) {
                 let (Some(n), Some(d)) = (caps.get(1), caps.get(2)) else {
                     continue;
@@ -164,6 +183,23 @@ impl FigureLexicon {
                         found.push((n.start(), d.end(), 100.0 * nv / dv, true));
                     }
                 }
+            }
+            for caps in self.fraction.captures_iter(s) {
+                let Some(m) = caps.get(1) else { continue };
+                let lower = m.as_str().to_lowercase();
+                let percent = match lower.as_str() {
+                    "half" => 50.0,
+                    "a quarter" | "one quarter" => 25.0,
+                    "a third" | "one third" => 33.3,
+                    w if w.starts_with("two") => 66.7,
+                    _ => 75.0,
+                };
+                found.push((
+                    m.start(),
+                    caps.get(0).map_or(m.end(), |all| all.end()),
+                    percent,
+                    true,
+                ));
             }
             // "3-fold improvement": an outcome figure, not a rate (never a guarantee by itself).
             for caps in self.fold.captures_iter(s) {
@@ -217,7 +253,9 @@ fn clause_around(sentence: &str, start: usize, end: usize) -> (usize, usize) {
         let next = rest[c.len_utf8()..].chars().next().unwrap_or(' ');
         match c {
             ',' | ';' if next.is_whitespace() => Some(c.len_utf8()),
-            ':' | '—' | '–' | '(' | ')' => Some(c.len_utf8()),
+            ':' | '—' | '–' | '(' | ')' | '•' | '✔' | '✓' | '·' | '|' | '★' => {
+                Some(c.len_utf8())
+            }
             _ => [" and ", " but ", " while ", " whereas "]
                 .iter()
                 .find(|w| rest.starts_with(*w))
