@@ -57,7 +57,7 @@ const OUTCOME_TERMS: &str = r"\b(success\w*|succeed\w*|effective\w*|efficacy|imp
 
 /// Words that make a figure an outcome claim only next to a treatment ("70% of patients walk
 /// without pain after treatment", but not "80% of adults have back pain").
-const WEAK_OUTCOME_TERMS: &str = r"\b(pain\w*|stiff\w*|discomfort|aches?|notice\w*|symptoms?|mobility|function\w*|walk\w*|free|feel\w*|felt|lost|lose|losing|painkillers|medications?|quality of life|reduc\w*|decreas\w*|drop\w*|fell|fall\w*|gains?|gained|fix\w*|repair\w*|restor\w*|avoid\w*|skip\w*|escap\w*|bypass\w*|spared?)\b";
+const WEAK_OUTCOME_TERMS: &str = r"\b(again|pain\w*|stiff\w*|discomfort|aches?|notice\w*|symptoms?|mobility|function\w*|walk\w*|free|feel\w*|felt|lost|lose|losing|painkillers|medications?|quality of life|reduc\w*|decreas\w*|drop\w*|fell|fall\w*|gains?|gained|fix\w*|repair\w*|restor\w*|avoid\w*|skip\w*|escap\w*|bypass\w*|spared?)\b";
 
 /// A treatment in the sentence: what a weak outcome term must stand next to.
 const TREATMENT_MARKERS: &str = r"\b(after|following|post|treat\w*|therap\w*|injections?|injected|procedures?|sessions?|protocols?|programs?|programmes?|infusions?|stem cells?|cells|our (patients|clients|clinic)|patients?|clients?)\b";
