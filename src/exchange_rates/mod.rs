@@ -5,6 +5,7 @@
 pub mod ecb;
 pub mod iso4217;
 pub mod refresh;
+pub mod source;
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
