@@ -14,7 +14,9 @@ use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
 use crate::db::sql::prepared;
 use crate::red_flags::disclosures::DISCLOSURE_RULES;
-use crate::red_flags::engine::{self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject};
+use crate::red_flags::engine::{
+    self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
+};
 use crate::treatment_packages::model::TreatmentPackage;
 
 const REFRESH_PRICES: &str = "

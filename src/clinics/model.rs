@@ -210,14 +210,12 @@ impl DisclosureColumns {
     /// The engine's typed disclosures (a value the columns' checks would refuse counts as not
     /// stated).
     pub fn facts(&self) -> Disclosures {
-        let reference = |status: &Option<String>, reference: &Option<String>| match (
-            status.as_deref(),
-            reference,
-        ) {
-            (Some("none"), _) => Disclosed::None,
-            (Some("given"), Some(reference)) => Disclosed::Given(reference.clone()),
-            _ => Disclosed::NotStated,
-        };
+        let reference =
+            |status: &Option<String>, reference: &Option<String>| match (status.as_deref(), reference) {
+                (Some("none"), _) => Disclosed::None,
+                (Some("given"), Some(reference)) => Disclosed::Given(reference.clone()),
+                _ => Disclosed::NotStated,
+            };
         let due = match self.deposit_due.as_deref() {
             Some("none") => Some(DepositTiming::NoDeposit),
             Some("after_medical_review") => Some(DepositTiming::AfterMedicalReview),

@@ -11,6 +11,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
+use crate::red_flags::disclosures::Disclosures;
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::PackagePrice;
 
@@ -70,6 +71,9 @@ pub struct ClinicExport {
     pub website: Option<String>,
     /// BCP 47 tags.
     pub languages: Vec<String>,
+    /// What the listing discloses about its protocol, ethics approval, deposit and reviews (null
+    /// fields: not stated).
+    pub disclosures: Disclosures,
     pub specialties: Vec<String>,
     pub description: String,
     /// Everything the source says the clinic treats.
@@ -95,6 +99,7 @@ impl ClinicExport {
             city: clinic.city.clone(),
             website: clinic.website.clone(),
             languages: clinic.languages.clone(),
+            disclosures: Disclosures::from(&clinic.disclosures.facts()),
             specialties: clinic.specialties.clone(),
             description: clinic.description.clone(),
             conditions_treated: clinic.conditions_treated.clone(),

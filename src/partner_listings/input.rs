@@ -387,7 +387,9 @@ impl ClinicInput {
             errors.https("/website", website);
         }
         if let Some(disclosures) = &self.disclosures {
-            disclosures.validate("/disclosures", &mut |pointer, message| errors.add(&pointer, message));
+            disclosures.validate("/disclosures", &mut |pointer, message| {
+                errors.add(&pointer, message)
+            });
         }
     }
 }

@@ -2,6 +2,7 @@
 //! applies them, the stored detections, and the public endpoints (`/v1/red-flag-rules`,
 //! `/v1/claim-checks`).
 
+mod claim_checks;
 pub mod disclosures;
 pub mod engine;
 pub mod repo;

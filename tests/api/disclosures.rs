@@ -156,6 +156,14 @@ async fn partners_state_disclosures_and_patients_see_them_with_their_flags() {
     assert!(evidence.contains("not stated"), "{evidence}");
     assert_eq!(public["disclosures"]["protocol"], Value::Null);
     assert!(strings(&public["unknown_fields"]).contains(&"disclosures.protocol"));
+    // Exports carry them too.
+    let export = app.get("/v1/exports").await.text().await.expect("export");
+    let line: Value = export
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .find(|line| line["type"] == "clinic" && line["id"] == id.as_str())
+        .expect("the clinic's export line");
+    assert_eq!(line["resource"]["disclosures"], public["disclosures"]);
     let packages = public["treatment_packages"].as_array().expect("packages");
     assert_eq!(packages.len(), 1);
     assert_eq!(
