@@ -3,7 +3,7 @@
 
 use regex::Regex;
 
-use super::text::AnalysedText;
+use super::text::{AnalysedText, Sentence};
 use super::types::{DepositTerms, DepositTiming, Disclosed, Facts, PackageFacts, ReviewHosting, Severity};
 
 pub(super) const SAME_CELLS_MANY_CONDITIONS: &str = "SAME_CELLS_MANY_CONDITIONS";
@@ -228,40 +228,82 @@ pub(super) fn body_system(condition: &str) -> Option<usize> {
 fn text_conditions<'t>(cell_therapy: &Regex, texts: &[AnalysedText<'t>]) -> Vec<(usize, String)> {
     let mut found = Vec::new();
     for sentence in texts.iter().flat_map(|t| &t.sentences) {
-        let names_product = cell_therapy
-            .find_iter(sentence.text)
-            .any(|m| sentence.asserts_at(m.start()));
-        if !names_product {
-            continue;
-        }
         let lower = sentence.text.to_lowercase();
         if lower.len() != sentence.text.len() {
             continue; // offsets would not line up; such text is rare in listings
         }
-        for (system, (_, keywords)) in BODY_SYSTEMS.iter().enumerate() {
-            for keyword in *keywords {
-                let Some((start, end)) = keyword_at(&lower, keyword) else {
-                    continue;
-                };
-                let word_end = lower[end..]
-                    .find(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
-                    .map_or(lower.len(), |n| end + n);
-                let word = &sentence.text[start..word_end];
-                let field = [
-                    "ology",
-                    "ologist",
-                    "ologists",
-                    "ics",
-                    "ogy",
-                    "therapy",
-                    "therapies",
-                ]
-                .iter()
-                .any(|suffix| word.to_lowercase().ends_with(suffix));
-                if !field && sentence.asserts_at(start) {
-                    found.push((system, word.to_owned()));
-                    break;
-                }
+        for (clause_start, clause_end) in clauses(&lower) {
+            let clause = &sentence.text[clause_start..clause_end];
+            let names_product = cell_therapy
+                .find_iter(clause)
+                .any(|m| sentence.asserts_at(clause_start + m.start()));
+            if names_product {
+                found.extend(clause_conditions(sentence, &lower, clause_start, clause_end));
+            }
+        }
+    }
+    found
+}
+
+/// Byte ranges of the clauses of a lowercased sentence: a new clause starts after `;`, a dash, or
+/// a contrastive conjunction ("The hospital treats cancer; our stem cells treat only back pain").
+fn clauses(lower: &str) -> Vec<(usize, usize)> {
+    let mut cuts: Vec<(usize, usize)> = lower
+        .char_indices()
+        .filter(|(_, c)| matches!(c, ';' | '—' | '–'))
+        .map(|(i, c)| (i, i + c.len_utf8()))
+        .collect();
+    for word in [" but ", " while ", " whereas ", " however ", " although "] {
+        cuts.extend(lower.match_indices(word).map(|(i, w)| (i, i + w.len())));
+    }
+    cuts.sort_unstable();
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    for (cut_start, cut_end) in cuts {
+        if cut_start >= start {
+            ranges.push((start, cut_start));
+            start = cut_end;
+        }
+    }
+    ranges.push((start, lower.len()));
+    ranges
+}
+
+/// Conditions named in the clause `[clause_start, clause_end)` of a sentence, outside negation
+/// and hypothetical scopes, as `(system index, condition words)`. A name of a medical field
+/// ("neurology", "orthopaedics") or a treatment ("immunotherapy") is not a condition.
+fn clause_conditions(
+    sentence: &Sentence,
+    lower: &str,
+    clause_start: usize,
+    clause_end: usize,
+) -> Vec<(usize, String)> {
+    let clause = &lower[clause_start..clause_end];
+    let mut found = Vec::new();
+    for (system, (_, keywords)) in BODY_SYSTEMS.iter().enumerate() {
+        for keyword in *keywords {
+            let Some((start, end)) = keyword_at(clause, keyword) else {
+                continue;
+            };
+            let (start, end) = (start + clause_start, end + clause_start);
+            let word_end = lower[end..]
+                .find(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’'))
+                .map_or(lower.len(), |n| end + n);
+            let word = &sentence.text[start..word_end];
+            let field = [
+                "ology",
+                "ologist",
+                "ologists",
+                "ics",
+                "ogy",
+                "therapy",
+                "therapies",
+            ]
+            .iter()
+            .any(|suffix| word.to_lowercase().ends_with(suffix));
+            if !field && sentence.asserts_at(start) {
+                found.push((system, word.to_owned()));
+                break;
             }
         }
     }
