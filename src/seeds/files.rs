@@ -286,7 +286,9 @@ FROM jsonb_to_recordset($1) AS x(currency text, units_per_usd numeric, as_of dat
 ON CONFLICT (currency) DO UPDATE SET units_per_usd = EXCLUDED.units_per_usd, as_of = EXCLUDED.as_of,
     source = EXCLUDED.source, derivation = EXCLUDED.derivation, updated_at = now()
 WHERE (exchange_rates.units_per_usd, exchange_rates.as_of, exchange_rates.source, exchange_rates.derivation)
-    IS DISTINCT FROM (EXCLUDED.units_per_usd, EXCLUDED.as_of, EXCLUDED.source, EXCLUDED.derivation)";
+    IS DISTINCT FROM (EXCLUDED.units_per_usd, EXCLUDED.as_of, EXCLUDED.source, EXCLUDED.derivation)
+  -- A rate refreshed from the ECB (or corrected by an admin) since is newer than the seed's: keep it.
+  AND exchange_rates.as_of <= EXCLUDED.as_of";
 
 const UPSERT_VOCABULARY: &str = "
 INSERT INTO inclusion_items (code, label, description, position, source)

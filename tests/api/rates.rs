@@ -476,3 +476,21 @@ async fn instances_refreshing_at_once_write_the_day_once() {
     assert!(matches!(outcomes[0], Outcome::Applied { .. }), "{outcomes:?}");
     assert_eq!(outcomes[1], Outcome::Unchanged { date: today() });
 }
+
+#[tokio::test]
+async fn seeding_again_keeps_rates_refreshed_since() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("today.xml");
+    std::fs::write(&file, dated_file(today())).expect("write");
+    let run = refresh(&app, &["--from", file.to_str().expect("path")], &[]).await;
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let refreshed = stored_rates(&app).await;
+    let mut conn = app.db().await;
+    stemcare::seeds::load(&mut conn).await.expect("seed again");
+    assert_eq!(
+        stored_rates(&app).await,
+        refreshed,
+        "the 2026-02-20 seed rates do not come back"
+    );
+}
