@@ -41,7 +41,7 @@ struct Line {
 fn corpus() -> Vec<Line> {
     CORPUS
         .lines()
-        .filter(|l| !l.trim().is_empty() && !(l.starts_with("# ") || l.trim() == "#"))
+        .filter(|l| !(l.trim().is_empty() || l.starts_with("# ") || l.trim() == "#"))
         .map(|line| {
             let mut columns = line.split('\t');
             let sentence = columns.next().unwrap_or_default().trim().to_owned();
