@@ -12,6 +12,7 @@ use crate::auth::{forbidden, BearerToken, Principal};
 use crate::clinics::model::Clinic;
 use crate::db::schema::{api_keys, audit_log, clinics, exchange_rates, partners};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::exchange_rates::refresh::ADMIN_DERIVATION;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::state::AppState;
 
@@ -196,9 +197,6 @@ pub async fn moderate_listing(
     Ok(HttpResponse::Ok().json(serde_json::json!({"clinic_id": id, "status": status})))
 }
 
-/// The `derivation` stored with a rate set through this endpoint.
-const ADMIN_DERIVATION: &str = "entered by an admin through PUT /v1/admin/exchange-rates/{currency}, as given";
-
 /// A new exchange rate.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -217,9 +215,9 @@ pub struct ExchangeRateInput {
 /// Set an exchange rate
 ///
 /// Sets a currency's rate (with its date and source) and re-prices every listing in USD terms.
-/// The ECB refresh (`stemcare rates refresh`, or the periodic one) never replaces a rate dated after
-/// its file, so a correction dated today stands until the ECB publishes a later day; `as_of` may not
-/// be in the future. The stored `derivation` says the rate was entered by an admin.
+/// The ECB refresh (`stemcare rates refresh`, or the periodic one) keeps a rate set here until the
+/// ECB publishes a day after its `as_of`, which may not be in the future. The stored `derivation`
+/// says the rate was entered by an admin.
 #[utoipa::path(
     tag = "admin",
     params(("currency" = String, Path, description = "ISO 4217 code (any case)", example = "EUR",

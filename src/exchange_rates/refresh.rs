@@ -10,8 +10,9 @@
 //!   Rows the file does not list (COP, which the ECB does not publish, or a currency the ECB stops
 //!   publishing) keep their own date and source, and turn `stale` once that date is over 7 days old.
 //! - **Never backwards.** A stored rate dated after the file (a newer ECB file, or an admin's
-//!   correction through `PUT /v1/admin/exchange-rates/{currency}`) is kept. When every rate is kept
-//!   this way the refresh says "not applied" and succeeds (exit code 0): an old file is not an error.
+//!   correction through `PUT /v1/admin/exchange-rates/{currency}`) is kept, and so is an admin's
+//!   correction dated the same day as the file. When every rate is kept this way the refresh says
+//!   "not applied" and succeeds (exit code 0): an old file is not an error.
 //! - **Several instances.** Writers take a transaction-scoped advisory lock, then compare with what
 //!   is stored; writing the same day twice changes nothing (idempotent), so instances may all run
 //!   the periodic refresh.
@@ -35,6 +36,10 @@ use crate::db::schema::exchange_rates;
 use crate::money::ExchangeRate;
 use crate::state::AppState;
 
+/// The `derivation` of a rate set through `PUT /v1/admin/exchange-rates/{currency}`; the refresh
+/// keeps such a rate until the ECB publishes a day after it.
+pub const ADMIN_DERIVATION: &str =
+    "entered by an admin through PUT /v1/admin/exchange-rates/{currency}, as given";
 /// Advisory lock serialising rate writers across processes ("ECB rate" in ASCII).
 const LOCK_KEY: i64 = 0x4543_4220_7261_7465;
 
@@ -151,7 +156,10 @@ pub async fn store(conn: &mut AsyncPgConnection, prepared: &Prepared) -> Result<
         let mut writes = Vec::new();
         for row in &prepared.rows {
             match stored.get(&row.currency) {
-                Some(old) if old.as_of > date => {
+                Some(old)
+                    if old.as_of > date
+                        || (old.as_of == date && old.derivation.as_deref() == Some(ADMIN_DERIVATION)) =>
+                {
                     kept.push(row.currency.clone());
                     newest_kept = newest_kept.max(old.as_of);
                 }

@@ -413,6 +413,12 @@ async fn an_admin_correction_dated_after_the_file_is_kept() {
         rate(&app, "GBP").await["as_of"],
         (today() - Days::new(1)).to_string()
     );
+    // The ECB's file of the same day does not undo the correction either.
+    std::fs::write(&file, dated_file(today())).expect("write");
+    let run = refresh(&app, &["--from", file.to_str().expect("path")], &[]).await;
+    assert!(run.stdout.contains("kept EUR"), "{}", run.stdout);
+    assert_eq!(rate(&app, "EUR").await["units_per_usd"], "0.9");
+    assert_eq!(rate(&app, "GBP").await["as_of"], today().to_string());
     let future = app
         .client
         .put(app.url("/v1/admin/exchange-rates/EUR"))
