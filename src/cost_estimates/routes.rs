@@ -94,7 +94,8 @@ pub struct CostEstimateResponse {
     pub basis: String,
     /// Range of matching packages' prices; null when none is listed.
     pub package_range: Option<MoneyRange>,
-    /// Number of matching packages.
+    /// Number of matching packages. Packages with a critical red flag (their own or their
+    /// clinic's) are left out, as in default lists; `notes` says how many.
     #[schema(format = Int64)]
     pub packages_considered: usize,
     /// The country's per-injection range times `injections`; null when the source gives none.
@@ -291,7 +292,11 @@ pub async fn get_cost_estimate(
     if let Some(slug) = &cell_type {
         query = query.filter(treatment_packages::cell_type.eq(slug));
     }
-    let packages: Vec<TreatmentPackage> = query.load(&mut conn).await?;
+    let (flagged, packages): (Vec<TreatmentPackage>, Vec<TreatmentPackage>) = query
+        .load(&mut conn)
+        .await?
+        .into_iter()
+        .partition(|p| p.has_critical_flag);
 
     let mut convert = Converter {
         rates,
@@ -344,6 +349,12 @@ pub async fn get_cost_estimate(
             "Only a starting price is known; there is no stated maximum, so the least saving is unknown (null)."
                 .to_owned(),
         );
+    }
+    if !flagged.is_empty() {
+        notes.push(format!(
+            "{} listed package(s) with a critical red flag are left out of this estimate.",
+            flagged.len()
+        ));
     }
     if evidence.studies == 0 {
         notes.push(format!(

@@ -1,6 +1,7 @@
 //! Treatment packages: what a clinic offers for which conditions, at what (honestly sourced) price,
 //! with what is included, excluded or unknown.
 
+mod compare;
 pub mod model;
 pub mod present;
 pub mod repo;

@@ -202,6 +202,16 @@ async fn cost_estimates_keep_unknowns_null_and_carry_the_evidence() {
     assert!(estimate["evidence"]["studies"].as_i64().is_some_and(|n| n > 0));
     assert!(estimate["evidence"]["summary_id"].is_string());
 
+    // Packages of critically flagged clinics do not price an estimate: of Mexico's four, the two
+    // of Cellular Hope and GIOSTAR are left out.
+    let mexico = app
+        .get_json("/v1/cost-estimates?country=MX&condition=sciatica", 200)
+        .await;
+    assert_eq!(mexico["packages_considered"], 2, "{mexico}");
+    assert!(mexico["notes"].as_array().expect("notes").iter().any(|n| n
+        .as_str()
+        .is_some_and(|n| n.contains("2 listed package(s) with a critical red flag"))));
+
     let none = app
         .get_json(
             "/v1/cost-estimates?country=TR&condition=sacroiliac-joint-dysfunction",
@@ -237,7 +247,10 @@ async fn example_urls(app: &TestApp, spec: &Value) -> Vec<String> {
                 "/v1/treatment-packages/{id}",
                 &format!("/v1/treatment-packages/{package}"),
             )
-            .replace("/v1/evidence-summaries/{id}", &format!("/v1/evidence-summaries/{summary}"))
+            .replace(
+                "/v1/evidence-summaries/{id}",
+                &format!("/v1/evidence-summaries/{summary}"),
+            )
             .replace("/v1/studies/{id}", &format!("/v1/studies/{study}"))
             .replace("{code}", "MX")
             .replace("{slug}", "degenerative-disc-disease");

@@ -1,0 +1,186 @@
+//! `GET /v1/clinics/{id}` and `GET /v1/clinics/{id}/treatment-packages`.
+
+use actix_web::{get, web, HttpRequest, HttpResponse};
+use diesel::prelude::*;
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use futures_util::TryFutureExt;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use crate::clinics::model::PublicClinic;
+use crate::clinics::present::ClinicDetail;
+use crate::db::schema::clinics;
+use crate::disclaimer::{Excluded, ScreenedPage, DISCLAIMER};
+use crate::error::{ApiError, Problem};
+use crate::http_cache::cacheable_json;
+use crate::pagination::{page_by_key, ListParams};
+use crate::red_flags::repo as flags_repo;
+use crate::state::AppState;
+use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
+use crate::treatment_packages::present_packages;
+use crate::treatment_packages::repo::{self as packages_repo, ClinicSummary};
+
+use super::{present_listed, price_from};
+
+/// `currency` for one clinic.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicGetParams {
+    /// ISO 4217 code: adds converted prices with the rate and its date.
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
+    pub currency: Option<String>,
+}
+
+async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<PublicClinic, ApiError> {
+    clinics::table
+        .find(id)
+        .filter(clinics::status.eq("published"))
+        .select(PublicClinic::as_select())
+        .first(conn)
+        .await
+        .optional()?
+        .ok_or_else(|| ApiError::not_found(format!("no clinic has id {id}")))
+}
+
+/// Get a clinic
+///
+/// One published clinic with its red flags first, then its packages, quoted claims, regulatory status
+/// and score. Clinics that a critical flag leaves out of lists still answer here, with their flags.
+/// Add `currency` to see prices converted with the dated rate used.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = Uuid, Path, description = "Clinic id"), ClinicGetParams),
+    responses(
+        (status = 200, description = "The clinic", body = ClinicDetail),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid currency", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such clinic", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics/{id}")]
+pub async fn get_clinic(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<ClinicGetParams>,
+) -> Result<HttpResponse, ApiError> {
+    // A catalogue read: one of this worker's shared, pipelined connections (see `db::shared`).
+    let conn = state.reads.get_or(&state.pool).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
+    let currency = reference.rates.parse_currency_param(params.currency.as_deref())?;
+    let display = currency.as_deref().map(|c| (&reference.rates, c));
+    // Four independent reads, pipelined on the connection: the clinic, its packages (cheapest
+    // first), the red flags of both, its response times.
+    let ids = [*id];
+    let (mut c1, mut c2, mut c3, mut c4) = (&*conn, &*conn, &*conn, &*conn);
+    let (clinic, packages, mut flags, speeds) = futures_util::future::try_join4(
+        find_published(&mut c1, *id),
+        packages_repo::published_for_clinics(&mut c2, &ids).err_into::<ApiError>(),
+        flags_repo::detections_for_clinic(&mut c3, *id).err_into::<ApiError>(),
+        crate::listings::response_times(&mut c4, &ids).err_into::<ApiError>(),
+    )
+    .await?;
+    // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
+    let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| {
+        price_from(
+            PackagePrice::of(package),
+            package.price_provenance.clone(),
+            display,
+        )
+    });
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
+    let presented = present_listed(clinic, &mut flags, cheapest, &speeds, &reference);
+    let treatment_packages =
+        present_packages(&packages, |_| Some(&summary), &mut flags, &reference, display)?;
+    cacheable_json(
+        &req,
+        &ClinicDetail {
+            clinic: presented,
+            treatment_packages,
+            disclaimer: DISCLAIMER,
+        },
+    )
+}
+
+/// List a clinic's packages
+///
+/// The published treatment packages of one clinic, ordered by id, a page at a time. Packages with a
+/// critical red flag (their own or their clinic's) are left out unless `include_flagged=true`;
+/// `excluded.critical_flags` counts them.
+#[utoipa::path(
+    tag = "catalogue",
+    params(("id" = Uuid, Path, description = "Clinic id"), ClinicPackagesParams),
+    responses(
+        (status = 200, description = "A page of the clinic's packages", body = ScreenedPage<TreatmentPackageResponse>),
+        (status = 304, description = "Not modified"),
+        (status = 400, description = "Invalid page size or token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such clinic", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(())
+)]
+#[get("/v1/clinics/{id}/treatment-packages")]
+pub async fn list_clinic_packages(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<ClinicPackagesParams>,
+) -> Result<HttpResponse, ApiError> {
+    let params = params.into_inner();
+    let include_flagged = params.include_flagged == Some(true);
+    let conn = state.reads.get_or(&state.pool).await?;
+    let clinic = find_published(&mut &*conn, *id).await?;
+    let reference = state.reference.get(&mut &*conn).await?;
+    let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;
+    let all = packages.len();
+    if !include_flagged {
+        packages.retain(|p| !p.has_critical_flag);
+    }
+    let excluded = i64::try_from(all - packages.len()).unwrap_or(i64::MAX);
+    packages.sort_by_key(|p| p.id);
+    let ids: Vec<Uuid> = packages.iter().map(|p| p.id).collect();
+    let mut flags = flags_repo::detections_for(&mut &*conn, &ids).await?;
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
+    let presented = present_packages(&packages, |_| Some(&summary), &mut flags, &reference, None)?;
+    let scope = format!("clinic-packages|{}|include_flagged={include_flagged}", clinic.id);
+    let paging = ListParams {
+        page_size: params.page_size,
+        page_token: params.page_token,
+    };
+    let page = page_by_key(
+        presented,
+        |p| p.id.to_string(),
+        &paging,
+        &state.page_tokens,
+        &scope,
+    )?;
+    cacheable_json(
+        &req,
+        &ScreenedPage {
+            items: page.items,
+            next_page_token: page.next_page_token,
+            excluded: Excluded {
+                critical_flags: excluded,
+            },
+            disclaimer: DISCLAIMER,
+        },
+    )
+}
+
+/// Paging of a clinic's packages and the opt-in for flagged ones.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicPackagesParams {
+    /// `true` also lists packages with a critical red flag (their own or their clinic's).
+    pub include_flagged: Option<bool>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// Opaque token from the previous page's `next_page_token`.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+    pub page_token: Option<String>,
+}

@@ -1,0 +1,162 @@
+//! The order and filters of `GET /v1/clinics`.
+
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::clinics::model::PublicClinic;
+use crate::pagination::{Cursor, KeyType, SortKey};
+
+/// Sorts unknown prices after every known one.
+pub(super) const UNKNOWN_PRICE_SORT: &str = "999999999999.99";
+
+/// Orderings of the clinic list; `-` means descending.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq, Default)]
+pub enum ClinicOrder {
+    #[serde(rename = "name")]
+    Name,
+    #[serde(rename = "-name")]
+    NameDesc,
+    /// Cheapest published package first; clinics without a price last.
+    #[serde(rename = "price")]
+    Price,
+    #[serde(rename = "-price")]
+    PriceDesc,
+    /// Fewest first; unknown volumes sort as -1.
+    #[serde(rename = "patients_per_year")]
+    PatientsPerYear,
+    #[serde(rename = "-patients_per_year")]
+    PatientsPerYearDesc,
+    #[serde(rename = "score")]
+    Score,
+    /// Highest score first (the default).
+    #[serde(rename = "-score")]
+    #[default]
+    ScoreDesc,
+}
+
+impl ClinicOrder {
+    pub(super) fn sort_key(self) -> SortKey {
+        use ClinicOrder::*;
+        let (expr, key_type) = match self {
+            Name | NameDesc => ("c.name", KeyType::Text),
+            Price | PriceDesc => ("COALESCE(c.price_from_usd, 999999999999.99)", KeyType::Numeric),
+            PatientsPerYear | PatientsPerYearDesc => ("COALESCE(c.patients_per_year, -1)", KeyType::Int),
+            Score | ScoreDesc => ("c.score", KeyType::Numeric),
+        };
+        SortKey {
+            expr,
+            key_type,
+            descending: matches!(self, NameDesc | PriceDesc | PatientsPerYearDesc | ScoreDesc),
+        }
+    }
+
+    pub(super) fn name(self) -> &'static str {
+        use ClinicOrder::*;
+        match self {
+            Name => "name",
+            NameDesc => "-name",
+            Price => "price",
+            PriceDesc => "-price",
+            PatientsPerYear => "patients_per_year",
+            PatientsPerYearDesc => "-patients_per_year",
+            Score => "score",
+            ScoreDesc => "-score",
+        }
+    }
+
+    pub(super) fn cursor_of(self, clinic: &PublicClinic) -> Cursor {
+        use ClinicOrder::*;
+        let key = match self {
+            Name | NameDesc => serde_json::Value::String(clinic.name.clone()),
+            Price | PriceDesc => serde_json::Value::String(
+                clinic
+                    .price_from_usd
+                    .map_or_else(|| UNKNOWN_PRICE_SORT.to_owned(), |p| p.to_string()),
+            ),
+            PatientsPerYear | PatientsPerYearDesc => {
+                serde_json::Value::from(clinic.patients_per_year.unwrap_or(-1))
+            }
+            Score | ScoreDesc => serde_json::Value::String(clinic.score.to_string()),
+        };
+        Cursor { key, id: clinic.id }
+    }
+}
+
+/// Filters, order and paging of `GET /v1/clinics`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ClinicListParams {
+    /// ISO 3166-1 alpha-2 country code.
+    #[param(example = "TR", min_length = 2, max_length = 2, pattern = "^[A-Za-z]{2}$")]
+    pub country: Option<String>,
+    /// City, case-insensitive exact match.
+    #[param(
+        example = "Istanbul",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub city: Option<String>,
+    /// Condition slug covered by a published package.
+    #[param(
+        example = "sciatica",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
+    pub condition: Option<String>,
+    /// Cell type slug used by a published package.
+    #[param(
+        example = "bm-msc",
+        min_length = 1,
+        max_length = 100,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$"
+    )]
+    pub cell_type: Option<String>,
+    /// Accreditation body on record, e.g. `JCI`.
+    #[param(
+        example = "JCI",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub accreditation: Option<String>,
+    /// A language the clinic serves patients in: a BCP 47 tag or its leading part, matched
+    /// case-insensitively (RFC 4647 basic filtering): `es` finds clinics listing `es` or `es-MX`,
+    /// `es-MX` only those listing `es-MX` or a longer tag. Clinics whose languages are unknown are
+    /// not listed.
+    #[param(value_type = Option<crate::openapi::items::LanguageTag>, inline, example = "es")]
+    pub language: Option<String>,
+    /// `true`: clinics known to treat children; `false`: clinics known not to.
+    pub serves_children: Option<bool>,
+    /// Minimum known patients per year.
+    #[param(minimum = 0, example = 1000, maximum = 2147483647)]
+    pub min_patients_per_year: Option<i32>,
+    /// Highest acceptable cheapest-package price, in `currency`.
+    #[param(example = "9000", max_length = 15, pattern = r"^[0-9]{1,12}(\.[0-9]{1,2})?$")]
+    pub max_price: Option<String>,
+    /// ISO 4217 code for `max_price` and for the converted prices added to each item.
+    #[param(example = "EUR", min_length = 3, max_length = 3, pattern = "^[A-Za-z]{3}$")]
+    pub currency: Option<String>,
+    /// Full-text search over name, city, specialties and description.
+    #[param(
+        example = "bangkok",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"^[\t\n\r \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
+    pub q: Option<String>,
+    /// `true` also lists clinics with a critical red flag (on the clinic or one of its packages),
+    /// which default lists and searches leave out; each item carries its flags either way.
+    pub include_flagged: Option<bool>,
+    /// Allow-listed order (default `-score`).
+    #[param(inline)]
+    pub order_by: Option<ClinicOrder>,
+    /// Items per page, 1–100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub page_size: Option<i64>,
+    /// Opaque token from the previous page.
+    #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
+    pub page_token: Option<String>,
+}
