@@ -30,8 +30,8 @@ struct ConditionRow {
     usage_note: Option<String>,
     usage_source: Option<serde_json::Value>,
     source: serde_json::Value,
-}
     usage_study_slugs: Vec<String>,
+}
 
 /// A condition people seek stem cell therapy for.
 #[derive(Serialize, ToSchema)]
@@ -55,10 +55,10 @@ pub struct ConditionResponse {
     pub cell_types: Vec<String>,
     /// Administration methods (slugs) a source links to this condition, as for `cell_types`.
     pub administration_methods: Vec<String>,
-    /// How the two lists above were established.
     /// Slugs of the studies (`GET /v1/studies`) behind `cell_types` and `administration_methods`.
     #[schema(example = json!(["centeno-2017-bm-msc-registry"]))]
     pub usage_studies: Vec<String>,
+    /// How the two lists above were established.
     pub usage_note: Option<String>,
     /// Where the lists come from.
     #[schema(value_type = Option<Object>)]
@@ -66,14 +66,13 @@ pub struct ConditionResponse {
     /// Where this record comes from: `{title, url, section, retrieved_at}`.
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
-}
     /// Fields left empty because no source gives them: unknown, not "none".
     #[schema(example = json!(["cell_types", "administration_methods"]))]
     pub unknown_fields: Vec<&'static str>,
+}
 
 impl From<ConditionRow> for ConditionResponse {
     fn from(row: ConditionRow) -> Self {
-        Self {
         let unknown_fields = [
             ("cell_types", row.cell_types.is_empty()),
             ("administration_methods", row.administration_methods.is_empty()),
@@ -81,6 +80,7 @@ impl From<ConditionRow> for ConditionResponse {
         .into_iter()
         .filter_map(|(name, missing)| missing.then_some(name))
         .collect();
+        Self {
             slug: row.slug,
             name: row.name,
             description: row.description,
@@ -88,12 +88,12 @@ impl From<ConditionRow> for ConditionResponse {
             spine_indication: row.spine_indication,
             cell_types: row.cell_types,
             administration_methods: row.administration_methods,
-            usage_note: row.usage_note,
             usage_studies: row.usage_study_slugs,
+            usage_note: row.usage_note,
             usage_source: row.usage_source,
             source: row.source,
-        }
             unknown_fields,
+        }
     }
 }
 

@@ -21,8 +21,8 @@ const SEEDED_KEY: &str = "seeded_at";
 /// Loads every seed file and refreshes the derived data (evidence certainty, listing data), in one
 /// transaction.
 pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
-    let rules = rules::rule_file()?;
     let files = SeedFiles::parse()?;
+    let rules = rules::rule_file()?;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         for (sql, data) in files.statements() {
             diesel::sql_query(sql)
@@ -34,13 +34,13 @@ pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
             "INSERT INTO app_meta (key, value) VALUES ($1, now()::text) ON CONFLICT (key) DO NOTHING",
         )
         .bind::<diesel::sql_types::Text, _>(SEEDED_KEY)
+        .execute(conn)
+        .await?;
         // The upsert above stores new rule versions; a stored version the file changed without a
         // new version number is an error naming the rule, never a silent difference.
         rules::store_rules(conn, &rules)
             .await
             .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
-        .execute(conn)
-        .await?;
         crate::evidence::refresh_certainty(conn).await?;
         crate::listings::refresh_all(conn).await?;
         rules::mark_evaluated(conn).await
