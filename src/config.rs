@@ -165,7 +165,8 @@ impl Settings {
                 reason: "expected an http or https URL such as the default, ".to_owned() + DEFAULT_ECB_URL,
             });
         }
-        let ecb_refresh_interval_secs = parse_number(&get, "STEMCARE_ECB_REFRESH_INTERVAL_SECS", 0, 0, 604_800)?;
+        let ecb_refresh_interval_secs =
+            parse_number(&get, "STEMCARE_ECB_REFRESH_INTERVAL_SECS", 0, 0, 604_800)?;
         let ecb_timeout_secs = parse_number(&get, "STEMCARE_ECB_TIMEOUT_SECS", 20, 1, 300)?;
         Ok(Self {
             database,

@@ -262,7 +262,12 @@ fn stem_cell_efficacy_claim(book: &RuleBook, clinic: &Clinic, spine: &[String], 
     efficacy(&clinic_text_flags(book, clinic, spine, true))
 }
 
-fn clinic_text_flags(book: &RuleBook, clinic: &Clinic, spine: &[String], stem_cells_only: bool) -> Vec<Detection> {
+fn clinic_text_flags(
+    book: &RuleBook,
+    clinic: &Clinic,
+    spine: &[String],
+    stem_cells_only: bool,
+) -> Vec<Detection> {
     let mut texts = vec![("/description".to_owned(), clinic.description.as_str())];
     texts.extend(
         clinic

@@ -284,9 +284,13 @@ async fn rates(settings: Settings, command: RatesCommand) -> Result<(), String> 
             let source = RateSource::parse(from.as_deref().unwrap_or(&settings.ecb_url))?;
             let timeout = std::time::Duration::from_secs(settings.ecb_timeout_secs as u64);
             // Read and check the file before touching the database: a bad file needs no database.
-            let prepared = refresh::prepare(&source, timeout).await.map_err(|e| e.to_string())?;
+            let prepared = refresh::prepare(&source, timeout)
+                .await
+                .map_err(|e| e.to_string())?;
             let (_database, mut conn) = migrated(&settings).await?;
-            let outcome = refresh::store(&mut conn, &prepared).await.map_err(|e| e.to_string())?;
+            let outcome = refresh::store(&mut conn, &prepared)
+                .await
+                .map_err(|e| e.to_string())?;
             println!("{outcome}");
         }
     }

@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
+use crate::countries::regulatory::{CountryRegulation, RegulatoryStatus};
 use crate::db::schema::{cell_types, conditions, countries};
 use crate::error::ApiError;
 use crate::evidence::EvidenceLinks;
-use crate::countries::regulatory::{CountryRegulation, RegulatoryStatus};
 use crate::money::Rates;
 
 /// `(code, stated, claim, note, source, verified_at, verified_source)` of a country.
@@ -72,17 +72,19 @@ impl Reference {
             .await?;
         let regulations = regulation_rows
             .into_iter()
-            .map(|(code, stated, claim, note, source, verified_at, verified_source)| {
-                let regulation = CountryRegulation {
-                    stated,
-                    claim,
-                    note,
-                    source,
-                    verified_at,
-                    verified_source,
-                };
-                (code, Arc::new(regulation))
-            })
+            .map(
+                |(code, stated, claim, note, source, verified_at, verified_source)| {
+                    let regulation = CountryRegulation {
+                        stated,
+                        claim,
+                        note,
+                        source,
+                        verified_at,
+                        verified_source,
+                    };
+                    (code, Arc::new(regulation))
+                },
+            )
             .collect();
         let spine_conditions = condition_rows
             .iter()

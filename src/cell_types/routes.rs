@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::schema::{administration_methods, cell_types};
+use crate::disclaimer::{Disclaimed, DisclaimedPage};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::disclaimer::{Disclaimed, DisclaimedPage};
 use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 

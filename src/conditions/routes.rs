@@ -6,9 +6,9 @@ use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::db::schema::{clinics, conditions};
+use crate::disclaimer::{DisclaimedPage, Disclaimer, DISCLAIMER};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::disclaimer::{Disclaimer, DisclaimedPage, DISCLAIMER};
 use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 

@@ -163,10 +163,12 @@ pub async fn store_rules(
     Ok(fresh.iter().map(|r| (r.code.clone(), r.version)).collect())
 }
 
-/// The fingerprint of the current rule book: each rule's code, newest stored version and whether
-/// the engine evaluates it (a rule the engine starts evaluating changes the detections too).
+/// The fingerprint of the current rule book: the engine's version, each rule's code, newest stored
+/// version and whether the engine evaluates it (a rule the engine starts evaluating changes the
+/// detections too).
 pub async fn rule_book_fingerprint(conn: &mut AsyncPgConnection) -> QueryResult<String> {
     let mut hasher = Sha256::new();
+    hasher.update(format!("engine {}\n", crate::red_flags::engine::ENGINE_VERSION).as_bytes());
     for rule in repo::current_rules(conn).await? {
         let evaluated = RuleBook::is_evaluated(&rule.code);
         hasher.update(format!("{} {} {evaluated}\n", rule.code, rule.version).as_bytes());

@@ -155,6 +155,11 @@ impl RuleBook {
     }
 }
 
+/// The version of the detection code itself (negation scope, figures, structured rules): bump it
+/// whenever a change there can change a detection without any rule's version changing, so every
+/// stored detection is re-evaluated at the next start-up (it is part of the rule book fingerprint).
+pub const ENGINE_VERSION: u32 = 2;
+
 /// Runs every evaluated rule of `book` against `subject`.
 ///
 /// At most one [`Detection`] per rule code (if the book holds a code twice, the first rule that
