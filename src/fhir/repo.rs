@@ -14,6 +14,14 @@ use crate::treatment_packages::model::TreatmentPackage;
 const PUBLIC_CLINICS: &str = " FROM clinics c WHERE c.status = 'published' AND c.deleted_at IS NULL";
 const PUBLIC_PACKAGES: &str = " FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
 WHERE p.status = 'published' AND p.deleted_at IS NULL AND c.status = 'published' AND c.deleted_at IS NULL";
+/// Searches leave out listings with a critical red flag, as the catalogue's default lists do: the
+/// directory carries no flags, so a listing shown without its warning would amplify it. Reads by id
+/// still answer (`PUBLIC_*`).
+const LISTED_CLINICS: &str =
+    " FROM clinics c WHERE c.status = 'published' AND c.deleted_at IS NULL AND NOT c.has_critical_flag";
+const LISTED_PACKAGES: &str = " FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
+WHERE p.status = 'published' AND p.deleted_at IS NULL AND c.status = 'published' AND c.deleted_at IS NULL \
+AND NOT p.has_critical_flag";
 
 /// A package with its clinic's name.
 #[derive(QueryableByName)]
@@ -60,7 +68,7 @@ async fn count(conn: &mut AsyncPgConnection, query: SqlBuilder) -> diesel::Query
 
 /// How many public clinics match.
 pub async fn count_clinics(conn: &mut AsyncPgConnection, search: &Search) -> diesel::QueryResult<i64> {
-    count(conn, filtered("count(*) AS n", PUBLIC_CLINICS, "c", search)).await
+    count(conn, filtered("count(*) AS n", LISTED_CLINICS, "c", search)).await
 }
 
 /// Up to `limit` matching public clinics with ids after `after`, by id.
@@ -70,14 +78,14 @@ pub async fn clinics(
     after: Option<Uuid>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<Clinic>> {
-    let mut query = filtered("c.*", PUBLIC_CLINICS, "c", search);
+    let mut query = filtered("c.*", LISTED_CLINICS, "c", search);
     page(&mut query, "c", after, limit);
     query.into_query().load(conn).await
 }
 
 /// How many public packages match.
 pub async fn count_packages(conn: &mut AsyncPgConnection, search: &Search) -> diesel::QueryResult<i64> {
-    count(conn, filtered("count(*) AS n", PUBLIC_PACKAGES, "p", search)).await
+    count(conn, filtered("count(*) AS n", LISTED_PACKAGES, "p", search)).await
 }
 
 /// Up to `limit` matching public packages with ids after `after`, by id.
@@ -87,7 +95,7 @@ pub async fn packages(
     after: Option<Uuid>,
     limit: i64,
 ) -> diesel::QueryResult<Vec<PackageRow>> {
-    let mut query = filtered("p.*, c.name AS clinic_name", PUBLIC_PACKAGES, "p", search);
+    let mut query = filtered("p.*, c.name AS clinic_name", LISTED_PACKAGES, "p", search);
     page(&mut query, "p", after, limit);
     query.into_query().load(conn).await
 }

@@ -95,18 +95,34 @@ async fn each_filter_narrows_correctly() {
         ),
     ];
     for (query, expected) in cases {
-        let items = app.walk(&format!("/v1/clinics?{query}&include_flagged=true")).await;
+        let items = app
+            .walk(&format!("/v1/clinics?{query}&include_flagged=true"))
+            .await;
         assert_eq!(names(&items), expected, "{query}");
     }
-    assert_eq!(app.walk("/v1/clinics?condition=sciatica&include_flagged=true").await.len(), 7);
-    assert_eq!(app.walk("/v1/clinics?max_price=7000&include_flagged=true").await.len(), 7);
+    assert_eq!(
+        app.walk("/v1/clinics?condition=sciatica&include_flagged=true")
+            .await
+            .len(),
+        7
+    );
+    assert_eq!(
+        app.walk("/v1/clinics?max_price=7000&include_flagged=true")
+            .await
+            .len(),
+        7
+    );
     // 7000 USD is 5948.84 EUR at the seeded rate: a EUR cap just below excludes every clinic.
     assert_eq!(
-        app.walk("/v1/clinics?max_price=5948.83&currency=EUR&include_flagged=true").await.len(),
+        app.walk("/v1/clinics?max_price=5948.83&currency=EUR&include_flagged=true")
+            .await
+            .len(),
         0
     );
     assert_eq!(
-        app.walk("/v1/clinics?max_price=5948.84&currency=EUR&include_flagged=true").await.len(),
+        app.walk("/v1/clinics?max_price=5948.84&currency=EUR&include_flagged=true")
+            .await
+            .len(),
         7
     );
 }
@@ -126,7 +142,9 @@ async fn every_order_walks_every_clinic_exactly_once() {
     ] {
         for size in [1, 2, 3] {
             let walked = app
-                .walk(&format!("/v1/clinics?order_by={order}&page_size={size}&include_flagged=true"))
+                .walk(&format!(
+                    "/v1/clinics?order_by={order}&page_size={size}&include_flagged=true"
+                ))
                 .await;
             let ids = field(&walked, "id");
             let unique: HashSet<&String> = ids.iter().collect();
@@ -136,7 +154,10 @@ async fn every_order_walks_every_clinic_exactly_once() {
                 "order_by={order} page_size={size}"
             );
             let all = app
-                .get_json(&format!("/v1/clinics?order_by={order}&page_size=100&include_flagged=true"), 200)
+                .get_json(
+                    &format!("/v1/clinics?order_by={order}&page_size=100&include_flagged=true"),
+                    200,
+                )
                 .await;
             assert_eq!(
                 ids,
@@ -145,7 +166,10 @@ async fn every_order_walks_every_clinic_exactly_once() {
             );
         }
     }
-    let by_name = field(&app.walk("/v1/clinics?order_by=name&include_flagged=true").await, "name");
+    let by_name = field(
+        &app.walk("/v1/clinics?order_by=name&include_flagged=true").await,
+        "name",
+    );
     let mut sorted = by_name.clone();
     sorted.sort();
     assert_eq!(by_name, sorted);
@@ -180,7 +204,9 @@ async fn bad_clinic_queries_are_400_problems() {
     .await;
     assert_problem(app.get("/v1/clinics?sort=name").await, 400, "invalid-query").await;
 
-    let page = app.get_json("/v1/clinics?page_size=2&country=MX&include_flagged=true", 200).await;
+    let page = app
+        .get_json("/v1/clinics?page_size=2&country=MX&include_flagged=true", 200)
+        .await;
     let token = page["next_page_token"]
         .as_str()
         .expect("a second page exists")
@@ -199,8 +225,10 @@ async fn bad_clinic_queries_are_400_problems() {
     .await;
     // The token is bound to its filters and order.
     assert_problem(
-        app.get(&format!("/v1/clinics?page_size=2&country=TR&include_flagged=true&page_token={token}"))
-            .await,
+        app.get(&format!(
+            "/v1/clinics?page_size=2&country=TR&include_flagged=true&page_token={token}"
+        ))
+        .await,
         400,
         "invalid-page-token",
     )
@@ -215,10 +243,12 @@ async fn bad_clinic_queries_are_400_problems() {
     )
     .await;
     assert_eq!(
-        app.get(&format!("/v1/clinics?page_size=2&country=MX&include_flagged=true&page_token={token}"))
-            .await
-            .status()
-            .as_u16(),
+        app.get(&format!(
+            "/v1/clinics?page_size=2&country=MX&include_flagged=true&page_token={token}"
+        ))
+        .await
+        .status()
+        .as_u16(),
         200
     );
 }
@@ -303,7 +333,10 @@ async fn cellular_hope_shows_its_red_flags_with_evidence() {
 #[tokio::test]
 async fn every_spine_listing_carries_the_fda_information_flag() {
     let app = TestApp::spawn().await;
-    for clinic in app.walk("/v1/clinics?condition=sciatica&include_flagged=true").await {
+    for clinic in app
+        .walk("/v1/clinics?condition=sciatica&include_flagged=true")
+        .await
+    {
         let info = clinic["red_flags"]
             .as_array()
             .expect("flags")
@@ -363,7 +396,9 @@ async fn clinic_prices_convert_to_the_callers_currency_to_the_cent() {
 #[tokio::test]
 async fn a_malformed_claims_or_score_value_shows_empty_not_a_500() {
     let app = TestApp::spawn().await;
-    let listed = app.get_json("/v1/clinics?q=bangkok&include_flagged=true", 200).await;
+    let listed = app
+        .get_json("/v1/clinics?q=bangkok&include_flagged=true", 200)
+        .await;
     let clinic = &listed["items"][0];
     let id = clinic["id"].as_str().expect("id").to_owned();
     assert!(
@@ -387,7 +422,9 @@ async fn a_malformed_claims_or_score_value_shows_empty_not_a_500() {
     .await
     .expect("corrupt the row");
 
-    let listed = app.get_json("/v1/clinics?q=bangkok&include_flagged=true", 200).await;
+    let listed = app
+        .get_json("/v1/clinics?q=bangkok&include_flagged=true", 200)
+        .await;
     let detail = app.get_json(&format!("/v1/clinics/{id}"), 200).await;
     for clinic in [&listed["items"][0], &detail] {
         assert_eq!(clinic["id"], id.as_str());

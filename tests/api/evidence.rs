@@ -290,7 +290,10 @@ async fn efficacy_claims_beyond_the_evidence_are_flagged() {
     ];
     let app = TestApp::spawn().await;
     let mut listings = app.walk("/v1/clinics?page_size=100&include_flagged=true").await;
-    listings.extend(app.walk("/v1/treatment-packages?page_size=100&include_flagged=true").await);
+    listings.extend(
+        app.walk("/v1/treatment-packages?page_size=100&include_flagged=true")
+            .await,
+    );
     let mut flagged = 0;
     for listing in &listings {
         // Claims about another treatment (a clinic's `claims[].topic`) do not count.

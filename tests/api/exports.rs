@@ -164,7 +164,10 @@ async fn packages_export_and_leave_with_their_clinic() {
     let app = TestApp::spawn().await;
     let full = export(&app, &[("types", "treatment-packages")]).await;
     let (packages, since) = lines_and_watermark(&full);
-    let public = app.walk("/v1/treatment-packages?page_size=100").await;
+    // The export mirrors every published package, flagged or not (as `include_flagged=true` lists them).
+    let public = app
+        .walk("/v1/treatment-packages?page_size=100&include_flagged=true")
+        .await;
     assert_eq!(packages.len(), public.len());
     assert!(packages.iter().all(|p| p["type"] == "treatment_package"));
     assert!(packages

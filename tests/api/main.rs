@@ -1,8 +1,8 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
+mod auth_first;
 mod bounds;
 mod catalogue;
-mod auth_first;
 mod cli;
 mod clinics;
 mod disclosures;
@@ -18,9 +18,9 @@ mod packages;
 mod partners;
 mod query_plans;
 mod quotes;
-mod rule_recheck;
-mod red_flag_corpus;
 mod rates;
+mod red_flag_corpus;
+mod rule_recheck;
 mod seed_honesty;
 mod trust;
 mod webhooks;

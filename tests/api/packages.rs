@@ -24,13 +24,20 @@ async fn packages_filter_and_walk_exactly_once() {
     }
     for order in ["price", "-price", "updated_at", "-updated_at"] {
         let walked = app
-            .walk(&format!("/v1/treatment-packages?order_by={order}&page_size=2&include_flagged=true"))
+            .walk(&format!(
+                "/v1/treatment-packages?order_by={order}&page_size=2&include_flagged=true"
+            ))
             .await;
         let ids = field(&walked, "id");
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 7, "{order}");
         assert_eq!(ids.len(), 7, "{order}");
     }
-    assert_eq!(app.walk("/v1/treatment-packages?country=TR&include_flagged=true").await.len(), 2);
+    assert_eq!(
+        app.walk("/v1/treatment-packages?country=TR&include_flagged=true")
+            .await
+            .len(),
+        2
+    );
     assert_eq!(
         app.walk("/v1/treatment-packages?condition=sciatica&country=MX&include_flagged=true")
             .await
@@ -55,10 +62,17 @@ async fn packages_filter_and_walk_exactly_once() {
             .len(),
         7
     );
-    assert_eq!(app.walk("/v1/treatment-packages?max_price=6999&include_flagged=true").await.len(), 0);
+    assert_eq!(
+        app.walk("/v1/treatment-packages?max_price=6999&include_flagged=true")
+            .await
+            .len(),
+        0
+    );
     let clinic_id = all[0]["clinic_id"].as_str().expect("clinic id");
     let own = app
-        .walk(&format!("/v1/treatment-packages?clinic_id={clinic_id}&include_flagged=true"))
+        .walk(&format!(
+            "/v1/treatment-packages?clinic_id={clinic_id}&include_flagged=true"
+        ))
         .await;
     assert_eq!(field(&own, "clinic_id"), [clinic_id]);
 }
@@ -66,7 +80,9 @@ async fn packages_filter_and_walk_exactly_once() {
 #[tokio::test]
 async fn package_prices_convert_with_rate_and_date() {
     let app = TestApp::spawn().await;
-    let items = app.walk("/v1/treatment-packages?currency=EUR&country=TH&include_flagged=true").await;
+    let items = app
+        .walk("/v1/treatment-packages?currency=EUR&country=TH&include_flagged=true")
+        .await;
     assert_eq!(items.len(), 1);
     let converted = &items[0]["converted_price"];
     assert_eq!(converted["min"], "5948.84");
@@ -307,7 +323,12 @@ async fn claim_checks_flag_before_publishing() {
         .as_array()
         .expect("flags")
         .iter()
-        .map(|f| (f["code"].as_str().unwrap_or(""), f["severity"].as_str().unwrap_or("")))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or(""),
+                f["severity"].as_str().unwrap_or(""),
+            )
+        })
         .collect();
     assert_eq!(
         raised,
