@@ -17,7 +17,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::money::{is_stale, today, Rates};
-use crate::pagination::{page_by_key, ListParams, Page};
+use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -58,7 +58,7 @@ pub struct ExchangeRateResponse {
     tag = "catalogue",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of rates", body = Page<ExchangeRateResponse>),
+        (status = 200, description = "A page of rates", body = crate::disclaimer::DisclaimedPage<ExchangeRateResponse>),
         (status = 304, description = "Not modified"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -93,5 +93,5 @@ pub async fn list_exchange_rates(
         &state.page_tokens,
         "exchange-rates",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &crate::disclaimer::DisclaimedPage::from(page))
 }

@@ -427,6 +427,14 @@ pub struct CreateOfferRequest {
     pub notes: Option<String>,
 }
 
+/// A quote's offers, oldest first, with the medical disclaimer the patient reads them beside.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferList {
+    /// The offers the caller may see, oldest first.
+    pub items: Vec<OfferResponse>,
+    pub disclaimer: crate::disclaimer::Disclaimer,
+}
+
 /// An offer as the patient and the clinic see it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OfferResponse {

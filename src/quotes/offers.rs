@@ -13,7 +13,7 @@ use crate::db::schema::{inclusion_items, offers, quotes, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
-use crate::quotes::dto::{CreateOfferRequest, OfferResponse};
+use crate::quotes::dto::{CreateOfferRequest, OfferList, OfferResponse};
 use crate::quotes::model::Offer;
 use crate::quotes::present::offer_response;
 use crate::quotes::routes::private_json;
@@ -416,12 +416,13 @@ pub async fn create_offer(
 
 /// List a quote's offers
 ///
-/// The patient and staff see every offer; a partner sees its own clinics' offers.
+/// The patient and staff see every offer; a partner sees its own clinics' offers. The list comes
+/// with the medical disclaimer, as every patient-facing response does.
 #[utoipa::path(
     tag = "quotes",
     params(("id" = Uuid, Path, description = "Quote id")),
     responses(
-        (status = 200, description = "The offers, oldest first", body = Vec<OfferResponse>),
+        (status = 200, description = "The offers, oldest first", body = OfferList),
         (status = 401, description = "Missing or bad credentials", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such quote, or not visible to the caller", body = Problem, content_type = "application/problem+json"),
     ),
@@ -441,7 +442,11 @@ pub async fn list_offers(
         let own = repo::partner_routed_clinics(&mut conn, *id, *partner_id).await?;
         views.retain(|o| own.contains(&o.clinic_id));
     }
-    private_json(actix_web::http::StatusCode::OK, &views)
+    let list = OfferList {
+        items: views,
+        disclaimer: crate::disclaimer::DISCLAIMER,
+    };
+    private_json(actix_web::http::StatusCode::OK, &list)
 }
 
 async fn clinic_name(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> Result<String, ApiError> {

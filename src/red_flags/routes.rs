@@ -8,7 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
-use crate::pagination::{page_by_key, ListParams, Page};
+use crate::pagination::{page_by_key, ListParams};
 use crate::red_flags::engine::{self, RuleBook};
 use crate::red_flags::repo;
 use crate::state::AppState;
@@ -95,7 +95,7 @@ pub struct RedFlagRuleResponse {
     tag = "red-flags",
     params(ListParams),
     responses(
-        (status = 200, description = "A page of rules", body = Page<RedFlagRuleResponse>),
+        (status = 200, description = "A page of rules", body = crate::disclaimer::DisclaimedPage<RedFlagRuleResponse>),
         (status = 304, description = "Not modified"),
         (status = "4XX", description = "Invalid query", body = Problem, content_type = "application/problem+json"),
     ),
@@ -131,5 +131,5 @@ pub async fn list_red_flag_rules(
         &state.page_tokens,
         "red-flag-rules",
     )?;
-    cacheable_json(&req, &page)
+    cacheable_json(&req, &crate::disclaimer::DisclaimedPage::from(page))
 }

@@ -176,7 +176,11 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
         .json()
         .await
         .expect("json");
-    assert_eq!(offers.as_array().expect("offers").len(), 2);
+    assert_eq!(offers["items"].as_array().expect("offers").len(), 2);
+    assert_eq!(
+        offers["disclaimer"]["url"], "/v1/disclaimer",
+        "the patient reads offers beside the disclaimer"
+    );
     let accept = app
         .post_json(
             &format!(
@@ -200,7 +204,7 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
         .await
         .expect("json");
     let status_of = |id: &Value| {
-        offers
+        offers["items"]
             .as_array()
             .expect("offers")
             .iter()
@@ -595,7 +599,7 @@ async fn offer_creation_honours_idempotency_keys() {
     assert_eq!(ids.len(), 1, "one offer for one key: {ids:?}");
     let offers: Value = app.get_as(&path, &token).await.json().await.expect("json");
     assert_eq!(
-        offers.as_array().expect("offers").len(),
+        offers["items"].as_array().expect("offers").len(),
         2,
         "the replayed and the raced requests made one offer each: {offers}"
     );
@@ -669,7 +673,9 @@ async fn offers_are_checked_and_flagged() {
         .await
         .expect("json");
     assert!(
-        seen[0]["red_flags"].as_array().is_some_and(|f| !f.is_empty()),
+        seen["items"][0]["red_flags"]
+            .as_array()
+            .is_some_and(|f| !f.is_empty()),
         "the patient sees the flags"
     );
 

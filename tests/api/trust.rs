@@ -288,11 +288,6 @@ async fn every_patient_facing_response_carries_the_disclaimer() {
     assert!(urls.len() >= 20, "{urls:?}");
     for url in &urls {
         let body = app.get_json(url, 200).await;
-        // The red-flag rules are the rule book itself and exchange rates are money data, not
-        // statements about a treatment.
-        if url.starts_with("/v1/red-flag-rules") || url.starts_with("/v1/exchange-rates") {
-            continue;
-        }
         assert_eq!(body["disclaimer"], disclaimer, "GET {url}");
         if let Some(items) = body["items"].as_array() {
             assert!(
