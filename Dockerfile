@@ -7,7 +7,7 @@ COPY src ./src
 COPY migrations ./migrations
 COPY seeds ./seeds
 COPY openapi ./openapi
-RUN cargo build --release --locked && strip target/release/stemcare
+RUN cargo build --profile production --locked && strip target/production/stemcare
 
 # Run stage: a slim image, a non-root user, no compiler.
 FROM debian:bookworm-slim
@@ -15,7 +15,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin stemcare
-COPY --from=build /src/target/release/stemcare /usr/local/bin/stemcare
+COPY --from=build /src/target/production/stemcare /usr/local/bin/stemcare
 USER stemcare
 ENV STEMCARE_BIND=0.0.0.0:8080 \
     STEMCARE_LOG_FORMAT=json \

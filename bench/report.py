@@ -155,7 +155,7 @@ result = {
     "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
     "machine": {"nproc": os.cpu_count(), "cpu": cpu_model(), "kernel": platform.release(),
                 "note": "shared 2-core machine; another engineer's jobs may run at the same time"},
-    "build": "release (cargo build --release)",
+    "build": "production profile (cargo build --profile production: fat LTO)",
     "matrix": {
         "kind": env["MATRIX"],
         "clients": [int(c) for c in env["CLIENTS"].split()],
