@@ -31,6 +31,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::metrics::configure(cfg);
     conditions::configure(cfg);
     cell_types::configure(cfg);
+    crate::inclusion_items::configure(cfg);
     countries::configure(cfg);
     exchange_rates::configure(cfg);
     clinics::configure(cfg);

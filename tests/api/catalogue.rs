@@ -248,3 +248,51 @@ async fn staff_writes_to_reference_data_are_visible_at_once() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn the_inclusion_vocabulary_is_published_with_sources_and_pages() {
+    let app = TestApp::spawn().await;
+    let items = app.walk("/v1/inclusion-items?page_size=2").await;
+    let codes: Vec<String> = field(&items, "code");
+    assert!(codes.len() >= 3, "{codes:?}");
+    assert_eq!(
+        codes.iter().collect::<HashSet<_>>().len(),
+        codes.len(),
+        "every code once across the pages"
+    );
+    for item in &items {
+        assert!(
+            item["label"].is_string() && item["description"].is_string(),
+            "{item}"
+        );
+        assert!(
+            item["source"]["title"].is_string(),
+            "every item names its source: {item}"
+        );
+    }
+    // Every code a seeded package uses, included, excluded or unknown, is in the vocabulary.
+    let packages = app
+        .walk("/v1/treatment-packages?page_size=100&include_flagged=true")
+        .await;
+    for package in &packages {
+        for list in ["inclusions", "exclusions", "unknown_items"] {
+            for code in package[list].as_array().into_iter().flatten() {
+                let code = code
+                    .as_str()
+                    .or_else(|| code["code"].as_str())
+                    .unwrap_or_default();
+                assert!(codes.iter().any(|c| c == code), "{list} code {code} is published");
+            }
+        }
+    }
+    let page = app.get_json("/v1/inclusion-items", 200).await;
+    assert_eq!(page["disclaimer"]["url"], "/v1/disclaimer");
+    let response = app.get("/v1/inclusion-items").await;
+    assert!(response.headers().contains_key("etag"), "cacheable");
+    assert_problem(
+        app.get("/v1/inclusion-items?page_token=forged.token").await,
+        400,
+        "invalid-page-token",
+    )
+    .await;
+}
