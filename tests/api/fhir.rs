@@ -449,3 +449,20 @@ async fn a_listing_waiting_for_moderation_is_not_in_the_directory() {
     assert_outcome(&app, &format!("/fhir/r4/Organization/{id}"), 404, "not-found").await;
     assert_outcome(&app, &format!("/fhir/r4/Location/{id}"), 404, "not-found").await;
 }
+
+#[tokio::test]
+async fn searches_leave_out_critically_flagged_clinics_but_reads_by_id_answer() {
+    let app = TestApp::spawn().await;
+    let flagged = app.clinic_id("cellular-hope-institute").await;
+    let organizations = assert_searchset(
+        &fhir(&app, "/fhir/r4/Organization?_count=100", 200).await,
+        "Organization",
+    );
+    assert!(!organizations.is_empty());
+    assert!(
+        organizations.iter().all(|o| o["id"] != flagged.as_str()),
+        "a critically flagged clinic is not in the directory's searches"
+    );
+    let read = fhir(&app, &format!("/fhir/r4/Organization/{flagged}"), 200).await;
+    assert_eq!(read["id"], flagged.as_str());
+}
