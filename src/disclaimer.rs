@@ -111,6 +111,18 @@ pub struct ScreenedPage<T> {
     pub disclaimer: Disclaimer,
 }
 
+impl<T> ScreenedPage<T> {
+    /// A page that left out `critical_flags` listings, with the disclaimer.
+    pub fn new(items: Vec<T>, next_page_token: Option<String>, critical_flags: i64) -> Self {
+        Self {
+            items,
+            next_page_token,
+            excluded: Excluded { critical_flags },
+            disclaimer: DISCLAIMER,
+        }
+    }
+}
+
 /// A single resource with the disclaimer at its top level.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Disclaimed<T> {

@@ -195,3 +195,23 @@ impl SqlBuilder {
         Ok(row.plan)
     }
 }
+
+/// One `count(*) AS n` row.
+#[derive(diesel::QueryableByName)]
+struct CountRow {
+    #[diesel(sql_type = Int8)]
+    n: i64,
+}
+
+/// Runs a `SELECT count(*) AS n …` built with [`SqlBuilder`]; 0 when there is no query (a list
+/// that can leave nothing out has nothing to count).
+pub async fn count_or_zero(
+    conn: &mut &diesel_async::AsyncPgConnection,
+    query: Option<SqlBuilder>,
+) -> QueryResult<i64> {
+    use diesel_async::RunQueryDsl;
+    match query {
+        Some(sql) => Ok(sql.into_query().get_result::<CountRow>(conn).await?.n),
+        None => Ok(0),
+    }
+}

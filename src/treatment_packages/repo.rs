@@ -119,21 +119,6 @@ pub const COUNT_FLAGGED_BASE: &str = "SELECT count(*) AS n FROM treatment_packag
 JOIN clinics c ON c.id = p.clinic_id \
 WHERE p.status = 'published' AND c.status = 'published' AND p.has_critical_flag";
 
-/// One `count(*) AS n` row.
-#[derive(diesel::QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-/// Runs a count built on [`count_base`] (0 when there is none).
-pub async fn count(conn: &mut &AsyncPgConnection, query: Option<SqlBuilder>) -> QueryResult<i64> {
-    match query {
-        Some(sql) => Ok(sql.into_query().get_result::<CountRow>(conn).await?.n),
-        None => Ok(0),
-    }
-}
-
 /// The inclusion vocabulary `(code, label)` in display order.
 pub async fn vocabulary(conn: &mut &AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {
     use crate::db::schema::inclusion_items;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use std::collections::HashMap;
 
 use crate::db::sql::{Bind, SqlBuilder};
-use crate::disclaimer::{Disclaimed, Excluded, ScreenedPage, DISCLAIMER};
+use crate::disclaimer::{Disclaimed, ScreenedPage};
 use crate::error::{ApiError, Problem};
 use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
@@ -353,23 +353,16 @@ pub async fn list_treatment_packages(
     let excluded = excluded_query(&reference, &params, currency.as_deref())?;
     // The page and the count of what it left out, pipelined on the connection.
     let (mut c1, mut c2) = (&*conn, &*conn);
-    let (rows, excluded) =
-        futures_util::future::try_join(repo::run_list(&mut c1, sql), repo::count(&mut c2, excluded)).await?;
+    let (rows, excluded) = futures_util::future::try_join(
+        repo::run_list(&mut c1, sql),
+        crate::db::sql::count_or_zero(&mut c2, excluded),
+    )
+    .await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_all(&conn, &rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
-    cacheable_json(
-        &req,
-        &ScreenedPage {
-            items,
-            next_page_token,
-            excluded: Excluded {
-                critical_flags: excluded,
-            },
-            disclaimer: DISCLAIMER,
-        },
-    )
+    cacheable_json(&req, &ScreenedPage::new(items, next_page_token, excluded))
 }
 
 /// `currency` for one package.

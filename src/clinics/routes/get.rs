@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::ClinicDetail;
 use crate::db::schema::clinics;
-use crate::disclaimer::{Excluded, ScreenedPage, DISCLAIMER};
+use crate::disclaimer::{ScreenedPage, DISCLAIMER};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::pagination::{page_by_key, ListParams};
@@ -159,14 +159,7 @@ pub async fn list_clinic_packages(
     )?;
     cacheable_json(
         &req,
-        &ScreenedPage {
-            items: page.items,
-            next_page_token: page.next_page_token,
-            excluded: Excluded {
-                critical_flags: excluded,
-            },
-            disclaimer: DISCLAIMER,
-        },
+        &ScreenedPage::new(page.items, page.next_page_token, excluded),
     )
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{ClinicResponse, PriceFrom};
 use crate::db::sql::{select_list, Bind, SqlBuilder};
-use crate::disclaimer::{Excluded, ScreenedPage, DISCLAIMER};
+use crate::disclaimer::ScreenedPage;
 use crate::error::{ApiError, Problem};
 use crate::filters::{self, ListQuery, PageQuery};
 use crate::http_cache::cacheable_json;
@@ -250,40 +250,12 @@ pub async fn list_clinics(
     let (mut c1, mut c2) = (&*conn, &*conn);
     let (rows, excluded) = futures_util::future::try_join(
         sql.into_query_of::<PublicClinic>().load::<PublicClinic>(&mut c1),
-        count_excluded(&mut c2, excluded),
+        crate::db::sql::count_or_zero(&mut c2, excluded),
     )
     .await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display).await?;
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
-    cacheable_json(
-        &req,
-        &ScreenedPage {
-            items,
-            next_page_token,
-            excluded: Excluded {
-                critical_flags: excluded,
-            },
-            disclaimer: DISCLAIMER,
-        },
-    )
-}
-
-/// One `count(*) AS n` row.
-#[derive(diesel::QueryableByName)]
-struct CountRow {
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    n: i64,
-}
-
-/// Runs a count built by [`excluded_query`] (0 when there is none).
-pub(crate) async fn count_excluded(
-    conn: &mut &AsyncPgConnection,
-    query: Option<SqlBuilder>,
-) -> diesel::QueryResult<i64> {
-    match query {
-        Some(sql) => Ok(sql.into_query().get_result::<CountRow>(conn).await?.n),
-        None => Ok(0),
-    }
+    cacheable_json(&req, &ScreenedPage::new(items, next_page_token, excluded))
 }
