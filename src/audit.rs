@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::db::schema::audit_log;
-use crate::middleware::RequestContext;
+use crate::request_context::RequestContext;
 
 /// Records that `principal` read `action` (e.g. `read_contact`) of a quote, in this request.
 pub async fn record(

@@ -9,7 +9,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::middleware::RequestContext;
+use crate::request_context::{RequestContext, REQUEST_ID_HEADER};
 
 /// The media type of every error body.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -302,7 +302,7 @@ impl ResponseError for ApiError {
             .content_type(PROBLEM_JSON)
             .insert_header((header::CACHE_CONTROL, "no-store"));
         if let Some(context) = &self.context {
-            response.insert_header((crate::middleware::REQUEST_ID_HEADER, context.request_id.as_str()));
+            response.insert_header((REQUEST_ID_HEADER, context.request_id.as_str()));
         }
         for (name, value) in &self.headers {
             response.insert_header((name.clone(), value.as_str()));
@@ -360,13 +360,6 @@ impl From<diesel::result::Error> for ApiError {
 impl From<diesel_async::pooled_connection::deadpool::PoolError> for ApiError {
     fn from(error: diesel_async::pooled_connection::deadpool::PoolError) -> Self {
         Self::unavailable(format_args!("database pool: {error}")).with_header(header::RETRY_AFTER, "1")
-    }
-}
-
-impl From<crate::db::shared::SharedReadsError> for ApiError {
-    fn from(error: crate::db::shared::SharedReadsError) -> Self {
-        Self::unavailable(format_args!("shared database connection: {error}"))
-            .with_header(header::RETRY_AFTER, "1")
     }
 }
 

@@ -90,7 +90,7 @@ pub fn amount(field: &str, raw: &str) -> Result<Decimal, ApiError> {
 /// A language range for `language=`: a plausible BCP 47 tag, in lower case (tags are
 /// case-insensitive, and the index holds lower-case prefixes).
 pub fn language_range(field: &str, raw: &str) -> Result<String, ApiError> {
-    if !crate::quotes::dto::plausible_language_tag(raw) {
+    if !crate::openapi::items::plausible_language_tag(raw) {
         return Err(ApiError::invalid_query(
             field,
             "must be a BCP 47 language tag or its leading part, such as es or es-MX",

@@ -58,6 +58,19 @@ pub fn cacheable_bytes(req: &HttpRequest, bytes: Vec<u8>, content_type: &str) ->
         .body(bytes)
 }
 
+/// Personal responses must never be cached by browsers or proxies.
+pub fn private_json(
+    status: actix_web::http::StatusCode,
+    body: &impl serde::Serialize,
+) -> Result<actix_web::HttpResponse, ApiError> {
+    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
+    Ok(actix_web::HttpResponse::build(status)
+        .content_type("application/json")
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .insert_header((actix_web::http::header::ETAG, etag_of(&bytes)))
+        .body(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::{TimeZone, Utc};

@@ -12,7 +12,6 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
-use crate::db::sql::prepared;
 use crate::red_flags::disclosures::DISCLOSURE_RULES;
 use crate::red_flags::engine::{
     self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
@@ -87,39 +86,6 @@ FROM (SELECT p2.id,
 WHERE x.id = p.id AND p.has_critical_flag IS DISTINCT FROM x.flag";
 
 /// Median hours from a quote being routed to a clinic to that clinic's first offer on it.
-const RESPONSE_TIMES: &str = "
-SELECT r.clinic_id,
-       (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - r.routed_at)) / 3600.0)::float8 AS hours,
-       count(*) AS answered
-FROM quote_routes r
-JOIN LATERAL (SELECT min(o.created_at) AS first_at FROM offers o
-              WHERE o.quote_id = r.quote_id AND o.clinic_id = r.clinic_id) f ON f.first_at IS NOT NULL
-WHERE r.clinic_id = ANY($1)
-GROUP BY r.clinic_id";
-
-/// How fast a clinic answers quotes.
-#[derive(Debug, Clone, Copy, diesel::QueryableByName)]
-pub struct ResponseTime {
-    #[diesel(sql_type = SqlUuid)]
-    pub clinic_id: Uuid,
-    #[diesel(sql_type = diesel::sql_types::Double)]
-    pub hours: f64,
-    #[diesel(sql_type = diesel::sql_types::BigInt)]
-    pub answered: i64,
-}
-
-/// Median response times of the given clinics (absent for clinics that never made an offer).
-pub async fn response_times(
-    conn: &mut &AsyncPgConnection,
-    clinic_ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, ResponseTime>> {
-    let rows: Vec<ResponseTime> =
-        prepared(diesel::sql_query(RESPONSE_TIMES).bind::<Array<SqlUuid>, _>(clinic_ids))
-            .load(conn)
-            .await?;
-    Ok(rows.into_iter().map(|r| (r.clinic_id, r)).collect())
-}
-
 /// Recomputes every derived value for every listing.
 pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
     let book = crate::red_flags::repo::load_rule_book(conn).await?;
@@ -174,7 +140,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
     let all_clinics: Vec<Clinic> = clinic_query.load(conn).await?;
     let packages: Vec<TreatmentPackage> = package_query.load(conn).await?;
     let clinic_ids: Vec<Uuid> = all_clinics.iter().map(|c| c.id).collect();
-    let speeds = response_times(&mut &*conn, &clinic_ids).await?;
+    let speeds = crate::clinics::repo::response_times(&mut &*conn, &clinic_ids).await?;
     let mut packages_by_clinic: HashMap<Uuid, Vec<&TreatmentPackage>> = HashMap::new();
     for package in &packages {
         packages_by_clinic

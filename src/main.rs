@@ -8,8 +8,7 @@ use clap::{Parser, Subcommand};
 use stemcare::config::Settings;
 use stemcare::crypto::DataKey;
 use stemcare::db::{self, Database};
-use stemcare::red_flags::sync as rule_sync;
-use stemcare::state::AppState;
+use stemcare::seeds::rule_sync;
 use stemcare::{openapi, startup, telemetry};
 
 /// mimalloc instead of glibc malloc: a profile of the list handler under load spent about a third
@@ -172,7 +171,7 @@ async fn serve(mut settings: Settings) -> Result<(), String> {
         let recheck = rule_sync::sync_and_recheck(&mut conn, rule_sync::Scope::Stale).await?;
         log::info!("{recheck}");
     }
-    let state = AppState::connect(database.url(), settings.clone()).await?;
+    let state = stemcare::startup::connect(database.url(), settings.clone()).await?;
     let stop = state.shutting_down.clone();
     stemcare::quotes::expiry::spawn_worker(
         state.pool.clone(),

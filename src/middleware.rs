@@ -12,27 +12,7 @@ use actix_web::Error;
 use futures_util::FutureExt;
 
 use crate::error::{ApiError, ProblemKind};
-
-/// The header that carries the request id in both directions.
-pub const REQUEST_ID_HEADER: &str = "x-request-id";
-
-/// What the error renderer needs to know about the request being served.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    pub request_id: String,
-    pub path: String,
-}
-
-tokio::task_local! {
-    static CONTEXT: RequestContext;
-}
-
-impl RequestContext {
-    /// The context of the request this task is serving, if any.
-    pub fn current() -> Option<RequestContext> {
-        CONTEXT.try_with(Clone::clone).ok()
-    }
-}
+pub use crate::request_context::{RequestContext, REQUEST_ID_HEADER};
 
 /// Accepts a client's id only when it is short and made of `[A-Za-z0-9._-]`, so it is safe to log and echo.
 pub fn is_sane_request_id(value: &str) -> bool {
@@ -68,10 +48,9 @@ pub async fn request_context(
         .app_data::<actix_web::web::Data<crate::state::AppState>>()
         .map(|s| s.metrics.clone());
     // No clone of the HttpRequest may live across `next.call`: the router needs it unshared.
-    let outcome = CONTEXT
-        .scope(context.clone(), async move {
-            AssertUnwindSafe(next.call(req)).catch_unwind().await
-        })
+    let outcome = context
+        .clone()
+        .scope(async move { AssertUnwindSafe(next.call(req)).catch_unwind().await })
         .await;
 
     let (status, result) = match outcome {

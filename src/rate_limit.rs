@@ -21,7 +21,6 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use crate::error::{ApiError, ProblemKind};
-use crate::state::AppState;
 
 /// The limiters of one instance.
 pub struct RateLimits {
@@ -101,13 +100,12 @@ pub async fn rate_limit(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(limits) = req.app_data::<web::Data<RateLimits>>().cloned() else {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     };
     if exempt(req.path()) {
         return next.call(req).await.map(ServiceResponse::map_into_boxed_body);
     }
-    let limits = &state.rate_limits;
     let clock = &limits.clock;
     let key = client_key(&req);
     if let Err(not_until) = limits.general.check_key(&key) {

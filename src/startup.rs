@@ -1,6 +1,9 @@
 //! Builds the actix App (routes registered once for actix and OpenAPI) and runs the server.
 
 use std::net::TcpListener;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::dev::Server;
 use actix_web::http::header;
@@ -11,8 +14,13 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::config::Settings;
+use crate::db::shared::SharedReads;
 use crate::error::{ApiError, ProblemKind};
 use crate::openapi::{ApiDoc, SpecJson};
+use crate::pagination::PageTokens;
+use crate::rate_limit::RateLimits;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::{
     admin, cell_types, clinics, conditions, cost_estimates, countries, exchange_rates, extract, health,
@@ -28,7 +36,6 @@ fn routes(cfg: &mut ServiceConfig) {
     health::configure(cfg);
     openapi::configure(cfg);
     crate::disclaimer::configure(cfg);
-    crate::metrics::configure(cfg);
     conditions::configure(cfg);
     cell_types::configure(cfg);
     crate::inclusion_items::configure(cfg);
@@ -145,10 +152,57 @@ async fn docs_redirect() -> HttpResponse {
         .finish()
 }
 
+/// Opens the pool and the shared connections to the (migrated, seeded) database at `database_url`
+/// as `settings` say, and reads what the state needs from it (page-token key, red-flag rules).
+pub async fn connect(database_url: &str, settings: Settings) -> Result<AppState, String> {
+    let pool = crate::db::build_pool_with_timeout(
+        database_url,
+        settings.pool_size,
+        settings.statement_timeout_ms,
+        settings.pool_timeout_ms,
+    )?;
+    let reads = SharedReads::new(
+        database_url,
+        settings.shared_connections,
+        settings.statement_timeout_ms,
+        settings.pool_timeout_ms,
+    );
+    let data_key = settings
+        .data_key
+        .clone()
+        .ok_or("no data key: set STEMCARE_DATA_KEY (64 hex characters)")?;
+    let mut conn = pool
+        .get()
+        .await
+        .map_err(|e| format!("database unreachable: {e}"))?;
+    let page_tokens = PageTokens::load_or_create(&mut conn).await?;
+    let rules = crate::red_flags::repo::load_rule_book(&mut conn)
+        .await
+        .map_err(|e| format!("could not load red-flag rules: {e}"))?;
+    drop(conn);
+    Ok(AppState {
+        pool,
+        reads,
+        page_tokens,
+        shutting_down: Arc::new(AtomicBool::new(false)),
+        metrics: Arc::new(crate::metrics::Metrics::default()),
+        rules: Arc::new(rules),
+        data_key,
+        settings,
+    })
+}
+
 /// Binds the server to `listener` with the full middleware stack. Returns the running server.
 pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) -> std::io::Result<Server> {
     // Off unless STEMCARE_ECB_REFRESH_INTERVAL_SECS is set; started here so every server has it.
-    crate::exchange_rates::refresh::spawn_worker(&state);
+    let reference = web::Data::new(ReferenceCache::new(Duration::from_secs(
+        state.settings.reference_ttl_seconds as u64,
+    )));
+    let rate_limits = web::Data::new(RateLimits::new(
+        state.settings.rate_limit_per_minute,
+        state.settings.quote_rate_limit_per_hour,
+    ));
+    crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
     let document = openapi_document();
     let spec = web::Data::new(SpecJson(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));
@@ -163,6 +217,8 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
             .configure(routes)
             .split_for_parts();
         app.app_data(state.clone())
+            .app_data(reference.clone())
+            .app_data(rate_limits.clone())
             .app_data(spec.clone())
             .app_data(table.clone())
             .app_data(extract::json_config(body_limit))

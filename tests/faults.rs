@@ -95,7 +95,7 @@ async fn spawn_app(database_url: &str, pool_timeout_ms: usize) -> String {
         pool_timeout_ms,
         ..Settings::for_tests(database_url)
     };
-    let state = AppState::connect(database_url, settings)
+    let state = stemcare::startup::connect(database_url, settings)
         .await
         .expect("load app state");
     // The workers run through the outage too: they must neither crash nor stop for good.

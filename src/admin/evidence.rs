@@ -11,6 +11,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use crate::auth::BearerToken;
 use crate::db::schema::{conditions, evidence_summaries, studies};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -80,6 +81,7 @@ async fn upsert(
 #[put("/v1/admin/studies/{slug}")]
 pub async fn put_study(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     slug: web::Path<String>,
     body: web::Json<Value>,
@@ -100,7 +102,7 @@ pub async fn put_study(
         .select(studies::id)
         .first(&mut conn)
         .await?;
-    state.reference.invalidate();
+    reference_cache.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str()})))
 }
 
@@ -121,6 +123,7 @@ pub async fn put_study(
 #[delete("/v1/admin/studies/{slug}")]
 pub async fn delete_study(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -144,7 +147,7 @@ pub async fn delete_study(
         return Err(ApiError::not_found(format!("no study has slug {slug}")));
     }
     crate::audit::record_admin(&mut conn, &principal, "delete_study", &format!("study:{slug}")).await?;
-    state.reference.invalidate();
+    reference_cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -166,6 +169,7 @@ pub async fn delete_study(
 #[put("/v1/admin/evidence-summaries/{slug}")]
 pub async fn put_summary(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     slug: web::Path<String>,
     body: web::Json<Value>,
@@ -217,7 +221,7 @@ pub async fn put_summary(
         .select((evidence_summaries::id, evidence_summaries::certainty))
         .first(&mut conn)
         .await?;
-    state.reference.invalidate();
+    reference_cache.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str(), "certainty": certainty})))
 }
 
@@ -235,6 +239,7 @@ pub async fn put_summary(
 #[delete("/v1/admin/evidence-summaries/{slug}")]
 pub async fn delete_summary(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
@@ -254,6 +259,6 @@ pub async fn delete_summary(
         &format!("summary:{slug}"),
     )
     .await?;
-    state.reference.invalidate();
+    reference_cache.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }

@@ -14,6 +14,7 @@ use crate::db::schema::{api_keys, audit_log, clinics, exchange_rates, partners};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::exchange_rates::refresh::ADMIN_DERIVATION;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -233,6 +234,7 @@ pub struct ExchangeRateInput {
 #[put("/v1/admin/exchange-rates/{currency}")]
 pub async fn put_exchange_rate(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     currency: web::Path<String>,
     body: web::Json<ExchangeRateInput>,
@@ -304,7 +306,7 @@ pub async fn put_exchange_rate(
         Ok(())
     })
     .await?;
-    state.reference.invalidate();
+    reference_cache.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"currency": code, "units_per_usd": body.units_per_usd.to_string(), "as_of": body.as_of})))
 }
 

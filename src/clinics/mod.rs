@@ -3,6 +3,7 @@
 
 pub mod model;
 mod present;
+pub mod repo;
 pub mod routes;
 pub mod scoring;
 

@@ -183,7 +183,7 @@ pub fn present(
     clinic: PublicClinic,
     red_flags: Vec<RedFlag>,
     price_from: Option<PriceFrom>,
-    speed: Option<&crate::listings::ResponseTime>,
+    speed: Option<&crate::clinics::repo::ResponseTime>,
     regulatory_status: RegulatoryStatus,
 ) -> ClinicResponse {
     let unknown_fields = [

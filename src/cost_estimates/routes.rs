@@ -13,6 +13,7 @@ use crate::disclaimer::{Disclaimer, DISCLAIMER};
 use crate::error::{ApiError, FieldError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::money::{AppliedRate, Rates};
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::treatment_packages::model::TreatmentPackage;
 
@@ -225,6 +226,7 @@ fn unprocessable(field: &str, message: String) -> ApiError {
 pub async fn get_cost_estimate(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     params: web::Query<CostEstimateParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -236,7 +238,7 @@ pub async fn get_cost_estimate(
         ));
     }
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
     let condition = reference.known_condition("condition", &params.condition)?;

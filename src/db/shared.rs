@@ -280,6 +280,14 @@ impl Inner {
     }
 }
 
+// The error type lives in the core below `db`, so the conversion is written here.
+impl From<SharedReadsError> for crate::error::ApiError {
+    fn from(error: SharedReadsError) -> Self {
+        Self::unavailable(format_args!("shared database connection: {error}"))
+            .with_header(actix_web::http::header::RETRY_AFTER, "1")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@ pub mod present;
 pub mod repo;
 mod routes;
 mod studies;
+mod vocabulary;
 
 pub use links::{EvidenceLink, EvidenceLinks};
 pub use repo::refresh_certainty;

@@ -6,10 +6,29 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{evidence_summaries, studies};
+use crate::db::schema::{cell_types, conditions, evidence_summaries, studies};
 use crate::db::sql::SqlBuilder;
 use crate::evidence::grading::{self, StudyFacts};
 use crate::evidence::model::{EvidenceSummary, Study};
+
+/// Whether `slug` names a condition. Evidence sits below the reference-data cache (which embeds
+/// evidence links), so its filters ask the vocabulary table directly; only filtered lists pay it.
+pub async fn condition_exists(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        conditions::table.filter(conditions::slug.eq(slug)),
+    ))
+    .get_result(conn)
+    .await
+}
+
+/// Whether `slug` names a cell type (see `condition_exists`).
+pub async fn cell_type_exists(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        cell_types::table.filter(cell_types::slug.eq(slug)),
+    ))
+    .get_result(conn)
+    .await
+}
 
 /// Filters of the summary list; every value already validated.
 #[derive(Debug, Default)]

@@ -17,6 +17,7 @@ use crate::evidence::present::{
     EvidenceSummaryResponse, EVIDENCE_DISCLAIMER,
 };
 use crate::evidence::repo::{self, SummaryFilter};
+use crate::evidence::vocabulary;
 use crate::http_cache::cacheable_json;
 use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
@@ -95,13 +96,12 @@ pub async fn list_evidence_summaries(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut &*conn).await?;
     let condition = match &params.condition {
-        Some(raw) => Some(reference.known_condition("condition", raw)?),
+        Some(raw) => Some(vocabulary::known_condition(&mut conn, raw).await?),
         None => None,
     };
     let cell_type = match &params.cell_type {
-        Some(raw) => Some(reference.known_cell_type("cell_type", raw)?.0),
+        Some(raw) => Some(vocabulary::known_cell_type(&mut conn, raw).await?),
         None => None,
     };
     let certainty = params.certainty.map(Certainty::as_str);

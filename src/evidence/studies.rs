@@ -11,7 +11,7 @@ use crate::evidence::grading::Design;
 use crate::evidence::present::{
     present_study, EvidenceList, StudyDetail, StudyResponse, EVIDENCE_DISCLAIMER,
 };
-use crate::evidence::repo;
+use crate::evidence::{repo, vocabulary};
 use crate::filters::ListQuery;
 use crate::http_cache::cacheable_json;
 use crate::pagination::{page_size, split_page, Cursor, KeyType, SortKey};
@@ -84,15 +84,14 @@ pub async fn list_studies(
     let params = params.into_inner();
     let size = page_size(params.page_size)?;
     let mut conn = state.pool.get().await?;
-    let reference = state.reference.get(&mut &*conn).await?;
     let mut query = ListQuery::new("studies", repo::STUDY_LIST_BASE, "slug");
     if let Some(raw) = &params.condition {
-        let slug = reference.known_condition("condition", raw)?;
+        let slug = vocabulary::known_condition(&mut conn, raw).await?;
         let scope = format!("condition={slug}");
         query.filter("s.conditions @> ARRAY[{}::text]", Bind::Text(slug), scope);
     }
     if let Some(raw) = &params.cell_type {
-        let (slug, _) = reference.known_cell_type("cell_type", raw)?;
+        let slug = vocabulary::known_cell_type(&mut conn, raw).await?;
         let scope = format!("cell_type={slug}");
         query.filter("s.intervention->>'cell_type' = {}", Bind::Text(slug), scope);
     }

@@ -34,6 +34,7 @@ use super::source::read;
 pub use super::source::RateSource;
 use crate::db::schema::exchange_rates;
 use crate::money::ExchangeRate;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 
 /// The `derivation` of a rate set through `PUT /v1/admin/exchange-rates/{currency}`; the refresh
@@ -244,7 +245,7 @@ pub async fn refresh(
 /// round at once, then one every interval until shutdown. The file is downloaded before a pooled
 /// connection is taken, so no request waits on the ECB; a failed round is logged and retried at the
 /// next tick.
-pub fn spawn_worker(state: &AppState) {
+pub fn spawn_worker(state: &AppState, reference: std::sync::Arc<ReferenceCache>) {
     let settings = &state.settings;
     if settings.ecb_refresh_interval_secs == 0 {
         return;
@@ -259,7 +260,6 @@ pub fn spawn_worker(state: &AppState) {
     let interval = Duration::from_secs(settings.ecb_refresh_interval_secs as u64);
     let timeout = Duration::from_secs(settings.ecb_timeout_secs as u64);
     let pool = state.pool.clone();
-    let reference = state.reference.clone();
     let stop = state.shutting_down.clone();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);

@@ -21,7 +21,7 @@ pub fn is_slug(slug: &str) -> bool {
 /// An inclusion vocabulary code, such as `cell_extraction`.
 pub const VOCABULARY_CODE_PATTERN: &str = "^[a-z0-9_]+$";
 
-/// A BCP 47 tag of the common shape (see `quotes::dto::plausible_language_tag`).
+/// A BCP 47 tag of the common shape (see `plausible_language_tag`).
 pub const LANGUAGE_TAG_PATTERN: &str = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$";
 
 /// The longest language tag accepted (RFC 5646 §4.4.1 asks implementations to support 35).
@@ -84,6 +84,19 @@ item_schema!(
     LanguageTag, Some(2), MAX_LANGUAGE_TAG, LANGUAGE_TAG_PATTERN
 );
 
+/// A BCP 47 tag of the common shape: a 2–3 letter language, then optional 1–8 character subtags;
+/// at most 35 characters in all.
+pub fn plausible_language_tag(tag: &str) -> bool {
+    if tag.len() > MAX_LANGUAGE_TAG {
+        return false;
+    }
+    let mut parts = tag.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,11 +126,7 @@ mod tests {
             "abcd",
             "en-123456789",
         ] {
-            assert_eq!(
-                pattern.is_match(tag),
-                crate::quotes::dto::plausible_language_tag(tag),
-                "{tag}"
-            );
+            assert_eq!(pattern.is_match(tag), plausible_language_tag(tag), "{tag}");
         }
     }
 }

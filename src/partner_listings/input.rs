@@ -376,7 +376,7 @@ impl ClinicInput {
             errors.add("/languages", "must have at most 20 items");
         }
         for (i, tag) in self.languages.iter().enumerate() {
-            if !crate::quotes::dto::plausible_language_tag(tag) {
+            if !crate::openapi::items::plausible_language_tag(tag) {
                 errors.add(
                     &format!("/languages/{i}"),
                     "must be a BCP 47 language tag such as en or es-MX",

@@ -128,19 +128,6 @@ fn plausible_email(email: &str) -> bool {
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// A BCP 47 tag of the common shape: a 2–3 letter language, then optional 1–8 character subtags;
-/// at most 35 characters in all.
-pub fn plausible_language_tag(tag: &str) -> bool {
-    if tag.len() > crate::openapi::items::MAX_LANGUAGE_TAG {
-        return false;
-    }
-    let mut parts = tag.split('-');
-    let first_ok = parts
-        .next()
-        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    first_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
-}
-
 impl CreateQuoteRequest {
     /// Shape checks that need no database (known values are checked by the handler).
     pub fn validate(&self) -> Vec<FieldError> {
@@ -194,7 +181,7 @@ impl CreateQuoteRequest {
                 );
             }
         }
-        if !plausible_language_tag(&self.patient.preferred_language) {
+        if !crate::openapi::items::plausible_language_tag(&self.patient.preferred_language) {
             fail(
                 "/patient/preferred_language",
                 "must be a BCP 47 language tag such as en or pt-BR",

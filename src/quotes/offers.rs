@@ -11,15 +11,16 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{inclusion_items, offers, quotes, treatment_packages};
 use crate::error::{ApiError, FieldError, Problem};
+use crate::http_cache::private_json;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
 use crate::quotes::dto::{CreateOfferRequest, OfferList, OfferResponse};
 use crate::quotes::model::Offer;
 use crate::quotes::present::offer_response;
-use crate::quotes::routes::private_json;
 use crate::quotes::{repo, state as transitions};
 use crate::red_flags::engine::{self, Facts, PackageFacts, Subject};
 use crate::red_flags::RedFlag;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::text::is_free_text;
 use crate::webhooks::outbox::EventType;
@@ -245,6 +246,7 @@ fn validate(request: &CreateOfferRequest, vocabulary: &[String], rates: &Rates) 
 #[post("/v1/quotes/{id}/offers")]
 pub async fn create_offer(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     idempotency_key: IdempotencyKey,
     id: web::Path<Uuid>,
@@ -314,7 +316,7 @@ pub async fn create_offer(
         }
     }
     if let Some(cell) = &request.cell_type {
-        if !state.reference.get(&mut &*conn).await?.is_cell_type(cell) {
+        if !reference_cache.get(&mut &*conn).await?.is_cell_type(cell) {
             errors.push(FieldError {
                 pointer: "/cell_type".into(),
                 message: "is not a known cell type slug".into(),

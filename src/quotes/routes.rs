@@ -12,7 +12,7 @@ use crate::auth::{BearerToken, Principal};
 use crate::crypto::{random_token, secret_hash};
 use crate::db::schema::{offers, quote_routes, quotes};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
-use crate::http_cache::etag_of;
+use crate::http_cache::{etag_of, private_json};
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::quotes::contact::seal_text;
 use crate::quotes::dto::{CreateQuoteRequest, CreatedQuote, QuoteResponse, ShareWith};
@@ -20,6 +20,7 @@ use crate::quotes::matching::{self, Candidate, ScoreBinds, Wishes};
 use crate::quotes::present::{quote_response, quote_summary};
 use crate::quotes::{repo, state as transitions};
 use crate::reference::Reference;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::webhooks::outbox::EventType;
 
@@ -34,19 +35,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
 
 const IDEMPOTENCY_SCOPE: &str = "POST /v1/quotes";
 const MAX_ESTIMATES: usize = 10;
-
-/// Personal responses must never be cached by browsers or proxies.
-pub fn private_json(
-    status: actix_web::http::StatusCode,
-    body: &impl serde::Serialize,
-) -> Result<HttpResponse, ApiError> {
-    let bytes = serde_json::to_vec(body).map_err(ApiError::internal)?;
-    Ok(HttpResponse::build(status)
-        .content_type("application/json")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::ETAG, etag_of(&bytes)))
-        .body(bytes))
-}
 
 /// Checks values against the catalogue; returns the field errors.
 async fn validate_against_catalogue(
@@ -144,6 +132,7 @@ async fn validate_against_catalogue(
 #[post("/v1/quotes")]
 pub async fn create_quote(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     idempotency_key: IdempotencyKey,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, ApiError> {
@@ -165,7 +154,7 @@ pub async fn create_quote(
         }])
     })?;
     let mut errors = request.validate();
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     errors.extend(validate_against_catalogue(&mut conn, &request, &reference).await?);
     if !errors.is_empty() {
@@ -381,6 +370,7 @@ pub struct QuoteListParams {
 #[get("/v1/quotes")]
 pub async fn list_quotes(
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     bearer: BearerToken,
     params: web::Query<QuoteListParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -411,8 +401,7 @@ pub async fn list_quotes(
         scope.push(format!("status={status}"));
     }
     if let Some(condition) = &params.condition {
-        let slug = state
-            .reference
+        let slug = reference_cache
             .get(&mut &*conn)
             .await?
             .known_condition("condition", condition)?;

@@ -4,9 +4,9 @@
 
 mod claim_checks;
 pub mod disclosures;
-pub mod engine;
+/// The engine is a pure library below the resources (no database, no HTTP).
+pub use crate::red_flag_engine as engine;
 pub mod repo;
 mod routes;
-pub mod sync;
 
 pub use routes::{configure, RedFlag};

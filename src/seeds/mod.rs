@@ -7,6 +7,7 @@
 
 mod checks;
 mod files;
+pub mod rule_sync;
 pub mod rules;
 
 use diesel::sql_types::Jsonb;

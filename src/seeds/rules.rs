@@ -5,7 +5,7 @@
 //!
 //! The marker `red_flag_rule_book` in `app_meta` fingerprints the rule book the stored detections
 //! were last computed with (each rule's code, newest version and whether the engine evaluates it),
-//! so start-up can tell when they must be recomputed (`red_flags::sync`).
+//! so start-up can tell when they must be recomputed (`seeds::rule_sync`).
 
 use diesel::prelude::*;
 use diesel::sql_types::Text;

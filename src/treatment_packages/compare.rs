@@ -10,6 +10,7 @@ use crate::disclaimer::{Disclaimer, DISCLAIMER};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::money::AppliedRate;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::treatment_packages::present::{ConvertedPrice, TreatmentPackageResponse};
 use crate::treatment_packages::repo;
@@ -102,6 +103,7 @@ comparable only for the items every package includes. Items marked excluded or u
 pub async fn compare_treatment_packages(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     params: web::Query<CompareParams>,
 ) -> Result<HttpResponse, ApiError> {
     if params.ids.len() > 200 {
@@ -129,7 +131,7 @@ pub async fn compare_treatment_packages(
         ));
     }
     let conn = state.reads.get_or(&state.pool).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;
     let mut packages = Vec::with_capacity(ids.len());

@@ -16,6 +16,7 @@ use crate::pagination::{page_size, split_page, Cursor, KeyType, PageTokens, Sort
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::{repo as flags_repo, RedFlag};
 use crate::reference::Reference;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{present, PackageContext, TreatmentPackageResponse};
@@ -337,11 +338,12 @@ fn filter(
 pub async fn list_treatment_packages(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     params: web::Query<PackageListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let conn = state.reads.get_or(&state.pool).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {
@@ -395,12 +397,13 @@ pub struct CurrencyParams {
 pub async fn get_treatment_package(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     id: web::Path<Uuid>,
     params: web::Query<CurrencyParams>,
 ) -> Result<HttpResponse, ApiError> {
     // A catalogue read: one of this worker's shared, pipelined connections (see `db::shared`).
     let conn = state.reads.get_or(&state.pool).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let package = repo::find_published(&mut &*conn, *id)

@@ -11,8 +11,8 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::db::schema::{webhook_deliveries, webhook_endpoints};
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::http_cache::private_json;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
-use crate::quotes::routes::private_json;
 use crate::state::AppState;
 use crate::webhooks::dto::{
     CreateWebhookEndpointRequest, CreatedWebhookEndpoint, WebhookEndpointList, WebhookEndpointResponse,

@@ -104,7 +104,7 @@ impl TestApp {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind a random port");
         let port = listener.local_addr().expect("local address").port();
         let data_key = settings.data_key.clone().expect("data key");
-        let state = AppState::connect(&database_url, settings)
+        let state = stemcare::startup::connect(&database_url, settings)
             .await
             .expect("load app state");
         let server = stemcare::startup::build_server(listener, state, test_routes).expect("build server");

@@ -7,7 +7,7 @@ use std::process::Command;
 use diesel::sql_types::{Integer, Text};
 use diesel_async::RunQueryDsl;
 
-use stemcare::red_flags::sync::{self, Scope};
+use stemcare::seeds::rule_sync::{self, Scope};
 
 use crate::helpers::TestApp;
 
@@ -162,8 +162,8 @@ async fn start_up_re_evaluates_only_stale_listings_once_across_instances() {
     // lock and then finds nothing left to do.
     let (mut a, mut b) = (app.db().await, app.db().await);
     let (first, second) = tokio::join!(
-        sync::sync_and_recheck(&mut a, Scope::Stale),
-        sync::sync_and_recheck(&mut b, Scope::Stale)
+        rule_sync::sync_and_recheck(&mut a, Scope::Stale),
+        rule_sync::sync_and_recheck(&mut b, Scope::Stale)
     );
     let mut reports = [first.expect("first"), second.expect("second")];
     reports.sort_by_key(|r| !r.reevaluated);
@@ -198,7 +198,7 @@ async fn a_rule_changed_without_a_new_version_stops_the_recheck_and_is_named() {
         "{stderr}"
     );
     let mut conn = app.db().await;
-    let error = sync::sync_and_recheck(&mut conn, Scope::Stale)
+    let error = rule_sync::sync_and_recheck(&mut conn, Scope::Stale)
         .await
         .expect_err("start-up refuses it too");
     assert!(error.contains("GUARANTEED_OUTCOME"), "{error}");

@@ -16,6 +16,7 @@ use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::pagination::{page_by_key, ListParams};
 use crate::red_flags::repo as flags_repo;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
@@ -65,12 +66,13 @@ async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<Publi
 pub async fn get_clinic(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     id: web::Path<Uuid>,
     params: web::Query<ClinicGetParams>,
 ) -> Result<HttpResponse, ApiError> {
     // A catalogue read: one of this worker's shared, pipelined connections (see `db::shared`).
     let conn = state.reads.get_or(&state.pool).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let currency = reference.rates.parse_currency_param(params.currency.as_deref())?;
     let display = currency.as_deref().map(|c| (&reference.rates, c));
     // Four independent reads, pipelined on the connection: the clinic, its packages (cheapest
@@ -81,7 +83,7 @@ pub async fn get_clinic(
         find_published(&mut c1, *id),
         packages_repo::published_for_clinics(&mut c2, &ids).err_into::<ApiError>(),
         flags_repo::detections_for_clinic(&mut c3, *id).err_into::<ApiError>(),
-        crate::listings::response_times(&mut c4, &ids).err_into::<ApiError>(),
+        crate::clinics::repo::response_times(&mut c4, &ids).err_into::<ApiError>(),
     )
     .await?;
     // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
@@ -126,6 +128,7 @@ pub async fn get_clinic(
 pub async fn list_clinic_packages(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     id: web::Path<Uuid>,
     params: web::Query<ClinicPackagesParams>,
 ) -> Result<HttpResponse, ApiError> {
@@ -133,7 +136,7 @@ pub async fn list_clinic_packages(
     let include_flagged = params.include_flagged == Some(true);
     let conn = state.reads.get_or(&state.pool).await?;
     let clinic = find_published(&mut &*conn, *id).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let mut packages = packages_repo::published_for_clinics(&mut &*conn, &[clinic.id]).await?;
     let all = packages.len();
     if !include_flagged {

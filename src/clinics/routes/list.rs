@@ -19,6 +19,7 @@ use crate::money::Rates;
 use crate::pagination::{page_size, split_page, PageTokens};
 use crate::red_flags::repo as flags_repo;
 use crate::reference::Reference;
+use crate::reference::ReferenceCache;
 use crate::state::AppState;
 use crate::treatment_packages::present::PackagePrice;
 use crate::treatment_packages::repo as packages_repo;
@@ -38,7 +39,7 @@ async fn present_clinics(
     let (mut c1, mut c2, mut c3) = (conn, conn, conn);
     let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
         flags_repo::detections_for(&mut c1, &ids),
-        crate::listings::response_times(&mut c2, &ids),
+        crate::clinics::repo::response_times(&mut c2, &ids),
         packages_repo::cheapest_prices_for_clinics(&mut c3, &ids),
     )
     .await?;
@@ -232,11 +233,12 @@ fn filter(
 pub async fn list_clinics(
     req: HttpRequest,
     state: web::Data<AppState>,
+    reference_cache: web::Data<ReferenceCache>,
     params: web::Query<ClinicListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let conn = state.reads.get_or(&state.pool).await?;
-    let reference = state.reference.get(&mut &*conn).await?;
+    let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let PageQuery {

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{present, ClinicResponse, PriceFrom};
-use crate::listings::ResponseTime;
+use crate::clinics::repo::ResponseTime;
 use crate::money::Rates;
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::RedFlag;

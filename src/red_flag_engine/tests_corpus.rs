@@ -111,7 +111,7 @@ pub(super) struct CorpusLine {
 /// Parses `tests/data/red_flag_corpus.tsv`: `sentence<TAB>codes<TAB>comment`, codes separated by
 /// commas; comment lines (starting with `# `) and blank lines are skipped.
 pub(super) fn corpus() -> Vec<CorpusLine> {
-    include_str!("../../../tests/data/red_flag_corpus.tsv")
+    include_str!("../../tests/data/red_flag_corpus.tsv")
         .lines()
         .filter(|l| !(l.trim().is_empty() || l.starts_with("# ") || l.trim() == "#"))
         .map(|line| {

@@ -8,12 +8,12 @@ use super::*;
 
 // Seed rules, relative to src/red_flags/engine/tests.rs.
 pub(super) fn rules_json() -> String {
-    include_str!("../../../seeds/catalogue/red_flag_rules.json").to_owned()
+    include_str!("../../seeds/catalogue/red_flag_rules.json").to_owned()
 }
 
 // Seed clinics, relative to src/red_flags/engine/tests.rs.
 pub(super) fn clinics_json() -> String {
-    include_str!("../../../seeds/catalogue/clinics.json").to_owned()
+    include_str!("../../seeds/catalogue/clinics.json").to_owned()
 }
 
 pub(super) fn seed_rules() -> Vec<Rule> {

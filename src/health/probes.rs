@@ -3,14 +3,9 @@
 use actix_web::{get, web, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
-use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::{ApiError, Problem, ProblemKind};
 use crate::state::AppState;
-
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(healthz).service(readyz);
-}
 
 /// The body of a successful probe.
 #[derive(Serialize, ToSchema)]

@@ -1,0 +1,199 @@
+//! The layering rules of docs/CONVENTIONS.md, checked over the source tree: no import cycle between
+//! top-level modules. A failure names the modules of the cycle and the files of each edge, so the
+//! back edge is easy to find.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use regex::Regex;
+
+fn source_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("src is readable") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            source_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// The source without comments, so a module named in a doc comment is not an import.
+fn without_comments(source: &str) -> String {
+    let block = Regex::new(r"(?s)/\*.*?\*/").expect("regex");
+    let line = Regex::new(r"(?m)//.*$").expect("regex");
+    line.replace_all(&block.replace_all(source, ""), "").into_owned()
+}
+
+/// The top-level module a file belongs to (`src/quotes/routes.rs` → `quotes`), none for the crate roots.
+fn top_level_module(src: &Path, file: &Path) -> Option<String> {
+    let relative = file.strip_prefix(src).ok()?;
+    let first = relative.components().next()?.as_os_str().to_str()?;
+    let name = first.strip_suffix(".rs").unwrap_or(first);
+    (!matches!(name, "lib" | "main")).then(|| name.to_owned())
+}
+
+/// Top-level module → the other top-level modules it names through `crate::`, with the files that do.
+type Graph = BTreeMap<String, BTreeMap<String, BTreeSet<String>>>;
+
+fn module_graph() -> Graph {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    let modules: BTreeSet<String> = files.iter().filter_map(|f| top_level_module(&src, f)).collect();
+    let path_use = Regex::new(r"crate::([a-z_][a-z0-9_]*)").expect("regex");
+    // `use crate::{a::X, b}`: the names at the start of the group and after each top-level comma.
+    let group_use = Regex::new(r"crate::\{").expect("regex");
+    let mut graph = Graph::new();
+    for file in &files {
+        let Some(from) = top_level_module(&src, file) else {
+            continue;
+        };
+        let source = without_comments(&fs::read_to_string(file).expect("source is readable"));
+        let mut named = BTreeSet::new();
+        for capture in path_use.captures_iter(&source) {
+            named.insert(capture[1].to_owned());
+        }
+        for found in group_use.find_iter(&source) {
+            let mut depth = 1;
+            let mut item = String::new();
+            for c in source[found.end()..].chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 || (depth == 1 && c == ',') {
+                    let name: String = item
+                        .trim()
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    named.insert(name);
+                    item.clear();
+                    if depth == 0 {
+                        break;
+                    }
+                } else if depth == 1 {
+                    item.push(c);
+                }
+            }
+        }
+        let display = file.strip_prefix(&src).unwrap_or(file).display().to_string();
+        for to in named.into_iter().filter(|m| modules.contains(m) && *m != from) {
+            graph
+                .entry(from.clone())
+                .or_default()
+                .entry(to)
+                .or_default()
+                .insert(display.clone());
+        }
+    }
+    graph
+}
+
+/// Strongly connected components with more than one module (Tarjan's algorithm).
+fn cycles(graph: &Graph) -> Vec<Vec<String>> {
+    struct Walk<'a> {
+        graph: &'a Graph,
+        index: BTreeMap<&'a str, usize>,
+        low: BTreeMap<&'a str, usize>,
+        stack: Vec<&'a str>,
+        found: Vec<Vec<String>>,
+    }
+    fn visit<'a>(walk: &mut Walk<'a>, node: &'a str) {
+        let next = walk.index.len();
+        walk.index.insert(node, next);
+        walk.low.insert(node, next);
+        walk.stack.push(node);
+        let targets: Vec<&'a str> = walk
+            .graph
+            .get(node)
+            .map(|edges| edges.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        for target in targets {
+            if !walk.index.contains_key(target) {
+                visit(walk, target);
+                let low = walk.low[node].min(walk.low[target]);
+                walk.low.insert(node, low);
+            } else if walk.stack.contains(&target) {
+                let low = walk.low[node].min(walk.index[target]);
+                walk.low.insert(node, low);
+            }
+        }
+        if walk.low[node] == walk.index[node] {
+            let mut component = Vec::new();
+            while let Some(member) = walk.stack.pop() {
+                component.push(member.to_owned());
+                if member == node {
+                    break;
+                }
+            }
+            if component.len() > 1 {
+                component.sort();
+                walk.found.push(component);
+            }
+        }
+    }
+    let mut walk = Walk {
+        graph,
+        index: BTreeMap::new(),
+        low: BTreeMap::new(),
+        stack: Vec::new(),
+        found: Vec::new(),
+    };
+    for node in graph.keys() {
+        if !walk.index.contains_key(node.as_str()) {
+            visit(&mut walk, node);
+        }
+    }
+    walk.found
+}
+
+#[test]
+fn no_import_cycle_between_top_level_modules() {
+    let graph = module_graph();
+    assert!(graph.len() > 20, "the module graph was not read: {graph:?}");
+    let found = cycles(&graph);
+    let mut report = String::new();
+    for component in &found {
+        report.push_str(&format!("cycle among {component:?}:\n"));
+        for from in component {
+            for (to, files) in &graph[from] {
+                if component.contains(to) {
+                    report.push_str(&format!("  {from} -> {to} in {files:?}\n"));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "{report}");
+}
+
+#[test]
+fn the_cycle_check_finds_a_cycle() {
+    // The checker itself must be able to fail: a two-module loop and a three-module loop.
+    let mut graph = Graph::new();
+    let edge = |graph: &mut Graph, from: &str, to: &str| {
+        graph
+            .entry(from.into())
+            .or_default()
+            .entry(to.into())
+            .or_default()
+            .insert(format!("{from}.rs"));
+    };
+    edge(&mut graph, "error", "db");
+    edge(&mut graph, "db", "error");
+    edge(&mut graph, "quotes", "webhooks");
+    edge(&mut graph, "webhooks", "offers");
+    edge(&mut graph, "offers", "quotes");
+    edge(&mut graph, "clinics", "error");
+    let found = cycles(&graph);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.contains(&vec!["db".to_owned(), "error".to_owned()]));
+    assert!(found.contains(&vec![
+        "offers".to_owned(),
+        "quotes".to_owned(),
+        "webhooks".to_owned()
+    ]));
+}
