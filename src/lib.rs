@@ -27,6 +27,7 @@ pub mod http_cache;
 pub mod idempotency;
 pub mod inclusion_items;
 pub mod json_time;
+pub mod listing_status;
 pub mod listings;
 pub mod metrics;
 pub mod middleware;

@@ -6,6 +6,7 @@ pub mod pg_socket;
 pub mod schema;
 pub mod shared;
 pub mod sql;
+pub mod text_enum;
 
 use std::time::Duration;
 
