@@ -9,6 +9,7 @@ mod checks;
 mod files;
 pub mod rule_sync;
 pub mod rules;
+mod upserts;
 
 use diesel::sql_types::Jsonb;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
