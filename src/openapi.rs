@@ -5,6 +5,7 @@ use actix_web::{get, web, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+mod components;
 mod contract;
 pub mod items;
 

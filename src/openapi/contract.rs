@@ -50,6 +50,7 @@ pub fn apply(document: &mut OpenApi) {
             bound_formatted_strings(schema);
         }
     }
+    super::components::share(document);
 }
 
 /// The length of strings whose format fixes it: UUIDs (36 characters in the hyphenated form the
