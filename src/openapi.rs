@@ -8,6 +8,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 mod components;
 mod contract;
 pub mod items;
+mod named_schemas;
 
 use crate::error::{FieldError, Problem};
 use crate::webhooks::WebhooksSection;

@@ -50,6 +50,7 @@ pub fn apply(document: &mut OpenApi) {
             bound_formatted_strings(schema);
         }
     }
+    super::named_schemas::refer_to_named_schemas(document);
     super::components::share(document);
 }
 

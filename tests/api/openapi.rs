@@ -277,3 +277,26 @@ async fn shared_headers_and_responses_resolve_to_what_each_operation_documented(
     assert!(probe["200"].get("headers").is_none());
     assert_eq!(probe["500"]["content"], problem);
 }
+
+/// A generic page carries a `$ref` to its item's component, not a second copy of it.
+#[test]
+fn pages_refer_to_their_item_schema() {
+    let spec: serde_json::Value = serde_json::from_str(&generated()).expect("JSON");
+    let schemas = &spec["components"]["schemas"];
+    for (page, item) in [
+        ("ScreenedPage_ClinicResponse", "ClinicResponse"),
+        (
+            "ScreenedPage_TreatmentPackageResponse",
+            "TreatmentPackageResponse",
+        ),
+        ("EvidenceList_StudyResponse", "StudyResponse"),
+        ("Page_QuoteResponse", "QuoteResponse"),
+    ] {
+        assert_eq!(
+            schemas[page]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{page}"
+        );
+        assert!(schemas[item]["properties"].is_object(), "{item}");
+    }
+}
