@@ -5,8 +5,11 @@ use actix_web::{get, web, HttpResponse};
 use utoipa::OpenApi;
 use utoipa_actix_web::service_config::ServiceConfig;
 
+mod components;
 mod contract;
 pub mod items;
+mod layout;
+mod named_schemas;
 
 use crate::error::{FieldError, Problem};
 use crate::webhooks::WebhooksSection;
@@ -75,9 +78,11 @@ pub fn document_common_errors(document: &mut utoipa::openapi::OpenApi) {
     contract::apply(document);
 }
 
-/// The spec as served and committed: pretty JSON with a trailing newline.
+/// The spec as served and committed: pretty JSON (`$ref`s on one line, see `layout`) with a
+/// trailing newline.
 pub fn render(document: &utoipa::openapi::OpenApi) -> String {
-    let mut json = document.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    let json = document.to_pretty_json().unwrap_or_else(|_| "{}".to_owned());
+    let mut json = layout::one_line_refs(&json);
     json.push('\n');
     json
 }

@@ -50,6 +50,8 @@ pub fn apply(document: &mut OpenApi) {
             bound_formatted_strings(schema);
         }
     }
+    super::named_schemas::refer_to_named_schemas(document);
+    super::components::share(document);
 }
 
 /// The length of strings whose format fixes it: UUIDs (36 characters in the hyphenated form the

@@ -113,3 +113,190 @@ fn text_patterns_are_the_ones_the_server_enforces() {
         );
     }
 }
+
+/// The document with every `#/components/headers/…` and `#/components/responses/…` `$ref`
+/// replaced by its target; a `description` beside the `$ref` overrides the target's (OpenAPI 3.1
+/// Reference Object). Panics on a dangling reference.
+fn dereferenced(document: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    fn walk(document: &Value, value: &Value, hops: usize) -> Value {
+        assert!(hops < 8, "a $ref cycle");
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    if target.starts_with("#/components/headers/")
+                        || target.starts_with("#/components/responses/")
+                    {
+                        let mut resolved = document
+                            .pointer(&target[1..])
+                            .unwrap_or_else(|| panic!("dangling {target}"))
+                            .clone();
+                        for (key, value) in map {
+                            assert!(
+                                ["$ref", "description", "summary"].contains(&key.as_str()),
+                                "{key} beside {target}"
+                            );
+                            if key != "$ref" {
+                                resolved[key] = value.clone();
+                            }
+                        }
+                        return walk(document, &resolved, hops + 1);
+                    }
+                }
+                Value::Object(
+                    map.iter()
+                        .map(|(key, value)| (key.clone(), walk(document, value, hops)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| walk(document, v, hops)).collect()),
+            other => other.clone(),
+        }
+    }
+    walk(document, document, 0)
+}
+
+fn references(value: &serde_json::Value, found: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            if let Some(serde_json::Value::String(target)) = map.get("$ref") {
+                found.push(target.clone());
+            }
+            map.values().for_each(|v| references(v, found));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| references(v, found)),
+        _ => {}
+    }
+}
+
+/// The rate-limit and CORS headers and the problem responses every operation repeats are written
+/// once under `components` (issue 19); dereferenced, each operation documents what it did inline.
+#[tokio::test]
+async fn shared_headers_and_responses_resolve_to_what_each_operation_documented() {
+    let app = TestApp::spawn().await;
+    let served = app.get_json("/v1/openapi.json", 200).await;
+    let mut targets = Vec::new();
+    references(&served, &mut targets);
+    for target in &targets {
+        let pointer = target
+            .strip_prefix('#')
+            .unwrap_or_else(|| panic!("external {target}"));
+        assert!(served.pointer(pointer).is_some(), "dangling {target}");
+    }
+    for shared in [
+        "RateLimit",
+        "RateLimit-Policy",
+        "Access-Control-Allow-Origin",
+        "Retry-After",
+        "WWW-Authenticate",
+    ] {
+        assert!(
+            served["components"]["headers"][shared]["schema"].is_object(),
+            "{shared}"
+        );
+        let target = format!("#/components/headers/{shared}");
+        assert!(
+            targets.iter().filter(|t| **t == target).count() >= 1,
+            "{target} is used"
+        );
+    }
+    assert!(
+        targets
+            .iter()
+            .filter(|t| t.starts_with("#/components/responses/"))
+            .count()
+            > 200,
+        "operations refer to the shared responses"
+    );
+
+    let spec = dereferenced(&served);
+    let problem =
+        serde_json::json!({"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}});
+    let fhir = serde_json::json!({"application/fhir+json": {}});
+    // (path, method, an error answer of its own with its description, the 500's body)
+    let operations = [
+        (
+            "/v1/clinics",
+            "get",
+            ("400", "Invalid filter, currency, order, page size or page token"),
+            &problem,
+        ),
+        ("/v1/clinics/{id}", "get", ("404", "No such clinic"), &problem),
+        ("/v1/admin/partners", "get", ("403", "Not an admin key"), &problem),
+        (
+            "/v1/partner/clinics",
+            "get",
+            ("403", "Not a partner key"),
+            &problem,
+        ),
+        (
+            "/fhir/r4/Organization/{id}",
+            "get",
+            ("404", "Unknown, malformed or non-public id: an OperationOutcome"),
+            &fhir,
+        ),
+    ];
+    for (path, method, (status, description), internal) in operations {
+        let operation = &spec["paths"][path][method];
+        let responses = operation["responses"].as_object().expect("responses");
+        for (code, response) in responses {
+            let headers = &response["headers"];
+            if code.starts_with('2') || code.starts_with('4') {
+                for name in ["RateLimit", "RateLimit-Policy", "Access-Control-Allow-Origin"] {
+                    assert_eq!(headers[name]["schema"]["type"], "string", "{path} {code} {name}");
+                    assert!(headers[name]["description"].is_string(), "{path} {code} {name}");
+                }
+            }
+        }
+        assert_eq!(responses[status]["description"], description, "{path}");
+        let too_many = &responses["429"];
+        assert_eq!(
+            too_many["description"],
+            "Too many requests: wait `Retry-After` seconds"
+        );
+        assert_eq!(too_many["content"], problem, "{path}");
+        assert_eq!(too_many["headers"]["Retry-After"]["schema"]["type"], "integer");
+        assert_eq!(responses["4XX"]["content"], problem, "{path}");
+        assert_eq!(responses["5XX"]["content"], problem, "{path}");
+        assert_eq!(&responses["500"]["content"], internal, "{path}");
+        let secured = operation["security"] != serde_json::json!([{}]);
+        assert_eq!(responses.contains_key("401"), secured, "{path}");
+        if secured {
+            let unauthorized = &responses["401"];
+            assert_eq!(unauthorized["content"], problem, "{path}");
+            assert_eq!(
+                unauthorized["headers"]["WWW-Authenticate"]["schema"]["pattern"], "^Bearer ",
+                "{path}"
+            );
+            assert_eq!(responses["403"]["content"], problem, "{path}");
+        }
+    }
+    // The probes are exempt from rate limiting: no 429, no RateLimit headers.
+    let probe = &spec["paths"]["/healthz"]["get"]["responses"];
+    assert!(probe.get("429").is_none());
+    assert!(probe["200"].get("headers").is_none());
+    assert_eq!(probe["500"]["content"], problem);
+}
+
+/// A generic page carries a `$ref` to its item's component, not a second copy of it.
+#[test]
+fn pages_refer_to_their_item_schema() {
+    let spec: serde_json::Value = serde_json::from_str(&generated()).expect("JSON");
+    let schemas = &spec["components"]["schemas"];
+    for (page, item) in [
+        ("ScreenedPage_ClinicResponse", "ClinicResponse"),
+        (
+            "ScreenedPage_TreatmentPackageResponse",
+            "TreatmentPackageResponse",
+        ),
+        ("EvidenceList_StudyResponse", "StudyResponse"),
+        ("Page_QuoteResponse", "QuoteResponse"),
+    ] {
+        assert_eq!(
+            schemas[page]["properties"]["items"]["items"]["$ref"],
+            format!("#/components/schemas/{item}"),
+            "{page}"
+        );
+        assert!(schemas[item]["properties"].is_object(), "{item}");
+    }
+}
