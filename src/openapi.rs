@@ -12,7 +12,6 @@ mod layout;
 mod named_schemas;
 
 use crate::error::{FieldError, Problem};
-use crate::webhooks::WebhooksSection;
 
 /// Shown wherever the API describes itself: StemCare informs, it does not advise.
 pub const MEDICAL_DISCLAIMER: &str = "StemCare is an information service, not medical advice. \
@@ -52,7 +51,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
     ),
     components(schemas(Problem, FieldError)),
-    modifiers(&BearerAuth, &WebhooksSection)
+    modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
 

@@ -62,6 +62,8 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         .configure(routes)
         .split_for_parts();
     let mut document = document;
+    // The events section belongs to the webhooks resource; the core's ApiDoc does not know it.
+    utoipa::Modify::modify(&crate::webhooks::WebhooksSection, &mut document);
     openapi::document_common_errors(&mut document);
     document
 }

@@ -1,6 +1,6 @@
 //! The layering rules of docs/CONVENTIONS.md, checked over the source tree: no import cycle between
-//! top-level modules. A failure names the modules of the cycle and the files of each edge, so the
-//! back edge is easy to find.
+//! top-level modules, and the core imports no resource. A failure names the modules and the files of
+//! each offending edge, so the back edge is easy to find.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -168,6 +168,61 @@ fn no_import_cycle_between_top_level_modules() {
         }
     }
     assert!(found.is_empty(), "{report}");
+}
+
+/// The modules a newcomer can learn first: they know no clinic, quote or other resource.
+const CORE: &[&str] = &[
+    "audit",
+    "auth",
+    "config",
+    "crypto",
+    "db",
+    "disclaimer",
+    "error",
+    "extract",
+    "filters",
+    "http_cache",
+    "idempotency",
+    "json_time",
+    "listing_status",
+    "metrics",
+    "middleware",
+    "money",
+    "openapi",
+    "pagination",
+    "periodic",
+    "rate_limit",
+    "red_flag_engine",
+    "request_context",
+    "state",
+    "telemetry",
+    "text",
+];
+
+#[test]
+fn the_core_imports_no_resource() {
+    let graph = module_graph();
+    for core in CORE {
+        assert!(
+            graph.contains_key(*core)
+                || Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("src")
+                    .join(format!("{core}.rs"))
+                    .exists()
+                || Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("src")
+                    .join(core)
+                    .is_dir(),
+            "no core module {core}"
+        );
+    }
+    let mut report = String::new();
+    for (from, edges) in graph.iter().filter(|(from, _)| CORE.contains(&from.as_str())) {
+        for (to, files) in edges.iter().filter(|(to, _)| !CORE.contains(&to.as_str())) {
+            report.push_str(&format!("core {from} imports resource {to} in {files:?}\n"));
+        }
+    }
+    assert!(report.is_empty(), "{report}");
 }
 
 #[test]
