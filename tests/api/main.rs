@@ -13,6 +13,7 @@ mod fhir;
 mod hardening;
 mod health;
 mod helpers;
+mod instances;
 mod openapi;
 mod packages;
 mod partners;
