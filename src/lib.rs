@@ -25,6 +25,7 @@ pub mod filters;
 pub mod health;
 pub mod http_cache;
 pub mod idempotency;
+pub mod ids;
 pub mod inclusion_items;
 pub mod json_time;
 pub mod listing_status;

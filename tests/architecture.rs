@@ -183,6 +183,7 @@ const CORE: &[&str] = &[
     "filters",
     "http_cache",
     "idempotency",
+    "ids",
     "json_time",
     "listing_status",
     "metrics",
