@@ -8,7 +8,7 @@ use std::future::{ready, Ready};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -250,6 +250,53 @@ impl<'a> Idempotent<'a> {
             },
             Err(error) => Err(error),
         }
+    }
+}
+
+/// The creating work [`Idempotent::create`] runs in its transaction: an async closure over the
+/// connection whose future is `Send` (as `AsyncConnection::transaction` requires).
+pub trait CreateOnce<'r>:
+    AsyncFnOnce(&'r mut AsyncPgConnection) -> Result<StoredResponse, ApiError>
+    + FnOnce(&'r mut AsyncPgConnection) -> <Self as CreateOnce<'r>>::Fut
+{
+    /// The closure's future.
+    type Fut: std::future::Future<Output = Result<StoredResponse, ApiError>> + Send;
+}
+
+impl<'r, F, Fut> CreateOnce<'r> for F
+where
+    F: AsyncFnOnce(&'r mut AsyncPgConnection) -> Result<StoredResponse, ApiError>
+        + FnOnce(&'r mut AsyncPgConnection) -> Fut,
+    Fut: std::future::Future<Output = Result<StoredResponse, ApiError>> + Send,
+{
+    type Fut = Fut;
+}
+
+impl Idempotent<'_> {
+    /// The whole sequence of a creating request: replay an earlier response to this key, or run
+    /// `create` and record its response in one transaction, then respond (replaying a concurrent
+    /// twin's response when it committed first). `quote_id` ties the record to a quote, so it is
+    /// purged with it.
+    pub async fn create<F>(
+        &self,
+        conn: &mut AsyncPgConnection,
+        quote_id: Option<Uuid>,
+        create: F,
+    ) -> Result<HttpResponse, ApiError>
+    where
+        F: for<'r> CreateOnce<'r> + Send,
+    {
+        if let Some(replayed) = self.replay(conn).await? {
+            return Ok(replayed);
+        }
+        let outcome = conn
+            .transaction::<_, ApiError, _>(async move |conn| {
+                let stored = create(conn).await?;
+                self.record(conn, &stored, quote_id).await?;
+                Ok(stored)
+            })
+            .await;
+        self.respond(conn, outcome).await
     }
 }
 

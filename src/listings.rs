@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
+use crate::listing_status::ListingStatus;
 use crate::red_flags::disclosures::DISCLOSURE_RULES;
 use crate::red_flags::engine::{
     self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
@@ -30,11 +31,11 @@ WHERE r.currency = p.currency
 const REFRESH_CLINIC_AGGREGATES: &str = "
 WITH agg AS (
     SELECT c.id,
-        (SELECT min(p.price_min_usd) FROM treatment_packages p WHERE p.clinic_id = c.id AND p.status = 'published') AS price_from_usd,
+        (SELECT min(p.price_min_usd) FROM treatment_packages p WHERE p.clinic_id = c.id AND p.status = $2) AS price_from_usd,
         ARRAY(SELECT DISTINCT unnest(p.conditions) FROM treatment_packages p
-              WHERE p.clinic_id = c.id AND p.status = 'published' ORDER BY 1) AS condition_slugs,
+              WHERE p.clinic_id = c.id AND p.status = $2 ORDER BY 1) AS condition_slugs,
         ARRAY(SELECT DISTINCT p.cell_type FROM treatment_packages p
-              WHERE p.clinic_id = c.id AND p.status = 'published' AND p.cell_type IS NOT NULL ORDER BY 1) AS cell_type_slugs
+              WHERE p.clinic_id = c.id AND p.status = $2 AND p.cell_type IS NOT NULL ORDER BY 1) AS cell_type_slugs
     FROM clinics c
     WHERE $1::uuid IS NULL OR c.id = $1
 )
@@ -70,7 +71,7 @@ FROM (SELECT c2.id,
              EXISTS (SELECT 1 FROM red_flag_detections d WHERE d.subject_id = c2.id AND d.severity = 'critical')
              OR EXISTS (SELECT 1 FROM treatment_packages p
                         JOIN red_flag_detections d ON d.subject_id = p.id AND d.severity = 'critical'
-                        WHERE p.clinic_id = c2.id AND p.status = 'published') AS flag
+                        WHERE p.clinic_id = c2.id AND p.status = $2) AS flag
       FROM clinics c2 WHERE $1::uuid IS NULL OR c2.id = $1) x
 WHERE x.id = c.id AND c.has_critical_flag IS DISTINCT FROM x.flag";
 
@@ -95,12 +96,20 @@ pub async fn refresh_all(conn: &mut AsyncPgConnection) -> QueryResult<()> {
 /// Recomputes only what exchange rates feed: packages' USD prices and each clinic's lowest USD
 /// price (after a rate refresh; flags and scores do not depend on rates).
 pub async fn refresh_prices(conn: &mut AsyncPgConnection) -> QueryResult<()> {
-    for statement in [REFRESH_PRICES, REFRESH_CLINIC_AGGREGATES] {
-        diesel::sql_query(statement)
-            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(None::<Uuid>)
-            .execute(conn)
-            .await?;
-    }
+    diesel::sql_query(REFRESH_PRICES)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(None::<Uuid>)
+        .execute(conn)
+        .await?;
+    refresh_clinic_aggregates(conn, None).await
+}
+
+/// Recomputes the clinics' aggregates over their published packages (all clinics, or `only`).
+async fn refresh_clinic_aggregates(conn: &mut AsyncPgConnection, only: Option<Uuid>) -> QueryResult<()> {
+    diesel::sql_query(REFRESH_CLINIC_AGGREGATES)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
+        .bind::<Text, _>(ListingStatus::Published)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -119,10 +128,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
         .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
         .execute(conn)
         .await?;
-    diesel::sql_query(REFRESH_CLINIC_AGGREGATES)
-        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
-        .execute(conn)
-        .await?;
+    refresh_clinic_aggregates(conn, only).await?;
 
     let spine: Vec<String> = conditions::table
         .filter(conditions::spine_indication.eq(true))
@@ -174,7 +180,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
                 && clinic.patients_per_year == clinic.patients_per_year_verified_value,
             packages: own_packages
                 .iter()
-                .filter(|p| p.status == "published")
+                .filter(|p| p.status == ListingStatus::Published.as_str())
                 .map(|p| PackageTransparency {
                     priced_by_clinic: p.priced_by_clinic(),
                     exclusions_stated: p.exclusions_stated(),
@@ -194,12 +200,15 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
             .await?;
     }
     // After every detection is stored: which listings critical flags keep out of default lists.
-    for statement in [REFRESH_CLINIC_CRITICAL, REFRESH_PACKAGE_CRITICAL] {
-        diesel::sql_query(statement)
-            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
-            .execute(conn)
-            .await?;
-    }
+    diesel::sql_query(REFRESH_CLINIC_CRITICAL)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
+        .bind::<Text, _>(ListingStatus::Published)
+        .execute(conn)
+        .await?;
+    diesel::sql_query(REFRESH_PACKAGE_CRITICAL)
+        .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(only)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -140,5 +140,31 @@ impl BearerToken {
     }
 }
 
+/// The caller, if it holds an admin key: 401 without credentials, 403 for any other caller.
+pub async fn require_admin(
+    conn: &mut AsyncPgConnection,
+    bearer: &BearerToken,
+) -> Result<Principal, ApiError> {
+    let principal = bearer.api_key(conn).await?;
+    if matches!(principal, Principal::Admin { .. }) {
+        Ok(principal)
+    } else {
+        Err(forbidden("this needs an admin key"))
+    }
+}
+
+/// The calling partner's id: 401 without credentials, 403 (with `denied` as the detail, which says
+/// what the resource is for) for staff keys and patients' tokens.
+pub async fn require_partner(
+    conn: &mut AsyncPgConnection,
+    bearer: &BearerToken,
+    denied: &str,
+) -> Result<Uuid, ApiError> {
+    match bearer.api_key(conn).await? {
+        Principal::Partner { partner_id, .. } => Ok(partner_id),
+        _ => Err(forbidden(denied)),
+    }
+}
+
 /// Patients' quote access tokens start with this.
 pub const QUOTE_TOKEN_PREFIX: &str = "qt_";

@@ -3,8 +3,8 @@
 //! the red-flag rules and the score; flagged listings wait for moderation before they are public.
 
 mod body;
-pub mod imports;
-pub mod input;
+pub mod domain;
+pub mod dto;
 pub mod repo;
 mod routes;
 mod view;
@@ -12,5 +12,4 @@ mod view;
 /// Registers the partner listing endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
-    imports::configure(cfg);
 }

@@ -8,7 +8,8 @@ use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
 use crate::error::ApiError;
-use crate::partner_listings::input::{ClinicInput, PackageInput};
+use crate::listing_status::ListingStatus;
+use crate::partner_listings::dto::{ClinicInput, PackageInput};
 use crate::partner_listings::repo;
 use crate::red_flags::{repo as flags_repo, RedFlag};
 
@@ -31,7 +32,7 @@ pub struct PartnerClinicResponse {
     pub id: Uuid,
     pub slug: String,
     /// `published`, `pending_review` (waiting for moderation because of red flags), `rejected` or `unlisted`.
-    #[schema(example = "pending_review")]
+    #[schema(example = pending_review_example)]
     pub status: String,
     /// The moderator's reason, when there is one.
     pub moderation_note: Option<String>,
@@ -45,11 +46,17 @@ pub struct PartnerClinicResponse {
     pub updated_at: DateTime<Utc>,
 }
 
+/// The example status in the schema (a listing waiting for moderation).
+fn pending_review_example() -> ListingStatus {
+    ListingStatus::PendingReview
+}
+
 /// The ETag of a versioned listing.
 pub fn etag(version: i32) -> String {
     format!("\"{version}\"")
 }
 
+/// The partner's view of one of its clinics, with its packages and their red flags.
 pub async fn partner_view(
     conn: &mut AsyncPgConnection,
     clinic: &Clinic,

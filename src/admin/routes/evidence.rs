@@ -2,65 +2,22 @@
 //! never written by hand: every change re-grades the summaries with the documented rule.
 
 use actix_web::{delete, put, web, HttpResponse};
-use diesel::prelude::*;
-use diesel::sql_types::Jsonb;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::auth::BearerToken;
-use crate::db::schema::{conditions, evidence_summaries, studies};
-use crate::error::{ApiError, FieldError, Problem, ProblemKind};
+use crate::admin::domain::{field_error, with_slug, FieldErrors};
+use crate::admin::repo::evidence as repo;
+use crate::auth::{require_admin, BearerToken};
+use crate::error::{ApiError, Problem, ProblemKind};
 use crate::reference::ReferenceCache;
 use crate::state::AppState;
 
+/// Registers the evidence maintenance endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(put_study)
         .service(delete_study)
         .service(put_summary)
         .service(delete_summary);
-}
-
-fn with_slug(mut body: Value, slug: &str) -> Result<Value, ApiError> {
-    if !crate::openapi::items::is_slug(slug) {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: "/path/slug".into(),
-            message: "must be 1 to 100 lower-case letters and digits, words joined by single hyphens".into(),
-        }]));
-    }
-    let Some(object) = body.as_object_mut() else {
-        return Err(ApiError::validation(vec![FieldError {
-            pointer: String::new(),
-            message: "must be a JSON object".into(),
-        }]));
-    };
-    match object.get("slug").and_then(Value::as_str) {
-        Some(given) if given != slug => {
-            return Err(ApiError::validation(vec![FieldError {
-                pointer: "/slug".into(),
-                message: "must match the slug in the path (or be omitted)".into(),
-            }]))
-        }
-        _ => {}
-    }
-    object.insert("slug".into(), Value::String(slug.to_owned()));
-    Ok(body)
-}
-
-async fn upsert(
-    conn: &mut AsyncPgConnection,
-    statement: &'static str,
-    document: Value,
-) -> Result<(), ApiError> {
-    conn.transaction::<_, ApiError, _>(async |conn| {
-        diesel::sql_query(statement)
-            .bind::<Jsonb, _>(&document)
-            .execute(conn)
-            .await?;
-        crate::evidence::repo::refresh_certainty(conn).await?;
-        Ok(())
-    })
-    .await
 }
 
 /// Create or replace a study
@@ -87,21 +44,13 @@ pub async fn put_study(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let principal = super::routes::admin(&mut conn, &bearer).await?;
-    let record = with_slug(body.into_inner(), &slug)?;
-    let (statement, document) = crate::seeds::study_upsert(&record).map_err(|message| {
-        ApiError::validation(vec![FieldError {
-            pointer: String::new(),
-            message,
-        }])
-    })?;
-    upsert(&mut conn, statement, document).await?;
+    let principal = require_admin(&mut conn, &bearer).await?;
+    let record = with_slug(body.into_inner(), &slug).map_err(ApiError::validation)?;
+    let (statement, document) = crate::seeds::study_upsert(&record)
+        .map_err(|message| ApiError::validation(field_error("", message)))?;
+    repo::upsert_and_regrade(&mut conn, statement, document).await?;
     crate::audit::record_admin(&mut conn, &principal, "put_study", &format!("study:{slug}")).await?;
-    let id: uuid::Uuid = studies::table
-        .filter(studies::slug.eq(slug.as_str()))
-        .select(studies::id)
-        .first(&mut conn)
-        .await?;
+    let id = repo::study_id(&mut conn, &slug).await?;
     reference_cache.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str()})))
 }
@@ -128,22 +77,15 @@ pub async fn delete_study(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let principal = super::routes::admin(&mut conn, &bearer).await?;
-    let citing: i64 = evidence_summaries::table
-        .filter(evidence_summaries::study_slugs.contains(vec![slug.to_string()]))
-        .count()
-        .get_result(&mut conn)
-        .await?;
+    let principal = require_admin(&mut conn, &bearer).await?;
+    let citing = repo::summaries_citing(&mut conn, &slug).await?;
     if citing > 0 {
         return Err(ApiError::new(
             ProblemKind::Conflict,
             format!("{citing} summary(ies) cite this study; update them first"),
         ));
     }
-    let deleted = diesel::delete(studies::table.filter(studies::slug.eq(slug.as_str())))
-        .execute(&mut conn)
-        .await?;
-    if deleted == 0 {
+    if !repo::delete_study(&mut conn, &slug).await? {
         return Err(ApiError::not_found(format!("no study has slug {slug}")));
     }
     crate::audit::record_admin(&mut conn, &principal, "delete_study", &format!("study:{slug}")).await?;
@@ -175,40 +117,23 @@ pub async fn put_summary(
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let principal = super::routes::admin(&mut conn, &bearer).await?;
-    let record = with_slug(body.into_inner(), &slug)?;
-    let (statement, document) = crate::seeds::summary_upsert(&record).map_err(|message| {
-        ApiError::validation(vec![FieldError {
-            pointer: String::new(),
-            message,
-        }])
-    })?;
-    let mut errors = Vec::new();
-    let known: Vec<String> = studies::table.select(studies::slug).load(&mut conn).await?;
+    let principal = require_admin(&mut conn, &bearer).await?;
+    let record = with_slug(body.into_inner(), &slug).map_err(ApiError::validation)?;
+    let (statement, document) = crate::seeds::summary_upsert(&record)
+        .map_err(|message| ApiError::validation(field_error("", message)))?;
+    let mut errors = FieldErrors::default();
+    let known = repo::study_slugs(&mut conn).await?;
     for (i, cited) in record["study_slugs"].as_array().into_iter().flatten().enumerate() {
         if !cited.as_str().is_some_and(|c| known.iter().any(|k| k == c)) {
-            errors.push(FieldError {
-                pointer: format!("/study_slugs/{i}"),
-                message: "is not a known study".into(),
-            });
+            errors.add(&format!("/study_slugs/{i}"), "is not a known study");
         }
     }
     let condition = record["condition"].as_str().unwrap_or_default();
-    let condition_known: i64 = conditions::table
-        .filter(conditions::slug.eq(condition))
-        .count()
-        .get_result(&mut conn)
-        .await?;
-    if condition_known == 0 {
-        errors.push(FieldError {
-            pointer: "/condition".into(),
-            message: "is not a known condition slug".into(),
-        });
+    if !repo::condition_exists(&mut conn, condition).await? {
+        errors.add("/condition", "is not a known condition slug");
     }
-    if !errors.is_empty() {
-        return Err(ApiError::validation(errors));
-    }
-    upsert(&mut conn, statement, document).await?;
+    errors.or(()).map_err(ApiError::validation)?;
+    repo::upsert_and_regrade(&mut conn, statement, document).await?;
     crate::audit::record_admin(
         &mut conn,
         &principal,
@@ -216,11 +141,7 @@ pub async fn put_summary(
         &format!("summary:{slug}"),
     )
     .await?;
-    let (id, certainty): (uuid::Uuid, String) = evidence_summaries::table
-        .filter(evidence_summaries::slug.eq(slug.as_str()))
-        .select((evidence_summaries::id, evidence_summaries::certainty))
-        .first(&mut conn)
-        .await?;
+    let (id, certainty) = repo::summary_grade(&mut conn, &slug).await?;
     reference_cache.invalidate();
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": id, "slug": slug.as_str(), "certainty": certainty})))
 }
@@ -244,12 +165,8 @@ pub async fn delete_summary(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
-    let principal = super::routes::admin(&mut conn, &bearer).await?;
-    let deleted =
-        diesel::delete(evidence_summaries::table.filter(evidence_summaries::slug.eq(slug.as_str())))
-            .execute(&mut conn)
-            .await?;
-    if deleted == 0 {
+    let principal = require_admin(&mut conn, &bearer).await?;
+    if !repo::delete_summary(&mut conn, &slug).await? {
         return Err(ApiError::not_found(format!("no summary has slug {slug}")));
     }
     crate::audit::record_admin(
