@@ -293,10 +293,21 @@ fn base_backup(
     options: ClusterOptions,
 ) -> Result<(), EmbeddedError> {
     let pgdata = &layout.pgdata;
-    let tool = layout.bin.join("pg_basebackup");
-    if !tool.is_file() {
-        return Err(EmbeddedError::BinariesNotFound);
-    }
+    // Beside `postgres`, or beside what it links to (`/usr/local/bin/postgres` may be a symlink
+    // into `/usr/lib/postgresql/<version>/bin`, where Debian keeps the client tools).
+    let server = layout.bin.join("postgres");
+    let tool = [
+        Some(layout.bin.clone()),
+        server
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned)),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|dir| dir.join("pg_basebackup"))
+    .find(|tool| tool.is_file())
+    .ok_or(EmbeddedError::BinariesNotFound)?;
     make_private_dir(pgdata, layout.run_as.as_ref())?;
     let mut command = Command::new(tool);
     command
@@ -320,6 +331,15 @@ fn base_backup(
             step: "pg_basebackup",
             output: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
         });
+    }
+    // The primary's socket lives in its data directory, so the copy holds its socket lock file
+    // (naming the primary's live pid), which would stop the replica from starting.
+    for entry in fs::read_dir(pgdata).map_err(io_error(format!("reading {}", pgdata.display())))? {
+        let entry = entry.map_err(io_error(format!("reading {}", pgdata.display())))?;
+        if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
+            fs::remove_file(entry.path())
+                .map_err(io_error(format!("removing {}", entry.path().display())))?;
+        }
     }
     Ok(())
 }
