@@ -22,6 +22,9 @@
 //! | `STEMCARE_ECB_URL` | `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml` | the ECB daily reference-rate file (http or https) that `stemcare rates refresh` and the periodic refresh read |
 //! | `STEMCARE_ECB_REFRESH_INTERVAL_SECS` | `0` | seconds between periodic refreshes of the exchange rates from `STEMCARE_ECB_URL` in `serve` (0: off; e.g. `3600`); the first runs at start-up |
 //! | `STEMCARE_ECB_TIMEOUT_SECS` | `20` | how long one download of the ECB file may take, connection included |
+//! | `STEMCARE_READ_REPLICA_URLS` | unset | comma-separated PostgreSQL URLs of streaming read replicas of `DATABASE_URL`; public catalogue and evidence reads go to a healthy one, everything else to the primary (`docs/SCALING.md`) |
+//! | `STEMCARE_REPLICA_MAX_LAG_MS` | `1000` | a replica further behind the primary than this is skipped until it catches up |
+//! | `STEMCARE_REPLICA_CHECK_INTERVAL_MS` | `500` | how often each replica's reachability and lag are measured (also the precision of the lag) |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -87,12 +90,32 @@ pub struct Settings {
     pub ecb_refresh_interval_secs: usize,
     /// Time limit of one download of the ECB file, in seconds.
     pub ecb_timeout_secs: usize,
+    /// Streaming replicas that public catalogue reads may use (`STEMCARE_READ_REPLICA_URLS`).
+    pub read_replica_urls: ReplicaUrls,
+    /// A replica further behind the primary than this many milliseconds is not read from.
+    pub replica_max_lag_ms: usize,
+    /// Milliseconds between two health and lag checks of the replicas.
+    pub replica_check_interval_ms: usize,
+}
+
+/// Connection strings of the read replicas; they may hold passwords, so `Debug` prints a count.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ReplicaUrls(pub Vec<String>);
+
+impl std::fmt::Debug for ReplicaUrls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "ReplicaUrls(<{} redacted>)", self.0.len())
+    }
 }
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATA_DIR: &str = "./.stemcare";
 pub const DEFAULT_BODY_LIMIT: usize = 64 * 1024;
 pub const DEFAULT_POOL_SIZE: usize = 16;
+/// One second: a catalogue page a second old is fresh enough for browsing, and an edit shows up
+/// publicly well within the catalogue's own `max-age=60`.
+pub const DEFAULT_REPLICA_MAX_LAG_MS: usize = 1000;
+pub const DEFAULT_REPLICA_CHECK_INTERVAL_MS: usize = 500;
 /// The ECB's daily euro foreign exchange reference rates.
 pub const DEFAULT_ECB_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
 
@@ -168,6 +191,21 @@ impl Settings {
         let ecb_refresh_interval_secs =
             parse_number(&get, "STEMCARE_ECB_REFRESH_INTERVAL_SECS", 0, 0, 604_800)?;
         let ecb_timeout_secs = parse_number(&get, "STEMCARE_ECB_TIMEOUT_SECS", 20, 1, 300)?;
+        let read_replica_urls = parse_replica_urls(get("STEMCARE_READ_REPLICA_URLS"))?;
+        let replica_max_lag_ms = parse_number(
+            &get,
+            "STEMCARE_REPLICA_MAX_LAG_MS",
+            DEFAULT_REPLICA_MAX_LAG_MS,
+            1,
+            3_600_000,
+        )?;
+        let replica_check_interval_ms = parse_number(
+            &get,
+            "STEMCARE_REPLICA_CHECK_INTERVAL_MS",
+            DEFAULT_REPLICA_CHECK_INTERVAL_MS,
+            10,
+            60_000,
+        )?;
         Ok(Self {
             database,
             bind,
@@ -190,6 +228,9 @@ impl Settings {
             ecb_url,
             ecb_refresh_interval_secs,
             ecb_timeout_secs,
+            read_replica_urls,
+            replica_max_lag_ms,
+            replica_check_interval_ms,
         })
     }
 }
@@ -221,6 +262,9 @@ impl Settings {
             ecb_url: DEFAULT_ECB_URL.to_owned(),
             ecb_refresh_interval_secs: 0,
             ecb_timeout_secs: 20,
+            read_replica_urls: ReplicaUrls::default(),
+            replica_max_lag_ms: DEFAULT_REPLICA_MAX_LAG_MS,
+            replica_check_interval_ms: DEFAULT_REPLICA_CHECK_INTERVAL_MS,
         }
     }
 }
@@ -247,6 +291,33 @@ fn parse_origins(raw: Option<String>) -> Result<Vec<String>, SettingError> {
             }
         })
         .collect()
+}
+
+/// Comma-separated `postgres://` or `postgresql://` URLs; the error never repeats them.
+fn parse_replica_urls(raw: Option<String>) -> Result<ReplicaUrls, SettingError> {
+    let Some(raw) = raw else {
+        return Ok(ReplicaUrls::default());
+    };
+    let urls: Vec<String> = raw
+        .split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(position) = urls
+        .iter()
+        .position(|u| !(u.starts_with("postgres://") || u.starts_with("postgresql://")))
+    {
+        return Err(SettingError {
+            name: "STEMCARE_READ_REPLICA_URLS",
+            value: "<redacted>".into(),
+            reason: format!(
+                "entry {} must start with postgres:// or postgresql:// (URLs are separated by commas)",
+                position + 1
+            ),
+        });
+    }
+    Ok(ReplicaUrls(urls))
 }
 
 fn parse_bool(get: &impl Fn(&str) -> Option<String>, name: &'static str) -> Result<bool, SettingError> {
@@ -314,5 +385,30 @@ mod tests {
         let err = settings(&[("DATABASE_URL", "mysql://x")]).unwrap_err();
         assert!(err.to_string().contains("DATABASE_URL"));
         assert!(!err.to_string().contains("mysql://x"), "URLs may hold passwords");
+    }
+
+    #[test]
+    fn replica_urls_are_a_comma_separated_list_never_printed() {
+        let none = settings(&[]).expect("defaults");
+        assert!(none.read_replica_urls.0.is_empty());
+        assert_eq!(none.replica_max_lag_ms, DEFAULT_REPLICA_MAX_LAG_MS);
+        let two = settings(&[(
+            "STEMCARE_READ_REPLICA_URLS",
+            "postgres://u:secret@r1/db, postgresql://u:secret@r2/db,",
+        )])
+        .expect("valid");
+        assert_eq!(
+            two.read_replica_urls.0,
+            ["postgres://u:secret@r1/db", "postgresql://u:secret@r2/db"]
+        );
+        assert!(!format!("{two:?}").contains("secret"));
+        let err = settings(&[(
+            "STEMCARE_READ_REPLICA_URLS",
+            "postgres://r1/db,mysql://u:secret@r2",
+        )])
+        .unwrap_err();
+        assert!(err.to_string().contains("entry 2"));
+        assert!(!err.to_string().contains("secret"));
+        assert!(settings(&[("STEMCARE_REPLICA_MAX_LAG_MS", "0")]).is_err());
     }
 }

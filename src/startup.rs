@@ -15,6 +15,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::config::Settings;
+use crate::db::replicas::CatalogueReads;
 use crate::db::shared::SharedReads;
 use crate::error::{ApiError, ProblemKind};
 use crate::openapi::{ApiDoc, SpecJson};
@@ -163,12 +164,13 @@ pub async fn connect(database_url: &str, settings: Settings) -> Result<AppState,
         settings.statement_timeout_ms,
         settings.pool_timeout_ms,
     )?;
-    let reads = SharedReads::new(
+    let primary_reads = SharedReads::new(
         database_url,
         settings.shared_connections,
         settings.statement_timeout_ms,
         settings.pool_timeout_ms,
     );
+    let reads = CatalogueReads::new(primary_reads, &settings)?;
     let data_key = settings
         .data_key
         .clone()
@@ -205,6 +207,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         state.settings.quote_rate_limit_per_hour,
     ));
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
+    state.reads.spawn_health_checks(state.pool.clone());
     let document = openapi_document();
     let spec = web::Data::new(SpecJson(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));

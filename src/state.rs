@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Settings;
 use crate::crypto::DataKey;
-use crate::db::shared::SharedReads;
+use crate::db::replicas::CatalogueReads;
 use crate::db::DbPool;
 use crate::pagination::PageTokens;
 use crate::red_flag_engine::RuleBook;
@@ -13,8 +13,10 @@ use crate::red_flag_engine::RuleBook;
 #[derive(Clone)]
 pub struct AppState {
     pub pool: DbPool,
-    /// Connections shared by concurrent catalogue reads, per HTTP worker (see `db::shared`).
-    pub reads: SharedReads,
+    /// Connections for public catalogue reads: a healthy read replica's when one is configured,
+    /// else the primary's shared connections (see `db::replicas`, `db::shared`). Whatever writes
+    /// or must see its own writes uses `pool`, the primary.
+    pub reads: CatalogueReads,
     pub settings: Settings,
     pub page_tokens: PageTokens,
     /// The current red-flag rules, compiled once at start-up.

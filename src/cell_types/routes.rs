@@ -84,7 +84,7 @@ pub async fn list_cell_types(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rows: Vec<CellTypeResponse> = cell_types::table
         .select(CellTypeResponse::as_select())
         .order(cell_types::slug.asc())
@@ -120,7 +120,7 @@ pub async fn get_cell_type(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let row: CellTypeResponse = cell_types::table
         .find(slug.as_str())
         .select(CellTypeResponse::as_select())
@@ -150,7 +150,7 @@ pub async fn list_administration_methods(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rows: Vec<AdministrationMethodResponse> = administration_methods::table
         .select(AdministrationMethodResponse::as_select())
         .order(administration_methods::slug.asc())

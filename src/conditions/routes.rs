@@ -127,7 +127,7 @@ pub async fn list_conditions(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rows: Vec<ConditionRow> = conditions::table
         .select(ConditionRow::as_select())
         .order(conditions::slug.asc())
@@ -164,7 +164,7 @@ pub async fn get_condition(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let row: ConditionRow = conditions::table
         .find(slug.as_str())
         .select(ConditionRow::as_select())

@@ -237,7 +237,7 @@ pub async fn get_cost_estimate(
             format!("must be between 1 and {MAX_INJECTIONS}"),
         ));
     }
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let reference = reference_cache.get(&mut &*conn).await?;
     let rates = &reference.rates;
     let currency = rates.parse_currency("currency", params.currency.as_deref().unwrap_or("USD"))?;

@@ -150,7 +150,7 @@ pub async fn list_countries(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rows: Vec<CountryRow> = countries::table
         .select(CountryRow::as_select())
         .order(countries::code.asc())
@@ -186,7 +186,7 @@ pub async fn get_country(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let code = code.to_ascii_uppercase();
     let row: CountryRow = countries::table
         .find(&code)

@@ -83,27 +83,44 @@ impl EmbeddedCluster {
         pg_bin: Option<&Path>,
         options: ClusterOptions,
     ) -> Result<Self, EmbeddedError> {
-        let bin = find_binaries(pg_bin)?;
-        fs::create_dir_all(data_dir).map_err(io_error(format!("creating {}", data_dir.display())))?;
-        let data_dir = data_dir
-            .canonicalize()
-            .map_err(io_error(format!("resolving {}", data_dir.display())))?;
-        let pgdata = data_dir.join("pgdata");
-        let log_file = data_dir.join("postgres.log");
-        let socket = pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}"));
-        if socket.as_os_str().len() > MAX_SOCKET_PATH {
-            return Err(EmbeddedError::SocketPathTooLong(socket));
-        }
-        let run_as = postgres_user_if_root()?;
-        if let Some(user) = &run_as {
-            check_traversable(&data_dir, user)?;
-        }
-
+        let layout = Layout::prepare(data_dir, pg_bin)?;
         let mut fresh = false;
-        if !pgdata.join("PG_VERSION").exists() {
-            init_cluster(&bin, &pgdata, run_as.as_ref(), options)?;
+        if !layout.pgdata.join("PG_VERSION").exists() {
+            init_cluster(&layout.bin, &layout.pgdata, layout.run_as.as_ref(), options)?;
             fresh = true;
         }
+        Self::launch(layout, options, fresh)
+    }
+
+    /// Starts a hot-standby streaming replica of the cluster at `primary_conninfo` under
+    /// `data_dir`: the first time, `pg_basebackup -R` copies the primary there (and writes
+    /// `standby.signal` and `primary_conninfo`); later starts reuse the copy and catch up. The
+    /// primary must allow replication connections (`initdb`'s defaults do: `wal_level=replica`,
+    /// ten WAL senders, and `local replication all trust` in `pg_hba.conf`). Used by the test
+    /// harness and for trying replicas locally; production replicas are managed by their operator.
+    pub fn start_replica(
+        primary_conninfo: &str,
+        data_dir: &Path,
+        pg_bin: Option<&Path>,
+        options: ClusterOptions,
+    ) -> Result<Self, EmbeddedError> {
+        let layout = Layout::prepare(data_dir, pg_bin)?;
+        let mut fresh = false;
+        if !layout.pgdata.join("PG_VERSION").exists() {
+            base_backup(&layout, primary_conninfo, options)?;
+            fresh = true;
+        }
+        Self::launch(layout, options, fresh)
+    }
+
+    fn launch(layout: Layout, options: ClusterOptions, fresh: bool) -> Result<Self, EmbeddedError> {
+        let Layout {
+            bin,
+            data_dir,
+            pgdata,
+            log_file,
+            run_as,
+        } = layout;
         if let Some(pid) = running_postmaster(&pgdata) {
             log::info!(
                 "reusing the PostgreSQL cluster already running in {} (pid {pid})",
@@ -196,7 +213,7 @@ impl EmbeddedCluster {
                     });
                 }
             }
-            if postmaster_status(&self.pgdata).as_deref() == Some("ready") {
+            if accepts_connections(&self.pgdata) {
                 return Ok(());
             }
             if Instant::now() > deadline {
@@ -231,6 +248,114 @@ impl Drop for EmbeddedCluster {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// Where a cluster lives and who runs it, checked before anything is created.
+struct Layout {
+    bin: PathBuf,
+    data_dir: PathBuf,
+    pgdata: PathBuf,
+    log_file: PathBuf,
+    run_as: Option<User>,
+}
+
+impl Layout {
+    fn prepare(data_dir: &Path, pg_bin: Option<&Path>) -> Result<Self, EmbeddedError> {
+        let bin = find_binaries(pg_bin)?;
+        fs::create_dir_all(data_dir).map_err(io_error(format!("creating {}", data_dir.display())))?;
+        let data_dir = data_dir
+            .canonicalize()
+            .map_err(io_error(format!("resolving {}", data_dir.display())))?;
+        let pgdata = data_dir.join("pgdata");
+        let log_file = data_dir.join("postgres.log");
+        let socket = pgdata.join(format!(".s.PGSQL.{SOCKET_PORT}"));
+        if socket.as_os_str().len() > MAX_SOCKET_PATH {
+            return Err(EmbeddedError::SocketPathTooLong(socket));
+        }
+        let run_as = postgres_user_if_root()?;
+        if let Some(user) = &run_as {
+            check_traversable(&data_dir, user)?;
+        }
+        Ok(Self {
+            bin,
+            data_dir,
+            pgdata,
+            log_file,
+            run_as,
+        })
+    }
+}
+
+/// Copies the primary into an empty `pgdata` with `pg_basebackup -R` (WAL streamed alongside).
+fn base_backup(
+    layout: &Layout,
+    primary_conninfo: &str,
+    options: ClusterOptions,
+) -> Result<(), EmbeddedError> {
+    let pgdata = &layout.pgdata;
+    // Beside `postgres`, or beside what it links to (`/usr/local/bin/postgres` may be a symlink
+    // into `/usr/lib/postgresql/<version>/bin`, where Debian keeps the client tools).
+    let server = layout.bin.join("postgres");
+    let tool = [
+        Some(layout.bin.clone()),
+        server
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_owned)),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|dir| dir.join("pg_basebackup"))
+    .find(|tool| tool.is_file())
+    .ok_or(EmbeddedError::BinariesNotFound)?;
+    make_private_dir(pgdata, layout.run_as.as_ref())?;
+    let mut command = Command::new(tool);
+    command
+        .arg("-D")
+        .arg(pgdata)
+        .arg("-d")
+        .arg(primary_conninfo)
+        .args(["-R", "--wal-method=stream", "--checkpoint=fast"])
+        .current_dir(&layout.data_dir)
+        .stdin(Stdio::null());
+    if options.throwaway {
+        command.arg("--no-sync");
+    }
+    if let Some(user) = &layout.run_as {
+        command.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+    }
+    let output = command.output().map_err(io_error("running pg_basebackup"))?;
+    if !output.status.success() {
+        let _ = fs::remove_dir_all(pgdata);
+        return Err(EmbeddedError::CommandFailed {
+            step: "pg_basebackup",
+            output: String::from_utf8_lossy(&output.stderr).trim().to_owned(),
+        });
+    }
+    // The primary's socket lives in its data directory, so the copy holds its socket lock file
+    // (naming the primary's live pid), which would stop the replica from starting.
+    for entry in fs::read_dir(pgdata).map_err(io_error(format!("reading {}", pgdata.display())))? {
+        let entry = entry.map_err(io_error(format!("reading {}", pgdata.display())))?;
+        if entry.file_name().to_string_lossy().starts_with(".s.PGSQL.") {
+            fs::remove_file(entry.path())
+                .map_err(io_error(format!("removing {}", entry.path().display())))?;
+        }
+    }
+    Ok(())
+}
+
+/// Creates `dir` with mode 0700 (Postgres refuses anything looser), owned by `run_as`.
+fn make_private_dir(dir: &Path, run_as: Option<&User>) -> Result<(), EmbeddedError> {
+    fs::create_dir_all(dir).map_err(io_error(format!("creating {}", dir.display())))?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+        .map_err(io_error(format!("securing {}", dir.display())))?;
+    if let Some(user) = run_as {
+        nix::unistd::chown(dir, Some(user.uid), Some(user.gid)).map_err(|e| EmbeddedError::Io {
+            context: format!("handing {} to the postgres user", dir.display()),
+            source: e.into(),
+        })?;
+    }
+    Ok(())
 }
 
 /// Quotes a value for a libpq key/value connection string.
@@ -313,15 +438,7 @@ fn init_cluster(
     run_as: Option<&User>,
     options: ClusterOptions,
 ) -> Result<(), EmbeddedError> {
-    fs::create_dir_all(pgdata).map_err(io_error(format!("creating {}", pgdata.display())))?;
-    fs::set_permissions(pgdata, fs::Permissions::from_mode(0o700))
-        .map_err(io_error(format!("securing {}", pgdata.display())))?;
-    if let Some(user) = run_as {
-        nix::unistd::chown(pgdata, Some(user.uid), Some(user.gid)).map_err(|e| EmbeddedError::Io {
-            context: format!("handing {} to the postgres user", pgdata.display()),
-            source: e.into(),
-        })?;
-    }
+    make_private_dir(pgdata, run_as)?;
     let mut command = Command::new(bin.join("initdb"));
     command
         .arg("-D")
@@ -360,7 +477,12 @@ fn running_postmaster(pgdata: &Path) -> Option<i32> {
     let contents = fs::read_to_string(pgdata.join("postmaster.pid")).ok()?;
     let pid: i32 = contents.lines().next()?.trim().parse().ok()?;
     let alive = kill(Pid::from_raw(pid), None).is_ok();
-    (alive && postmaster_status(pgdata).as_deref() == Some("ready")).then_some(pid)
+    (alive && accepts_connections(pgdata)).then_some(pid)
+}
+
+/// A primary says `ready`, a hot standby `standby` once it accepts read-only connections.
+fn accepts_connections(pgdata: &Path) -> bool {
+    matches!(postmaster_status(pgdata).as_deref(), Some("ready" | "standby"))
 }
 
 /// Line 8 of `postmaster.pid` is the postmaster's status (`starting`, `ready`, `stopping`).

@@ -3,6 +3,7 @@
 pub mod embedded;
 pub mod json;
 pub mod pg_socket;
+pub mod replicas;
 pub mod schema;
 pub mod shared;
 pub mod sql;
@@ -67,6 +68,24 @@ pub fn build_pool_with_timeout(
     statement_timeout_ms: usize,
     checkout_timeout_ms: usize,
 ) -> Result<DbPool, String> {
+    build_pool_named(
+        database_url,
+        max_size,
+        statement_timeout_ms,
+        checkout_timeout_ms,
+        None,
+    )
+}
+
+/// Like [`build_pool_with_timeout`], each connection announcing `application_name` (what
+/// `pg_stat_activity` shows) when one is given.
+pub fn build_pool_named(
+    database_url: &str,
+    max_size: usize,
+    statement_timeout_ms: usize,
+    checkout_timeout_ms: usize,
+    application_name: Option<&'static str>,
+) -> Result<DbPool, String> {
     use diesel_async::pooled_connection::ManagerConfig;
     use diesel_async::{AsyncConnection, SimpleAsyncConnection};
     use futures_util::FutureExt;
@@ -75,7 +94,7 @@ pub fn build_pool_with_timeout(
         let url = url.to_owned();
         async move {
             let mut conn = AsyncPgConnection::establish(&url).await?;
-            conn.batch_execute(&session_setup(statement_timeout_ms))
+            conn.batch_execute(&session_setup(statement_timeout_ms, application_name))
                 .await
                 .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
             Ok(conn)
@@ -98,9 +117,14 @@ pub fn build_pool_with_timeout(
 
 /// Session settings of every connection, pooled or shared: a runaway query is cancelled by
 /// Postgres after `statement_timeout_ms`; JIT is off because for this API's short queries its
-/// set-up cost (~90 ms on quote matching at benchmark scale) outweighs any gain.
-pub(crate) fn session_setup(statement_timeout_ms: usize) -> String {
-    format!("SET statement_timeout = {statement_timeout_ms}; SET jit = off")
+/// set-up cost (~90 ms on quote matching at benchmark scale) outweighs any gain. The
+/// application name is one of this crate's constants, never input.
+pub(crate) fn session_setup(statement_timeout_ms: usize, application_name: Option<&'static str>) -> String {
+    let mut setup = format!("SET statement_timeout = {statement_timeout_ms}; SET jit = off");
+    if let Some(name) = application_name {
+        setup.push_str(&format!("; SET application_name = '{name}'"));
+    }
+    setup
 }
 
 /// Applies every pending migration; returns the versions it applied.

@@ -180,10 +180,27 @@ impl SharedReads {
         statement_timeout_ms: usize,
         connect_timeout_ms: usize,
     ) -> Self {
+        Self::named(
+            database_url,
+            per_thread,
+            statement_timeout_ms,
+            connect_timeout_ms,
+            None,
+        )
+    }
+
+    /// Like [`Self::new`], each connection announcing `application_name` when one is given.
+    pub fn named(
+        database_url: &str,
+        per_thread: usize,
+        statement_timeout_ms: usize,
+        connect_timeout_ms: usize,
+        application_name: Option<&'static str>,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 database_url: database_url.to_owned(),
-                session_setup: super::session_setup(statement_timeout_ms),
+                session_setup: super::session_setup(statement_timeout_ms, application_name),
                 connect_timeout: Duration::from_millis(connect_timeout_ms as u64),
                 per_thread,
                 open: Arc::new(AtomicUsize::new(0)),

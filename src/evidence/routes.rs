@@ -95,7 +95,7 @@ pub async fn list_evidence_summaries(
     params: web::Query<SummaryListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let condition = match &params.condition {
         Some(raw) => Some(vocabulary::known_condition(&mut conn, raw).await?),
         None => None,
@@ -153,7 +153,7 @@ pub async fn get_evidence_summary(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let row = repo::find_summary(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no evidence summary has id {id}")))?;
@@ -190,7 +190,7 @@ pub async fn get_condition_evidence(
     state: web::Data<AppState>,
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let exists: i64 = conditions::table
         .filter(conditions::slug.eq(slug.as_str()))
         .count()

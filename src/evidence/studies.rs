@@ -83,7 +83,7 @@ pub async fn list_studies(
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
     let size = page_size(params.page_size)?;
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let mut query = ListQuery::new("studies", repo::STUDY_LIST_BASE, "slug");
     if let Some(raw) = &params.condition {
         let slug = vocabulary::known_condition(&mut conn, raw).await?;
@@ -150,7 +150,7 @@ pub async fn get_study(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let study = repo::find_study(&mut conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no study has id {id}")))?;

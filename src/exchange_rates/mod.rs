@@ -70,7 +70,7 @@ pub async fn list_exchange_rates(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let conn = state.pool.get().await?;
+    let conn = state.reads.pooled_or(&state.pool).await?;
     let rates = Rates::load(&mut &*conn).await?;
     let today = today();
     let items: Vec<ExchangeRateResponse> = rates

@@ -47,7 +47,7 @@ pub async fn search(
         })
         .transpose()?;
     let base = base_url(req);
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let limit = search.count + 1;
     let (total, mut entries): (i64, Vec<(Uuid, Resource)>) = match resource {
         ResourceType::Organization | ResourceType::Location => {
@@ -137,7 +137,7 @@ pub async fn read(
     }
     let missing = || FhirError::not_found(format!("{}/{raw_id} is not known", resource.name()));
     let id = Uuid::parse_str(raw_id).map_err(|_| missing())?;
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     match resource {
         ResourceType::Organization => repo::clinic(&mut conn, id)
             .await?

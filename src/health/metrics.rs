@@ -13,7 +13,8 @@ use crate::state::AppState;
 /// Prometheus metrics
 ///
 /// Request counts and latency histograms by method, route pattern and status, database pool
-/// state, and the backlog of background work. Staff keys only (scrapers send a bearer token).
+/// state, where catalogue reads went (primary or each read replica) with each replica's state
+/// and lag, and the backlog of background work. Staff keys only (scrapers send a bearer token).
 #[utoipa::path(
     tag = "meta",
     responses(
@@ -59,6 +60,8 @@ pub async fn get_metrics(state: web::Data<AppState>, bearer: BearerToken) -> Res
         state.reads.open_connections()
     );
 
+    render_read_routing(&state.reads, &mut out);
+
     let backlog = repo::worker_backlog(&mut conn).await?;
     out.push_str("# HELP stemcare_worker_backlog Work due but not done yet, by worker.\n");
     out.push_str("# TYPE stemcare_worker_backlog gauge\n");
@@ -83,4 +86,54 @@ pub async fn get_metrics(state: web::Data<AppState>, bearer: BearerToken) -> Res
         .content_type("text/plain; version=0.0.4")
         .insert_header(("cache-control", "no-store"))
         .body(out))
+}
+
+/// Catalogue reads by where they went, and each replica's state and lag.
+fn render_read_routing(reads: &crate::db::replicas::CatalogueReads, out: &mut String) {
+    use crate::db::replicas::ReplicaState;
+    let replicas = reads.replicas();
+    out.push_str(
+        "# HELP stemcare_catalogue_reads_total Public catalogue reads by the server that answered them.\n",
+    );
+    out.push_str("# TYPE stemcare_catalogue_reads_total counter\n");
+    let _ = writeln!(
+        out,
+        "stemcare_catalogue_reads_total{{source=\"primary\"}} {}",
+        reads.primary_reads()
+    );
+    for replica in &replicas {
+        let _ = writeln!(
+            out,
+            "stemcare_catalogue_reads_total{{source=\"{}\"}} {}",
+            replica.name, replica.reads
+        );
+    }
+    if replicas.is_empty() {
+        return;
+    }
+    out.push_str("# HELP stemcare_replica_state Each read replica's state at its last check (1 for the current one).\n");
+    out.push_str("# TYPE stemcare_replica_state gauge\n");
+    for replica in &replicas {
+        for state in ReplicaState::ALL {
+            let _ = writeln!(
+                out,
+                "stemcare_replica_state{{replica=\"{}\",state=\"{}\"}} {}",
+                replica.name,
+                state.as_str(),
+                u8::from(replica.state == state)
+            );
+        }
+    }
+    out.push_str("# HELP stemcare_replica_lag_seconds How far each read replica was behind the primary at its last check (absent while unmeasured).\n");
+    out.push_str("# TYPE stemcare_replica_lag_seconds gauge\n");
+    for replica in &replicas {
+        if let Some(lag_ms) = replica.lag_ms {
+            let _ = writeln!(
+                out,
+                "stemcare_replica_lag_seconds{{replica=\"{}\"}} {:.3}",
+                replica.name,
+                lag_ms as f64 / 1000.0
+            );
+        }
+    }
 }

@@ -51,7 +51,7 @@ pub async fn list_inclusion_items(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rows: Vec<(i32, String, String, String, serde_json::Value)> = inclusion_items::table
         .order(inclusion_items::position.asc())
         .select((

@@ -107,7 +107,7 @@ pub async fn list_red_flag_rules(
     state: web::Data<AppState>,
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut conn = state.pool.get().await?;
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
     let rules: Vec<RedFlagRuleResponse> = repo::current_rules(&mut conn)
         .await?
         .into_iter()

@@ -32,47 +32,54 @@ extern "C" fn stop_cluster() {
 
 fn cluster() -> &'static TestCluster {
     CLUSTER.get_or_init(|| {
-        let dir = tempfile::Builder::new()
-            .prefix("stemcare-test-")
-            .tempdir()
-            .expect("temp dir");
-        // The postgres user (when we run as root) must be able to traverse the directory.
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
-        let cluster = EmbeddedCluster::start(dir.path(), None, ClusterOptions { throwaway: true })
-            .expect("start the test PostgreSQL cluster");
-        let maintenance = cluster.connection_string("postgres");
-        let base_conninfo = maintenance.trim_end_matches("dbname='postgres'").to_owned();
+        let (cluster, dir, base_conninfo) = start_cluster_with_template("stemcare-test-");
         // Kept until exit: the atexit hook stops the cluster and removes the directory.
-        let dir = dir.keep();
         *RUNNING.lock().expect("cluster lock") = Some((cluster, dir));
         unsafe {
             libc::atexit(stop_cluster);
         }
-        // Build the template on a runtime of its own: this runs once, from whichever test is first.
-        let template = format!("{base_conninfo}dbname='{TEMPLATE}'");
-        let maintenance_for_thread = maintenance.clone();
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                stemcare::db::create_database_if_missing(&maintenance_for_thread, TEMPLATE)
-                    .await
-                    .expect("create template");
-                stemcare::db::run_migrations(&template)
-                    .await
-                    .expect("migrate template");
-                let mut conn = stemcare::db::connect(&template)
-                    .await
-                    .expect("connect to template");
-                stemcare::seeds::load(&mut conn).await.expect("seed template");
-            });
-        })
-        .join()
-        .expect("template set-up thread");
         TestCluster { base_conninfo }
     })
+}
+
+/// Starts a throw-away cluster in a new temporary directory (kept: the caller removes it) with
+/// the migrated and seeded template database; returns it, its directory and its conninfo
+/// without `dbname`.
+pub fn start_cluster_with_template(prefix: &str) -> (EmbeddedCluster, std::path::PathBuf, String) {
+    let dir = tempfile::Builder::new()
+        .prefix(prefix)
+        .tempdir()
+        .expect("temp dir");
+    // The postgres user (when we run as root) must be able to traverse the directory.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod temp dir");
+    let cluster = EmbeddedCluster::start(dir.path(), None, ClusterOptions { throwaway: true })
+        .expect("start the test PostgreSQL cluster");
+    let maintenance = cluster.connection_string("postgres");
+    let base_conninfo = maintenance.trim_end_matches("dbname='postgres'").to_owned();
+    let dir = dir.keep();
+    // Build the template on a runtime of its own: this runs once, from whichever test is first.
+    let template = format!("{base_conninfo}dbname='{TEMPLATE}'");
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            stemcare::db::create_database_if_missing(&maintenance, TEMPLATE)
+                .await
+                .expect("create template");
+            stemcare::db::run_migrations(&template)
+                .await
+                .expect("migrate template");
+            let mut conn = stemcare::db::connect(&template)
+                .await
+                .expect("connect to template");
+            stemcare::seeds::load(&mut conn).await.expect("seed template");
+        });
+    })
+    .join()
+    .expect("template set-up thread");
+    (cluster, dir, base_conninfo)
 }
 
 /// A running API server on a random port with its own fresh database.
@@ -91,11 +98,12 @@ impl TestApp {
 
     /// Spawns with adjusted settings (limits, timeouts).
     pub async fn spawn_with(customize: impl FnOnce(&mut Settings)) -> TestApp {
-        let cluster = cluster();
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
-        let maintenance = format!("{}dbname='postgres'", cluster.base_conninfo);
-        clone_template(&maintenance, &name).await;
-        let database_url = format!("{}dbname='{name}'", cluster.base_conninfo);
+        let database_url = fresh_database(&cluster().base_conninfo).await;
+        Self::spawn_on(database_url, customize).await
+    }
+
+    /// Spawns against `database_url` (a fresh database, see [`fresh_database`]).
+    pub async fn spawn_on(database_url: String, customize: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = Settings {
             cors_origins: vec!["https://app.example.com".to_owned()],
             ..Settings::for_tests(&database_url)
@@ -127,6 +135,13 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).send().await.expect("GET request")
     }
+}
+
+/// A new database cloned from the template in the cluster at `base_conninfo`; returns its conninfo.
+pub async fn fresh_database(base_conninfo: &str) -> String {
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    clone_template(&format!("{base_conninfo}dbname='postgres'"), &name).await;
+    format!("{base_conninfo}dbname='{name}'")
 }
 
 async fn clone_template(maintenance: &str, name: &str) {
