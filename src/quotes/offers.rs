@@ -14,10 +14,11 @@ use crate::error::{ApiError, FieldError, Problem};
 use crate::http_cache::private_json;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
+use crate::quotes::domain::{conflict, OfferStatus, QuoteStatus};
 use crate::quotes::dto::{CreateOfferRequest, OfferList, OfferResponse};
 use crate::quotes::model::Offer;
 use crate::quotes::present::offer_response;
-use crate::quotes::{repo, state as transitions};
+use crate::quotes::repo;
 use crate::red_flags::engine::{self, Facts, PackageFacts, Subject};
 use crate::red_flags::RedFlag;
 use crate::reference::ReferenceCache;
@@ -359,18 +360,18 @@ pub async fn create_offer(
         .transaction::<_, ApiError, _>(async |conn| {
             let quote = repo::lock(conn, quote_id).await?;
             if quote.erased_at.is_some() {
-                return Err(transitions::conflict("quote", "erased", "offered"));
+                return Err(conflict("quote", "erased", QuoteStatus::Offered.as_str()));
             }
-            if quote.status == "open" {
+            // Later offers leave an offered quote as it is.
+            if quote.status != QuoteStatus::Offered {
+                quote.status.check(QuoteStatus::Offered)?;
                 diesel::update(quotes::table.find(quote_id))
                     .set((
-                        quotes::status.eq("offered"),
+                        quotes::status.eq(QuoteStatus::Offered),
                         quotes::updated_at.eq(diesel::dsl::now),
                     ))
                     .execute(conn)
                     .await?;
-            } else if quote.status != "offered" {
-                return Err(transitions::conflict("quote", &quote.status, "offered"));
             }
             let offer = diesel::insert_into(offers::table)
                 .values((
@@ -507,10 +508,10 @@ pub async fn withdraw_offer(
                     "no offer {offer_id} on quote {quote_id}"
                 )));
             }
-            transitions::check_offer(&offer.status, "withdrawn")?;
+            offer.status.check(OfferStatus::Withdrawn)?;
             Ok(diesel::update(offers::table.find(offer_id))
                 .set((
-                    offers::status.eq("withdrawn"),
+                    offers::status.eq(OfferStatus::Withdrawn),
                     offers::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(Offer::as_returning())
@@ -562,28 +563,37 @@ pub async fn accept_offer(
             // Locking the quote first serialises concurrent accepts of different offers.
             let quote = repo::lock(conn, quote_id).await?;
             if quote.erased_at.is_some() {
-                return Err(transitions::conflict("quote", "erased", "accepted"));
+                return Err(conflict("quote", "erased", QuoteStatus::Accepted.as_str()));
             }
             let offer = load_offer(conn, quote_id, offer_id).await?;
-            transitions::check_quote(&quote.status, "accepted")?;
-            transitions::check_offer(&offer.status, "accepted")?;
+            quote.status.check(QuoteStatus::Accepted)?;
+            offer.status.check(OfferStatus::Accepted)?;
             if offer.valid_until <= Utc::now() {
-                return Err(transitions::conflict("offer", "past its valid_until", "accepted"));
+                return Err(conflict(
+                    "offer",
+                    "past its valid_until",
+                    OfferStatus::Accepted.as_str(),
+                ));
             }
             let accepted = diesel::update(offers::table.find(offer_id))
                 .set((
-                    offers::status.eq("accepted"),
+                    offers::status.eq(OfferStatus::Accepted),
                     offers::updated_at.eq(diesel::dsl::now),
                 ))
                 .returning(Offer::as_returning())
                 .get_result(conn)
                 .await?;
             crate::quotes::routes::decline_pending_offers(conn, quote_id).await?;
-            crate::webhooks::outbox::offer_changed(conn, offer_id, EventType::OfferAccepted, "accepted")
-                .await?;
+            crate::webhooks::outbox::offer_changed(
+                conn,
+                offer_id,
+                EventType::OfferAccepted,
+                OfferStatus::Accepted.as_str(),
+            )
+            .await?;
             diesel::update(quotes::table.find(quote_id))
                 .set((
-                    quotes::status.eq("accepted"),
+                    quotes::status.eq(QuoteStatus::Accepted),
                     quotes::accepted_offer_id.eq(offer_id),
                     quotes::updated_at.eq(diesel::dsl::now),
                 ))

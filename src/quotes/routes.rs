@@ -15,10 +15,11 @@ use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::http_cache::{etag_of, private_json};
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::quotes::contact::seal_text;
+use crate::quotes::domain::{conflict, OfferStatus, QuoteStatus};
 use crate::quotes::dto::{CreateQuoteRequest, CreatedQuote, QuoteResponse, ShareWith};
 use crate::quotes::matching::{self, Candidate, ScoreBinds, Wishes};
 use crate::quotes::present::{quote_response, quote_summary};
-use crate::quotes::{repo, state as transitions};
+use crate::quotes::repo;
 use crate::reference::Reference;
 use crate::reference::ReferenceCache;
 use crate::state::AppState;
@@ -272,7 +273,8 @@ pub async fn create_quote(
                     .execute(conn)
                     .await?;
             }
-            crate::webhooks::outbox::quote_routed(conn, quote_id, &routed).await?;
+            crate::webhooks::outbox::quote_routed(conn, quote_id, &routed, QuoteStatus::Open.as_str())
+                .await?;
             let quote = repo::find(conn, quote_id)
                 .await?
                 .ok_or_else(|| ApiError::internal("the new quote vanished"))?;
@@ -391,13 +393,10 @@ pub async fn list_quotes(
         scope.push(format!("partner={partner_id}"));
     }
     if let Some(status) = &params.status {
-        if !["open", "offered", "accepted", "cancelled", "expired"].contains(&status.as_str()) {
-            return Err(ApiError::invalid_query(
-                "status",
-                "must be open, offered, accepted, cancelled or expired",
-            ));
-        }
-        query = query.filter(quotes::status.eq(status.clone()));
+        let status: QuoteStatus = status.parse().map_err(|_| {
+            ApiError::invalid_query("status", "must be open, offered, accepted, cancelled or expired")
+        })?;
+        query = query.filter(quotes::status.eq(status));
         scope.push(format!("status={status}"));
     }
     if let Some(condition) = &params.condition {
@@ -511,18 +510,24 @@ pub async fn cancel_quote(
     conn.transaction::<_, ApiError, _>(async |conn| {
         let quote = repo::lock(conn, id).await?;
         if quote.erased_at.is_some() {
-            return Err(transitions::conflict("quote", "erased", "cancelled"));
+            return Err(conflict("quote", "erased", QuoteStatus::Cancelled.as_str()));
         }
-        transitions::check_quote(&quote.status, "cancelled")?;
+        quote.status.check(QuoteStatus::Cancelled)?;
         decline_pending_offers(conn, id).await?;
         diesel::update(quotes::table.find(id))
             .set((
-                quotes::status.eq("cancelled"),
+                quotes::status.eq(QuoteStatus::Cancelled),
                 quotes::updated_at.eq(diesel::dsl::now),
             ))
             .execute(conn)
             .await?;
-        crate::webhooks::outbox::quote_changed(conn, id, EventType::QuoteCancelled, "cancelled").await?;
+        crate::webhooks::outbox::quote_changed(
+            conn,
+            id,
+            EventType::QuoteCancelled,
+            QuoteStatus::Cancelled.as_str(),
+        )
+        .await?;
         Ok(())
     })
     .await?;
@@ -538,17 +543,23 @@ pub async fn decline_pending_offers(conn: &mut AsyncPgConnection, quote_id: Uuid
     let declined: Vec<Uuid> = diesel::update(
         offers::table
             .filter(offers::quote_id.eq(quote_id))
-            .filter(offers::status.eq("pending")),
+            .filter(offers::status.eq(OfferStatus::Pending)),
     )
     .set((
-        offers::status.eq("declined"),
+        offers::status.eq(OfferStatus::Declined),
         offers::updated_at.eq(diesel::dsl::now),
     ))
     .returning(offers::id)
     .get_results(conn)
     .await?;
     for offer_id in &declined {
-        crate::webhooks::outbox::offer_changed(conn, *offer_id, EventType::OfferDeclined, "declined").await?;
+        crate::webhooks::outbox::offer_changed(
+            conn,
+            *offer_id,
+            EventType::OfferDeclined,
+            OfferStatus::Declined.as_str(),
+        )
+        .await?;
     }
     Ok(declined.len())
 }
@@ -582,13 +593,19 @@ pub async fn erase_quote(
     patient_quote(&mut conn, &principal, id).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         let quote = repo::lock(conn, id).await?;
-        if transitions::quote_may_become(&quote.status, "cancelled") {
+        if quote.status.may_become(QuoteStatus::Cancelled) {
             decline_pending_offers(conn, id).await?;
             diesel::update(quotes::table.find(id))
-                .set(quotes::status.eq("cancelled"))
+                .set(quotes::status.eq(QuoteStatus::Cancelled))
                 .execute(conn)
                 .await?;
-            crate::webhooks::outbox::quote_changed(conn, id, EventType::QuoteCancelled, "cancelled").await?;
+            crate::webhooks::outbox::quote_changed(
+                conn,
+                id,
+                EventType::QuoteCancelled,
+                QuoteStatus::Cancelled.as_str(),
+            )
+            .await?;
         }
         diesel::update(quotes::table.find(id))
             .set((
