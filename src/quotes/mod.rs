@@ -7,7 +7,6 @@ pub mod dto;
 pub mod expiry;
 pub mod matching;
 pub mod model;
-pub mod offers;
 mod present;
 pub mod repo;
 pub mod routes;
@@ -15,5 +14,4 @@ pub mod routes;
 /// Registers the quote and offer endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
-    offers::configure(cfg);
 }

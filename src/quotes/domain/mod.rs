@@ -4,6 +4,12 @@
 //! quote: `open → offered → accepted | cancelled | expired` (an open quote may also be cancelled
 //! or expire); offer: `pending → accepted | declined | withdrawn | expired`.
 
+mod new_offer;
+mod new_quote;
+
+pub use new_offer::{NewOffer, OfferChecks};
+pub use new_quote::NewQuote;
+
 use crate::error::{ApiError, ProblemKind};
 
 crate::text_enum! {
