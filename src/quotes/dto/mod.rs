@@ -164,16 +164,17 @@ pub struct QuoteResponse {
 }
 
 /// The answer to `POST /v1/quotes`.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedQuote {
-    #[schema(value_type = QuoteResponse)]
-    pub quote: serde_json::Value,
+    pub quote: QuoteResponse,
     /// The patient's secret for this quote (`Authorization: Bearer qt_…`). Shown only this once.
     #[schema(example = "qt_3q2-7w…")]
     pub access_token: String,
     /// Packages ranked for this request (packages with a critical red flag are never ranked).
     pub estimates: Vec<Estimate>,
-    #[serde(skip_deserializing)]
+    // Left out of the schema as it always was (the field was `skip_deserializing` while the quote
+    // was a JSON value); documenting it is a spec change of its own.
+    #[schema(ignore)]
     pub disclaimer: crate::disclaimer::Disclaimer,
 }
 

@@ -129,8 +129,10 @@ pub async fn create_quote(
                 .await?
                 .ok_or_else(|| ApiError::internal("the new quote vanished"))?;
             let view = quote_response(conn, &key, &Principal::Patient { quote_id }, &stored_quote).await?;
+            // The ETag is the quote's own, as `GET /v1/quotes/{id}` will answer it.
+            let etag = etag_of(&serde_json::to_vec(&view).map_err(ApiError::internal)?);
             let created = CreatedQuote {
-                quote: serde_json::to_value(&view).map_err(ApiError::internal)?,
+                quote: view,
                 access_token: access_token.clone(),
                 estimates: estimates.clone(),
                 disclaimer: crate::disclaimer::DISCLAIMER,
@@ -138,7 +140,7 @@ pub async fn create_quote(
             let stored = StoredResponse {
                 status: 201,
                 location: Some(format!("/v1/quotes/{quote_id}")),
-                etag: Some(etag_of(&serde_json::to_vec(&view).map_err(ApiError::internal)?)),
+                etag: Some(etag),
                 body: serde_json::to_vec(&created).map_err(ApiError::internal)?,
             };
             idempotent.record(conn, &stored, Some(quote_id)).await?;
