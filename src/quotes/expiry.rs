@@ -12,6 +12,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use crate::db::sql::prepared;
 use crate::db::DbPool;
 
+// The states are spelled out in the SQL (not bound) so the planner can use the partial indexes
+// `quotes_expiry_idx` and `offers_expiry_idx`; the test below ties them to the enums.
 const EXPIRE_QUOTES: &str = "
 WITH due AS (
     SELECT id FROM quotes WHERE status IN ('open', 'offered') AND expires_at <= $1
@@ -59,4 +61,25 @@ pub fn spawn_worker(
             }
         })
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::quotes::domain::{OfferStatus, QuoteStatus};
+
+    #[test]
+    fn the_sql_names_the_enum_states() {
+        let [open, offered] = QuoteStatus::EXPIRABLE;
+        assert!(EXPIRE_QUOTES.contains(&format!("status IN ('{open}', '{offered}')")));
+        assert!(EXPIRE_QUOTES.contains(&format!("status = '{}'", QuoteStatus::Expired)));
+        assert!(EXPIRE_OFFERS.contains(&format!("o.status = '{}'", OfferStatus::Pending)));
+        let ended = format!(
+            "q.status IN ('{}', '{}')",
+            QuoteStatus::Expired,
+            QuoteStatus::Cancelled
+        );
+        assert!(EXPIRE_OFFERS.contains(&ended));
+        assert!(EXPIRE_OFFERS.contains(&format!("SET status = '{}'", OfferStatus::Expired)));
+    }
 }

@@ -2,18 +2,16 @@
 //! patient's acceptance — with personal data encrypted at rest and shared only with consent.
 
 pub mod contact;
+pub mod domain;
 pub mod dto;
 pub mod expiry;
 pub mod matching;
 pub mod model;
-pub mod offers;
 mod present;
 pub mod repo;
 pub mod routes;
-pub mod state;
 
 /// Registers the quote and offer endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
-    offers::configure(cfg);
 }

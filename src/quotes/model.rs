@@ -6,6 +6,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use crate::db::schema::{offers, quotes};
+use crate::quotes::domain::{OfferStatus, QuoteStatus};
 
 /// A quote row. Personal data is only present as ciphertext.
 #[derive(Clone, Queryable, Selectable)]
@@ -13,7 +14,7 @@ use crate::db::schema::{offers, quotes};
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct Quote {
     pub id: Uuid,
-    pub status: String,
+    pub status: QuoteStatus,
     pub condition_slug: String,
     pub has_mri: bool,
     pub preferred_countries: Vec<String>,
@@ -60,7 +61,7 @@ pub struct Offer {
     pub valid_until: DateTime<Utc>,
     pub notes: Option<String>,
     pub red_flags: serde_json::Value,
-    pub status: String,
+    pub status: OfferStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

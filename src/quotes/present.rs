@@ -17,7 +17,7 @@ pub fn visible_status(quote: &Quote) -> String {
     if quote.erased_at.is_some() {
         "erased".to_owned()
     } else {
-        quote.status.clone()
+        quote.status.as_str().to_owned()
     }
 }
 
@@ -149,7 +149,7 @@ pub fn offer_response(offer: &Offer, clinic_name: &str) -> OfferResponse {
         valid_until: offer.valid_until,
         notes: offer.notes.clone(),
         red_flags: serde_json::from_value(offer.red_flags.clone()).unwrap_or_default(),
-        status: offer.status.clone(),
+        status: offer.status.as_str().to_owned(),
         created_at: offer.created_at,
         updated_at: offer.updated_at,
     }

@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::webhooks::domain::DeliveryStatus;
+
 /// Register an endpoint.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +86,7 @@ pub struct WebhookDeliveryResponse {
     /// The endpoint it goes to.
     pub endpoint_id: Uuid,
     /// `pending` (will be tried at `next_attempt_at`), `succeeded` or `failed` (gave up after 3 days).
-    #[schema(example = "succeeded")]
+    #[schema(example = json!(DeliveryStatus::Succeeded))]
     pub status: String,
     /// Attempts so far.
     pub attempt_count: i32,

@@ -1,10 +1,11 @@
 //! Signed webhooks for partners: endpoints, a transactional outbox, a delivery worker with
 //! Standard Webhooks signatures and exponential backoff, and the delivery log.
 
-pub mod deliveries;
 pub mod delivery;
+pub mod domain;
 pub mod dto;
 pub mod outbox;
+pub mod repo;
 pub mod routes;
 pub mod signing;
 pub mod url_check;
@@ -16,7 +17,6 @@ use crate::webhooks::outbox::EventType;
 /// Registers the webhook endpoints.
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     routes::configure(cfg);
-    deliveries::configure(cfg);
 }
 
 fn event_description(event_type: EventType) -> &'static str {

@@ -134,11 +134,12 @@ pub async fn enqueue(
     Ok(event.id)
 }
 
-/// `quote.routed` for each routed clinic that belongs to a partner.
+/// `quote.routed` for each routed clinic that belongs to a partner; `status` is the new quote's.
 pub async fn quote_routed(
     conn: &mut AsyncPgConnection,
     quote_id: Uuid,
     clinic_ids: &[Uuid],
+    status: &str,
 ) -> QueryResult<()> {
     let owners: Vec<(Uuid, Option<Uuid>)> = clinics::table
         .filter(clinics::id.eq_any(clinic_ids))
@@ -151,7 +152,7 @@ pub async fn quote_routed(
                 quote_id: Some(quote_id),
                 offer_id: None,
                 clinic_id: Some(clinic_id),
-                status: "open".into(),
+                status: status.to_owned(),
             };
             enqueue(conn, partner_id, EventType::QuoteRouted, data).await?;
         }

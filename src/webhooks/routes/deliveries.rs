@@ -2,40 +2,18 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
-use utoipa_actix_web::service_config::ServiceConfig;
+use chrono::DateTime;
 use uuid::Uuid;
 
 use crate::auth::BearerToken;
-use crate::db::schema::{webhook_attempts, webhook_deliveries, webhook_endpoints, webhook_events};
 use crate::error::{ApiError, Problem, ProblemKind};
 use crate::http_cache::private_json;
 use crate::pagination::{page_size, split_page, Cursor, Page};
 use crate::state::AppState;
+use crate::webhooks::domain::DeliveryStatus;
 use crate::webhooks::dto::{DeliveryListParams, WebhookAttemptResponse, WebhookDeliveryResponse};
+use crate::webhooks::repo;
 use crate::webhooks::routes::partner_of;
-
-/// Registers the delivery-log routes.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list_webhook_deliveries)
-        .service(retry_webhook_delivery);
-}
-
-type DeliveryRow = (
-    (Uuid, Uuid, Uuid, String, i32),
-    (
-        Option<DateTime<Utc>>,
-        Option<DateTime<Utc>>,
-        Option<i32>,
-        Option<String>,
-        DateTime<Utc>,
-    ),
-    (String, serde_json::Value),
-);
-
-type AttemptRow = (Uuid, DateTime<Utc>, Option<i32>, Option<String>, i32);
 
 /// List webhook deliveries
 ///
@@ -49,7 +27,7 @@ type AttemptRow = (Uuid, DateTime<Utc>, Option<i32>, Option<String>, i32);
          example = json!({"items": [{
             "id": "0193a5c3-1111-7c3a-9f2b-5e8d4c3b2a10", "event_id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10",
             "event_type": "offer.accepted", "endpoint_id": "0193a5c2-7d1e-7c3a-9f2b-5e8d4c3b2a10",
-            "status": "succeeded", "attempt_count": 2, "next_attempt_at": null,
+            "status": DeliveryStatus::Succeeded, "attempt_count": 2, "next_attempt_at": null,
             "last_attempt_at": "2026-11-29T10:00:05Z", "last_status_code": 200, "last_error": null,
             "created_at": "2026-11-29T10:00:00Z",
             "payload": {"id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10", "type": "offer.accepted", "created_at": "2026-11-29T10:00:00Z",
@@ -75,100 +53,53 @@ pub async fn list_webhook_deliveries(
     let partner_id = partner_of(&bearer, &mut conn).await?;
     let size = page_size(params.page_size)?;
     let scope = format!("webhook-deliveries|partner={partner_id}");
-    let mut query = webhook_deliveries::table
-        .inner_join(webhook_events::table)
-        .filter(webhook_deliveries::partner_id.eq(partner_id))
-        .select((
-            (
-                webhook_deliveries::id,
-                webhook_deliveries::event_id,
-                webhook_deliveries::endpoint_id,
-                webhook_deliveries::status,
-                webhook_deliveries::attempts,
-            ),
-            (
-                webhook_deliveries::next_attempt_at,
-                webhook_deliveries::last_attempt_at,
-                webhook_deliveries::last_status_code,
-                webhook_deliveries::last_error,
-                webhook_deliveries::created_at,
-            ),
-            (webhook_events::type_, webhook_events::payload),
-        ))
-        .into_boxed();
-    if let Some(token) = &params.page_token {
-        let cursor = state.page_tokens.verify(&scope, token)?;
-        let at = cursor
-            .key
-            .as_i64()
-            .and_then(DateTime::from_timestamp_micros)
-            .ok_or_else(|| ApiError::new(ProblemKind::InvalidPageToken, "is not a page token"))?;
-        query = query.filter(
-            webhook_deliveries::created_at
-                .lt(at)
-                .or(webhook_deliveries::created_at
-                    .eq(at)
-                    .and(webhook_deliveries::id.lt(cursor.id))),
-        );
-    }
-    let rows: Vec<DeliveryRow> = query
-        .order((
-            webhook_deliveries::created_at.desc(),
-            webhook_deliveries::id.desc(),
-        ))
-        .limit(size + 1)
-        .load(&mut conn)
-        .await?;
+    let after = match &params.page_token {
+        Some(token) => {
+            let cursor = state.page_tokens.verify(&scope, token)?;
+            let at = cursor
+                .key
+                .as_i64()
+                .and_then(DateTime::from_timestamp_micros)
+                .ok_or_else(|| ApiError::new(ProblemKind::InvalidPageToken, "is not a page token"))?;
+            Some((at, cursor.id))
+        }
+        None => None,
+    };
+    let rows = repo::delivery_page(&mut conn, partner_id, after, size + 1).await?;
     let (rows, next) = split_page(rows, size, |r| Cursor {
-        key: r.1 .4.timestamp_micros().into(),
-        id: r.0 .0,
+        key: r.created_at.timestamp_micros().into(),
+        id: r.id,
     });
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.0 .0).collect();
-    let attempts: Vec<AttemptRow> = webhook_attempts::table
-        .filter(webhook_attempts::delivery_id.eq_any(&ids))
-        .order(webhook_attempts::id.asc())
-        .select((
-            webhook_attempts::delivery_id,
-            webhook_attempts::at,
-            webhook_attempts::status_code,
-            webhook_attempts::error,
-            webhook_attempts::duration_ms,
-        ))
-        .load(&mut conn)
-        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let attempts = repo::attempts_of(&mut conn, &ids).await?;
     let items = rows
         .into_iter()
-        .map(
-            |((id, event_id, endpoint_id, status, attempt_count), more, (event_type, payload))| {
-                let (next_attempt_at, last_attempt_at, last_status_code, last_error, created_at) = more;
-                WebhookDeliveryResponse {
-                    id,
-                    event_id,
-                    event_type,
-                    endpoint_id,
-                    status,
-                    attempt_count,
-                    next_attempt_at,
-                    last_attempt_at,
-                    last_status_code,
-                    last_error,
-                    created_at,
-                    payload,
-                    attempts: attempts
-                        .iter()
-                        .filter(|a| a.0 == id)
-                        .map(
-                            |(_, at, status_code, error, duration_ms)| WebhookAttemptResponse {
-                                at: *at,
-                                status_code: *status_code,
-                                error: error.clone(),
-                                duration_ms: *duration_ms,
-                            },
-                        )
-                        .collect(),
-                }
-            },
-        )
+        .map(|row| WebhookDeliveryResponse {
+            attempts: attempts
+                .iter()
+                .filter(|a| a.0 == row.id)
+                .map(
+                    |(_, at, status_code, error, duration_ms)| WebhookAttemptResponse {
+                        at: *at,
+                        status_code: *status_code,
+                        error: error.clone(),
+                        duration_ms: *duration_ms,
+                    },
+                )
+                .collect(),
+            id: row.id,
+            event_id: row.event_id,
+            event_type: row.event_type,
+            endpoint_id: row.endpoint_id,
+            status: row.status.as_str().to_owned(),
+            attempt_count: row.attempts,
+            next_attempt_at: row.next_attempt_at,
+            last_attempt_at: row.last_attempt_at,
+            last_status_code: row.last_status_code,
+            last_error: row.last_error,
+            created_at: row.created_at,
+            payload: row.payload,
+        })
         .collect();
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     private_json(
@@ -206,14 +137,7 @@ pub async fn retry_webhook_delivery(
     let id = *id;
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
-    let endpoint_deleted: Option<Option<DateTime<Utc>>> = webhook_deliveries::table
-        .inner_join(webhook_endpoints::table)
-        .filter(webhook_deliveries::id.eq(id))
-        .filter(webhook_deliveries::partner_id.eq(partner_id))
-        .select(webhook_endpoints::deleted_at)
-        .first(&mut conn)
-        .await
-        .optional()?;
+    let endpoint_deleted = repo::delivery_endpoint_deleted_at(&mut conn, partner_id, id).await?;
     match endpoint_deleted {
         None => return Err(ApiError::not_found(format!("no webhook delivery has id {id}"))),
         Some(Some(_)) => {
@@ -224,14 +148,7 @@ pub async fn retry_webhook_delivery(
         }
         Some(None) => {}
     }
-    diesel::update(webhook_deliveries::table.find(id))
-        .set((
-            webhook_deliveries::status.eq("pending"),
-            webhook_deliveries::next_attempt_at.eq(diesel::dsl::now),
-            webhook_deliveries::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(&mut conn)
-        .await?;
+    repo::requeue_delivery(&mut conn, id).await?;
     Ok(HttpResponse::Accepted()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .finish())

@@ -2,14 +2,10 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{delete, get, post, web, HttpResponse};
-use chrono::{DateTime, Utc};
-use diesel::prelude::*;
-use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
-use utoipa_actix_web::service_config::ServiceConfig;
+use diesel_async::AsyncConnection;
 use uuid::Uuid;
 
-use crate::auth::{BearerToken, Principal};
-use crate::db::schema::{webhook_deliveries, webhook_endpoints};
+use crate::auth::BearerToken;
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::http_cache::private_json;
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
@@ -17,30 +13,12 @@ use crate::state::AppState;
 use crate::webhooks::dto::{
     CreateWebhookEndpointRequest, CreatedWebhookEndpoint, WebhookEndpointList, WebhookEndpointResponse,
 };
+use crate::webhooks::repo::{self, EndpointRow};
+use crate::webhooks::routes::partner_of;
 use crate::webhooks::{signing, url_check};
 
 /// Active endpoints a partner may have.
 pub const MAX_ENDPOINTS: i64 = 10;
-
-/// Registers the endpoint-management routes.
-pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(create_webhook_endpoint)
-        .service(list_webhook_endpoints)
-        .service(get_webhook_endpoint)
-        .service(delete_webhook_endpoint);
-}
-
-/// The calling partner's id; staff keys get 403, patients' tokens 403, no credentials 401.
-pub async fn partner_of(bearer: &BearerToken, conn: &mut AsyncPgConnection) -> Result<Uuid, ApiError> {
-    match bearer.api_key(conn).await? {
-        Principal::Partner { partner_id, .. } => Ok(partner_id),
-        _ => Err(crate::auth::forbidden(
-            "webhooks belong to partners: use a partner API key",
-        )),
-    }
-}
-
-type EndpointRow = (Uuid, String, Option<String>, DateTime<Utc>);
 
 fn present((id, url, description, created_at): EndpointRow) -> WebhookEndpointResponse {
     WebhookEndpointResponse {
@@ -126,17 +104,8 @@ pub async fn create_webhook_endpoint(
     let sealed = state.data_key.encrypt(secret.as_bytes());
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            // Serialises concurrent registrations of one partner, so the cap holds.
-            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-                .bind::<diesel::sql_types::Text, _>(format!("webhook-endpoints:{partner_id}"))
-                .execute(conn)
-                .await?;
-            let active: i64 = webhook_endpoints::table
-                .filter(webhook_endpoints::partner_id.eq(partner_id))
-                .filter(webhook_endpoints::deleted_at.is_null())
-                .count()
-                .get_result(conn)
-                .await?;
+            repo::lock_partner_endpoints(conn, partner_id).await?;
+            let active = repo::count_active_endpoints(conn, partner_id).await?;
             if active >= MAX_ENDPOINTS {
                 return Err(ApiError::validation(vec![FieldError {
                     pointer: "/url".into(),
@@ -145,20 +114,7 @@ pub async fn create_webhook_endpoint(
                     ),
                 }]));
             }
-            let row: EndpointRow = diesel::insert_into(webhook_endpoints::table)
-                .values((
-                    webhook_endpoints::partner_id.eq(partner_id),
-                    webhook_endpoints::url.eq(&request.url),
-                    webhook_endpoints::secret_ciphertext.eq(&sealed),
-                    webhook_endpoints::description.eq(&description),
-                ))
-                .returning((
-                    webhook_endpoints::id,
-                    webhook_endpoints::url,
-                    webhook_endpoints::description,
-                    webhook_endpoints::created_at,
-                ))
-                .get_result(conn)
+            let row = repo::insert_endpoint(conn, partner_id, &request.url, &sealed, description.as_deref())
                 .await?;
             let id = row.0;
             let stored = StoredResponse::created(
@@ -173,28 +129,6 @@ pub async fn create_webhook_endpoint(
         })
         .await;
     idempotent.respond(&mut conn, outcome).await
-}
-
-async fn own_endpoints(
-    conn: &mut AsyncPgConnection,
-    partner_id: Uuid,
-    id: Option<Uuid>,
-) -> Result<Vec<EndpointRow>, ApiError> {
-    let mut query = webhook_endpoints::table
-        .filter(webhook_endpoints::partner_id.eq(partner_id))
-        .filter(webhook_endpoints::deleted_at.is_null())
-        .select((
-            webhook_endpoints::id,
-            webhook_endpoints::url,
-            webhook_endpoints::description,
-            webhook_endpoints::created_at,
-        ))
-        .order((webhook_endpoints::created_at.asc(), webhook_endpoints::id.asc()))
-        .into_boxed();
-    if let Some(id) = id {
-        query = query.filter(webhook_endpoints::id.eq(id));
-    }
-    Ok(query.load(conn).await?)
 }
 
 /// List webhook endpoints
@@ -218,7 +152,7 @@ pub async fn list_webhook_endpoints(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
-    let items = own_endpoints(&mut conn, partner_id, None)
+    let items = repo::own_endpoints(&mut conn, partner_id, None)
         .await?
         .into_iter()
         .map(present)
@@ -248,7 +182,7 @@ pub async fn get_webhook_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
-    let row = own_endpoints(&mut conn, partner_id, Some(*id))
+    let row = repo::own_endpoints(&mut conn, partner_id, Some(*id))
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found(format!("no webhook endpoint has id {id}")))?;
@@ -280,34 +214,13 @@ pub async fn delete_webhook_endpoint(
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
     conn.transaction::<_, ApiError, _>(async |conn| {
-        let deleted = diesel::update(
-            webhook_endpoints::table
-                .find(id)
-                .filter(webhook_endpoints::partner_id.eq(partner_id))
-                .filter(webhook_endpoints::deleted_at.is_null()),
-        )
-        .set(webhook_endpoints::deleted_at.eq(diesel::dsl::now))
-        .execute(conn)
-        .await?;
-        if deleted == 0 {
+        if !repo::delete_endpoint(conn, partner_id, id).await? {
             return Err(ApiError::new(
                 ProblemKind::NotFound,
                 format!("no webhook endpoint has id {id}"),
             ));
         }
-        diesel::update(
-            webhook_deliveries::table
-                .filter(webhook_deliveries::endpoint_id.eq(id))
-                .filter(webhook_deliveries::status.eq("pending")),
-        )
-        .set((
-            webhook_deliveries::status.eq("failed"),
-            webhook_deliveries::next_attempt_at.eq(None::<DateTime<Utc>>),
-            webhook_deliveries::last_error.eq("endpoint deleted"),
-            webhook_deliveries::updated_at.eq(diesel::dsl::now),
-        ))
-        .execute(conn)
-        .await?;
+        repo::fail_pending_deliveries(conn, id).await?;
         Ok(())
     })
     .await?;
