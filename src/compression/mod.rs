@@ -54,12 +54,16 @@ impl Coding {
     }
 
     fn from_token(token: &str) -> Option<Coding> {
-        match token.to_ascii_lowercase().as_str() {
-            "zstd" => Some(Coding::Zstd),
+        let is = |name: &str| token.eq_ignore_ascii_case(name);
+        if is("zstd") {
+            Some(Coding::Zstd)
+        } else if is("gzip") || is("x-gzip") {
             // RFC 9110 §8.4.1.3: recipients treat x-gzip as gzip.
-            "gzip" | "x-gzip" => Some(Coding::Gzip),
-            "br" => Some(Coding::Brotli),
-            _ => None,
+            Some(Coding::Gzip)
+        } else if is("br") {
+            Some(Coding::Brotli)
+        } else {
+            None
         }
     }
 
