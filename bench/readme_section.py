@@ -77,6 +77,11 @@ dp = der['deep_over_first_page']
 w(f"- deep page (page 51, reached through 50 tokens) / first page ≤ 1.3: p50 " + ', '.join(f"×{x['p50_ratio']} ({x['clients']})" for x in dp) + '; p99 ' + ', '.join(f"×{x['p99_ratio']} ({x['clients']})" for x in dp) + '.')
 w(f"- peak RSS ≤ 150 MiB: server **{d['server_peak_rss_mib']} MiB** (`VmHWM` over the whole run, 64-client quote runs included); raw reference {d['raw_reference_peak_rss_mib']} MiB.")
 w(f"- cold start ≤ 3 s (initdb + migrate + seed, until `/readyz` is 200): **{d['cold_start_seconds']} s**; warm start {d['warm_start_seconds']} s.")
+cf = der.get('compressed_first_page') or []
+if cf:
+    w("- compressed first page (`Accept-Encoding: gzip, br`, docs/COMPRESSION.md) ≤ 25 % of identity bytes at ≤ 15 % extra server CPU: "
+      + ', '.join(f"{x['bytes_compressed']:,.0f} of {x['bytes_identity']:,.0f} bytes (×{x['bytes_ratio']}), +{x['extra_cpu_us']} µs (×{x['extra_cpu_ratio']}) at {x['clients']} clients"
+                  for x in cf if x['bytes_ratio'] is not None) + '.')
 hz = [by[('healthz', c)]['api_rps'] for c in clients if ('healthz', c) in by]
 w(f"- `GET /healthz` (the HTTP ceiling without the database): {f(min(hz), 0)}–{f(max(hz), 0)} rps. Debug builds are never measured.")
 print('\n'.join(lines))

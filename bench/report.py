@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Aggregates bench/run's raw runs into bench/results/latest.json and prints the table.
 
-Usage: report.py RUNS.jsonl TWIN_CHECKS.jsonl OUT.json (the run's settings come from the environment).
+Usage: report.py RUNS.jsonl TWIN_CHECKS.jsonl OUT.json [ENCODING_CHECKS.jsonl]
+(the run's settings come from the environment).
 Each (scenario, clients) cell is the median over the alternated rounds.
 """
 
@@ -16,6 +17,7 @@ import sys
 runs_path, twins_path, out_path = sys.argv[1:4]
 runs = [json.loads(line) for line in open(runs_path) if line.strip()]
 twins = [json.loads(line) for line in open(twins_path) if line.strip()]
+encoding_checks = [json.loads(line) for line in open(sys.argv[4]) if line.strip()] if len(sys.argv) > 4 else []
 env = os.environ
 
 
@@ -68,6 +70,7 @@ for scenario, clients in order:
         "server_cpu_us_per_request": median(
             [a["server_cpu_us_per_request"] for a in api if a.get("server_cpu_us_per_request")]
         ),
+        "bytes_per_response": median([a.get("bytes_per_response") for a in api]),
         # A run in which no request completed has no latency (oha reports 0), not a fast one.
         "api_p50_ms": median([a["p50_ms"] for a in api if a.get("requests_2xx", 1)]),
         "api_p99_ms": median([a["p99_ms"] for a in api if a.get("requests_2xx", 1)]),
@@ -94,8 +97,27 @@ for scenario, clients in order:
 by = {(r["scenario"], r["clients"]): r for r in table}
 clients_list = sorted({c for _, c in order})
 derived = {"deep_over_first_page": [], "handler_over_raw_by_id": [], "diesel_over_raw_by_id": [],
-           "diesel_pool_over_raw_by_id": []}
+           "diesel_pool_over_raw_by_id": [], "compressed_first_page": []}
 for c in clients_list:
+    # docs/COMPRESSION.md targets: compressed bytes <= 25 % of identity bytes; the CPU compression
+    # adds <= 15 % of the identity request's server CPU.
+    plain, packed = by.get(("clinics_list_first", c)), by.get(("clinics_list_first_gzip_br", c))
+    if plain and packed:
+        cpu_plain, cpu_packed = plain["server_cpu_us_per_request"], packed["server_cpu_us_per_request"]
+        extra = round(cpu_packed - cpu_plain, 1) if cpu_plain and cpu_packed else None
+        derived["compressed_first_page"].append({
+            "clients": c,
+            "bytes_identity": plain["bytes_per_response"],
+            "bytes_compressed": packed["bytes_per_response"],
+            "bytes_ratio": ratio(packed["bytes_per_response"], plain["bytes_per_response"]),
+            "server_cpu_us_identity": cpu_plain,
+            "server_cpu_us_compressed": cpu_packed,
+            "extra_cpu_us": extra,
+            "extra_cpu_ratio": ratio(extra, cpu_plain),
+            "rps_ratio": ratio(packed["api_rps"], plain["api_rps"]),
+            "bytes_target_met": (ratio(packed["bytes_per_response"], plain["bytes_per_response"]) or 1) <= 0.25,
+            "cpu_target_met": extra is not None and extra <= 0.15 * cpu_plain,
+        })
     first, deep = by.get(("clinics_list_first", c)), by.get(("clinics_list_deep", c))
     if first and deep:
         derived["deep_over_first_page"].append({
@@ -178,6 +200,7 @@ result = {
     "server_peak_rss_mib": round(peak_kb / 1024, 1),
     "raw_reference_peak_rss_mib": round(raw_kb / 1024, 1),
     "twin_checks": twins,
+    "encoding_checks": encoding_checks,
     "table": table,
     "half_peak_rate": {
         "method": "each database scenario at half its best API throughput (median of rounds, over client "
@@ -203,11 +226,12 @@ print(f"\nStemCare benchmark ({result['matrix']['kind']} matrix: clients {result
       f"{result['matrix']['seconds_per_run']} s runs, {result['matrix']['rounds']} rounds; medians)")
 print(f"SYNTHETIC data: {result['data']['clinics']} clinics, {result['data']['packages']} packages "
       f"(scale {result['data']['scale_factor_of_1m_packages']}), loaded in {result['data']['load_seconds']} s")
-print(f"{'scenario':<20} {'c':>3} {'API rps':>9} {'pgb tps':>9} {'ratio':>6} {'paired':>6} {'API p99':>9} {'pgb p99':>9} {'p99 x':>6} {'cpu us':>7} {'non2xx':>6}")
+print(f"{'scenario':<26} {'c':>3} {'API rps':>9} {'pgb tps':>9} {'ratio':>6} {'paired':>6} {'API p99':>9} {'pgb p99':>9} {'p99 x':>6} {'cpu us':>7} {'bytes':>7} {'non2xx':>6}")
 for r in table:
-    print(f"{r['scenario']:<20} {r['clients']:>3} {fmt(r['api_rps'], '9.1f')} {fmt(r['pgbench_tps'], '9.1f')} "
+    print(f"{r['scenario']:<26} {r['clients']:>3} {fmt(r['api_rps'], '9.1f')} {fmt(r['pgbench_tps'], '9.1f')} "
           f"{fmt(r['ratio'], '6.2f')} {fmt(r['paired_ratio'], '6.2f')} {fmt(r['api_p99_ms'], '9.2f')} {fmt(r['pgbench_p99_ms'], '9.2f')} "
-          f"{fmt(r['p99_ratio'], '6.2f')} {fmt(r.get('server_cpu_us_per_request'), '7.0f')} {r['api_non_2xx'] + r['api_errors']:>6}")
+          f"{fmt(r['p99_ratio'], '6.2f')} {fmt(r.get('server_cpu_us_per_request'), '7.0f')} {fmt(r.get('bytes_per_response'), '7.0f')} "
+          f"{r['api_non_2xx'] + r['api_errors']:>6}")
 if half_peak:
     print(f"\np99 at half the peak rate (target: API p99 <= 3 x pgbench p99 + 1 ms)")
     print(f"{'scenario':<20} {'rate/s':>8} {'API rps':>9} {'API p99':>9} {'pgb p99':>9} {'bound':>9} {'met':>4}")
@@ -227,5 +251,11 @@ for d in derived["diesel_over_raw_by_id"]:
 for d in derived["diesel_pool_over_raw_by_id"]:
     print(f"same one query, diesel-async + pool / raw tokio-postgres at {d['clients']} clients: "
           f"rps x{d['rps_ratio']} (paired by round: x{d['paired_rps_ratio']})")
+for d in derived["compressed_first_page"]:
+    print(f"compressed first page (Accept-Encoding: gzip, br) at {d['clients']} clients: "
+          f"{d['bytes_compressed']} of {d['bytes_identity']} bytes (x{d['bytes_ratio']}, target <= 0.25), "
+          f"+{d['extra_cpu_us']} us server CPU per request (x{d['extra_cpu_ratio']} of identity, target <= 0.15)")
+for e in encoding_checks:
+    print(f"bytes per response {e['scenario']}: {e['bytes_per_response']} ({e['content_encoding']})")
 for t in twins:
     print(f"twin {t['scenario']}: {'MATCH' if t['match'] else 'MISMATCH'} ({t['method']})")

@@ -209,7 +209,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
     state.reads.spawn_health_checks(state.pool.clone());
     let document = openapi_document();
-    let spec = web::Data::new(SpecJson(openapi::render(&document)));
+    let spec = web::Data::new(SpecJson::new(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));
     let body_limit = state.settings.body_limit;
     let workers = state.settings.workers;
@@ -246,6 +246,9 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
             .wrap(from_fn(crate::auth::authenticate_first))
             .wrap(from_fn(crate::rate_limit::rate_limit))
             .wrap(Condition::new(!cors_origins.is_empty(), cors(&cors_origins)))
+            // Inside the request context, so compression CPU counts in the logged time, and around
+            // everything else, so problems and CORS responses get `Vary` too.
+            .wrap(from_fn(crate::compression::compress_responses))
             .wrap(from_fn(middleware::request_context))
     })
     .workers(workers)

@@ -1,9 +1,10 @@
 //! The test harness (GUIDE §6): one embedded PostgreSQL cluster per test binary, a migrated and
 //! seeded template database, and a fresh database cloned from it for every test.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::os::unix::fs::PermissionsExt;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -181,6 +182,36 @@ async fn panicking_handler() -> HttpResponse {
     panic!("boom: /secret/path SELECT * FROM users")
 }
 
+/// Gates `/__test/paused-ndjson?key=…` waits on between its two lines: a test registers one under
+/// its key, reads the first line, then opens it (`Notify::notify_one`).
+pub static NDJSON_PAUSES: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Notify>>>> =
+    LazyLock::new(Default::default);
+
+/// The first line of `/__test/paused-ndjson`.
+pub const PAUSED_FIRST_LINE: &str = "{\"line\":1,\"note\":\"sent before the pause\"}\n";
+/// The second line, sent once the test opens the gate.
+pub const PAUSED_SECOND_LINE: &str = "{\"line\":2,\"note\":\"sent after the pause\"}\n";
+
+/// A two-line NDJSON stream that waits between its lines until the test opens the gate: a
+/// response buffered anywhere on the way would never show the first line before the second.
+async fn paused_ndjson(query: web::Query<HashMap<String, String>>) -> HttpResponse {
+    use futures_util::StreamExt;
+    let gate = query
+        .get("key")
+        .and_then(|key| NDJSON_PAUSES.lock().expect("pause gates").get(key).cloned());
+    let first =
+        futures_util::stream::once(async { Ok::<_, actix_web::Error>(web::Bytes::from(PAUSED_FIRST_LINE)) });
+    let second = futures_util::stream::once(async move {
+        if let Some(gate) = gate {
+            gate.notified().await;
+        }
+        Ok::<_, actix_web::Error>(web::Bytes::from(PAUSED_SECOND_LINE))
+    });
+    HttpResponse::Ok()
+        .content_type("application/x-ndjson")
+        .streaming(first.chain(second))
+}
+
 /// Routes that exist only in tests, mounted inside the production middleware stack.
 fn test_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/__test/slow-query", web::get().to(slow_query))
@@ -194,6 +225,7 @@ fn test_routes(cfg: &mut web::ServiceConfig) {
             "/__test/query",
             web::get().to(|_q: web::Query<PageQuery>| async { HttpResponse::NoContent().finish() }),
         )
+        .route("/__test/paused-ndjson", web::get().to(paused_ndjson))
         .route(
             "/__test/raw",
             web::post().to(|body: web::Bytes| async move { HttpResponse::Ok().body(body.len().to_string()) }),

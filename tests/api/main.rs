@@ -5,6 +5,7 @@ mod bounds;
 mod catalogue;
 mod cli;
 mod clinics;
+mod compression;
 mod disclosures;
 mod errors;
 mod evidence;

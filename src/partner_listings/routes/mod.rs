@@ -64,11 +64,8 @@ fn check_if_match(req: &HttpRequest, current: i32, required: bool) -> Result<(),
             Ok(())
         };
     };
-    let matches = value
-        .split(',')
-        .map(|v| v.trim().trim_start_matches("W/"))
-        .any(|v| v == "*" || v == etag(current));
-    if matches {
+    // The ETag of any encoding of this version matches (`"7-gzip"` too): see `http_cache`.
+    if crate::http_cache::list_matches(value, &etag(current)) {
         Ok(())
     } else {
         Err(ApiError::new(
