@@ -1,7 +1,7 @@
 //! Countries: how stem cell therapy for back pain is regulated there and what it indicatively costs.
 
 pub mod regulatory;
-mod repo;
+pub mod repo;
 mod routes;
 
 pub use repo::CountryRow;

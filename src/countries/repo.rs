@@ -49,3 +49,12 @@ pub async fn find(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<Optio
         .await
         .optional()
 }
+
+/// One country that must exist (a code checked against the reference data); `NotFound` otherwise.
+pub async fn get(conn: &mut AsyncPgConnection, code: &str) -> QueryResult<CountryRow> {
+    countries::table
+        .find(code)
+        .select(CountryRow::as_select())
+        .first(conn)
+        .await
+}
