@@ -1,11 +1,9 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::schema::{administration_methods, cell_types};
+use crate::cell_types::repo::{self, AdministrationMethodRow, CellTypeRow};
 use crate::disclaimer::{Disclaimed, DisclaimedPage};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
@@ -19,9 +17,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 }
 
 /// A type of stem cell.
-#[derive(Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = cell_types)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
+#[derive(Serialize, ToSchema)]
 pub struct CellTypeResponse {
     #[schema(example = "bm-msc")]
     pub slug: String,
@@ -47,9 +43,7 @@ pub struct CellTypeResponse {
 }
 
 /// A way of delivering stem cells.
-#[derive(Serialize, ToSchema, Queryable, Selectable)]
-#[diesel(table_name = administration_methods)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
+#[derive(Serialize, ToSchema)]
 pub struct AdministrationMethodResponse {
     #[schema(example = "intradiscal-injection")]
     pub slug: String,
@@ -62,6 +56,35 @@ pub struct AdministrationMethodResponse {
     /// Where this record comes from.
     #[schema(value_type = Object)]
     pub source: serde_json::Value,
+}
+
+impl From<CellTypeRow> for CellTypeResponse {
+    fn from(row: CellTypeRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            abbreviation: row.abbreviation,
+            source_tissue: row.source_tissue,
+            collection_method: row.collection_method,
+            autologous: row.autologous,
+            allogeneic: row.allogeneic,
+            clinical_status: row.clinical_status,
+            description: row.description,
+            source: row.source,
+        }
+    }
+}
+
+impl From<AdministrationMethodRow> for AdministrationMethodResponse {
+    fn from(row: AdministrationMethodRow) -> Self {
+        Self {
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            imaging_guidance: row.imaging_guidance,
+            source: row.source,
+        }
+    }
 }
 
 /// List cell types
@@ -85,11 +108,11 @@ pub async fn list_cell_types(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let rows: Vec<CellTypeResponse> = cell_types::table
-        .select(CellTypeResponse::as_select())
-        .order(cell_types::slug.asc())
-        .load(&mut conn)
-        .await?;
+    let rows: Vec<CellTypeResponse> = repo::cell_types(&mut conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let page = page_by_key(
         rows,
         |c| c.slug.clone(),
@@ -121,14 +144,10 @@ pub async fn get_cell_type(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let row: CellTypeResponse = cell_types::table
-        .find(slug.as_str())
-        .select(CellTypeResponse::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?
+    let row = repo::find_cell_type(&mut conn, &slug)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no cell type has slug {slug}")))?;
-    cacheable_json(&req, &Disclaimed::new(row))
+    cacheable_json(&req, &Disclaimed::new(CellTypeResponse::from(row)))
 }
 
 /// List administration methods
@@ -151,11 +170,11 @@ pub async fn list_administration_methods(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let rows: Vec<AdministrationMethodResponse> = administration_methods::table
-        .select(AdministrationMethodResponse::as_select())
-        .order(administration_methods::slug.asc())
-        .load(&mut conn)
-        .await?;
+    let rows: Vec<AdministrationMethodResponse> = repo::administration_methods(&mut conn)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     let page = page_by_key(
         rows,
         |m| m.slug.clone(),

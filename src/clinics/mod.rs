@@ -1,6 +1,7 @@
 //! Clinics: who offers stem cell therapy for back pain, what is known about them (and what is
 //! not), the claims they make, the red flags those claims raise, and a transparent score.
 
+pub mod domain;
 pub mod model;
 mod present;
 pub mod repo;

@@ -1,11 +1,9 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::schema::{clinics, conditions};
+use crate::conditions::repo::{self, ConditionRow};
 use crate::disclaimer::{DisclaimedPage, Disclaimer, DISCLAIMER};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
@@ -14,23 +12,6 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_conditions).service(get_condition);
-}
-
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = conditions)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-struct ConditionRow {
-    slug: String,
-    name: String,
-    description: String,
-    body_region: String,
-    spine_indication: bool,
-    cell_types: Vec<String>,
-    administration_methods: Vec<String>,
-    usage_note: Option<String>,
-    usage_source: Option<serde_json::Value>,
-    source: serde_json::Value,
-    usage_study_slugs: Vec<String>,
 }
 
 /// A condition people seek stem cell therapy for.
@@ -128,11 +109,7 @@ pub async fn list_conditions(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let rows: Vec<ConditionRow> = conditions::table
-        .select(ConditionRow::as_select())
-        .order(conditions::slug.asc())
-        .load(&mut conn)
-        .await?;
+    let rows = repo::all(&mut conn).await?;
     let items: Vec<ConditionResponse> = rows.into_iter().map(Into::into).collect();
     let page = page_by_key(
         items,
@@ -165,19 +142,10 @@ pub async fn get_condition(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let row: ConditionRow = conditions::table
-        .find(slug.as_str())
-        .select(ConditionRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?
+    let row = repo::find(&mut conn, &slug)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no condition has slug {slug}")))?;
-    let clinics_offering_treatment: i64 = clinics::table
-        .filter(clinics::status.eq("published"))
-        .filter(clinics::condition_slugs.contains(vec![row.slug.clone()]))
-        .count()
-        .get_result(&mut conn)
-        .await?;
+    let clinics_offering_treatment = repo::count_published_clinics_treating(&mut conn, &row.slug).await?;
     cacheable_json(
         &req,
         &ConditionDetail {

@@ -1,14 +1,12 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDate;
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::countries::regulatory::{CountryRegulation, RegulatoryStatus};
-use crate::db::schema::countries;
+use crate::countries::repo::{self, CountryRow};
 use crate::disclaimer::{Disclaimed, DisclaimedPage};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
@@ -17,29 +15,6 @@ use crate::state::AppState;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(list_countries).service(get_country);
-}
-
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = countries)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct CountryRow {
-    pub code: String,
-    pub name: String,
-    pub regulatory_status: String,
-    pub regulatory_note: Option<String>,
-    pub insurance_note: Option<String>,
-    pub injection_price_min: Option<Decimal>,
-    pub injection_price_max: Option<Decimal>,
-    pub package_price_min: Option<Decimal>,
-    pub package_price_max: Option<Decimal>,
-    pub price_currency: String,
-    pub price_as_of: Option<NaiveDate>,
-    pub price_date_note: Option<String>,
-    pub price_source: Option<serde_json::Value>,
-    pub source: serde_json::Value,
-    pub regulatory_claim: Option<String>,
-    pub regulatory_verified_at: Option<NaiveDate>,
-    pub regulatory_verified_source: Option<serde_json::Value>,
 }
 
 /// An indicative price range; `max` is null for "from" prices.
@@ -151,11 +126,7 @@ pub async fn list_countries(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let rows: Vec<CountryRow> = countries::table
-        .select(CountryRow::as_select())
-        .order(countries::code.asc())
-        .load(&mut conn)
-        .await?;
+    let rows = repo::all(&mut conn).await?;
     let items: Vec<CountryResponse> = rows.into_iter().map(Into::into).collect();
     let page = page_by_key(
         items,
@@ -188,12 +159,8 @@ pub async fn get_country(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
     let code = code.to_ascii_uppercase();
-    let row: CountryRow = countries::table
-        .find(&code)
-        .select(CountryRow::as_select())
-        .first(&mut conn)
-        .await
-        .optional()?
+    let row = repo::find(&mut conn, &code)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no country has code {code}")))?;
     cacheable_json(&req, &Disclaimed::new(CountryResponse::from(row)))
 }

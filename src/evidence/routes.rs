@@ -1,14 +1,11 @@
 //! Evidence summaries: the list, one summary, and a condition's evidence.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::db::schema::conditions;
 use crate::error::{ApiError, Problem};
 use crate::evidence::grading::Certainty;
 use crate::evidence::model::EvidenceSummary;
@@ -191,12 +188,7 @@ pub async fn get_condition_evidence(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let exists: i64 = conditions::table
-        .filter(conditions::slug.eq(slug.as_str()))
-        .count()
-        .get_result(&mut conn)
-        .await?;
-    if exists == 0 {
+    if !repo::condition_exists(&mut conn, &slug).await? {
         return Err(ApiError::not_found(format!("no condition has slug {slug}")));
     }
     let rows = repo::summaries_for_condition(&mut conn, &slug).await?;

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
 use crate::db::sql::{Bind, SqlBuilder};
+use crate::listing_status::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// The newest `updated_at` an export may include so that the next export (with this value as
@@ -67,7 +68,15 @@ pub struct PackageRow {
     pub changed_at: DateTime<Utc>,
 }
 
-const CLINIC_PUBLIC: &str = "(c.status = 'published' AND c.deleted_at IS NULL)";
+/// Whether the clinic `c` is public, with `published` the placeholder of the bound published state.
+fn clinic_public(published: &str) -> String {
+    format!("(c.status = {published} AND c.deleted_at IS NULL)")
+}
+
+/// Binds the published state, returning its placeholder (used wherever the query needs it).
+fn bind_published(query: &mut SqlBuilder) -> String {
+    query.bind(Bind::Text(ListingStatus::Published.as_str().to_owned()))
+}
 
 /// Appends the window's conditions on `changed` (an expression) and `id`, order and limit.
 fn finish(query: &mut SqlBuilder, changed: &str, id: &str, public: &str, window: &Window) {
@@ -93,10 +102,12 @@ fn finish(query: &mut SqlBuilder, changed: &str, id: &str, public: &str, window:
 
 /// One batch of clinics in `(updated_at, id)` order.
 pub async fn clinics(conn: &mut AsyncPgConnection, window: &Window) -> diesel::QueryResult<Vec<ClinicRow>> {
-    let mut query = SqlBuilder::new(&format!(
-        "SELECT c.*, {CLINIC_PUBLIC} AS public, c.updated_at AS changed_at FROM clinics c WHERE TRUE"
+    let mut query = SqlBuilder::new("");
+    let public = clinic_public(&bind_published(&mut query));
+    query.push(&format!(
+        "SELECT c.*, {public} AS public, c.updated_at AS changed_at FROM clinics c WHERE TRUE"
     ));
-    finish(&mut query, "c.updated_at", "c.id", CLINIC_PUBLIC, window);
+    finish(&mut query, "c.updated_at", "c.id", &public, window);
     query.into_query().load(conn).await
 }
 
@@ -104,9 +115,14 @@ pub async fn clinics(conn: &mut AsyncPgConnection, window: &Window) -> diesel::Q
 /// are; its change time is the later of its own and its clinic's, so a clinic's removal also
 /// removes its packages.
 pub async fn packages(conn: &mut AsyncPgConnection, window: &Window) -> diesel::QueryResult<Vec<PackageRow>> {
-    let public = format!("(p.status = 'published' AND p.deleted_at IS NULL AND {CLINIC_PUBLIC})");
+    let mut query = SqlBuilder::new("");
+    let published = bind_published(&mut query);
+    let public = format!(
+        "(p.status = {published} AND p.deleted_at IS NULL AND {})",
+        clinic_public(&published)
+    );
     let changed = "GREATEST(p.updated_at, c.updated_at)";
-    let mut query = SqlBuilder::new(&format!(
+    query.push(&format!(
         "SELECT p.*, {public} AS public, {changed} AS changed_at \
          FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id WHERE TRUE"
     ));

@@ -9,19 +9,27 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::db::sql::{Bind, SqlBuilder};
 use crate::fhir::search::Search;
+use crate::listing_status::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
-const PUBLIC_CLINICS: &str = " FROM clinics c WHERE c.status = 'published' AND c.deleted_at IS NULL";
+const PUBLIC_CLINICS: &str = " FROM clinics c WHERE c.status = {published} AND c.deleted_at IS NULL";
 const PUBLIC_PACKAGES: &str = " FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
-WHERE p.status = 'published' AND p.deleted_at IS NULL AND c.status = 'published' AND c.deleted_at IS NULL";
+WHERE p.status = {published} AND p.deleted_at IS NULL AND c.status = {published} AND c.deleted_at IS NULL";
 /// Searches leave out listings with a critical red flag, as the catalogue's default lists do: the
 /// directory carries no flags, so a listing shown without its warning would amplify it. Reads by id
 /// still answer (`PUBLIC_*`).
 const LISTED_CLINICS: &str =
-    " FROM clinics c WHERE c.status = 'published' AND c.deleted_at IS NULL AND NOT c.has_critical_flag";
+    " FROM clinics c WHERE c.status = {published} AND c.deleted_at IS NULL AND NOT c.has_critical_flag";
 const LISTED_PACKAGES: &str = " FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
-WHERE p.status = 'published' AND p.deleted_at IS NULL AND c.status = 'published' AND c.deleted_at IS NULL \
+WHERE p.status = {published} AND p.deleted_at IS NULL AND c.status = {published} AND c.deleted_at IS NULL \
 AND NOT p.has_critical_flag";
+
+/// Binds the published state once and appends `template` with its placeholder wherever the
+/// template says `{published}`.
+fn push_public(query: &mut SqlBuilder, template: &str) {
+    let published = query.bind(Bind::Text(ListingStatus::Published.as_str().to_owned()));
+    query.push(&template.replace("{published}", &published));
+}
 
 /// A package with its clinic's name.
 #[derive(QueryableByName)]
@@ -40,7 +48,8 @@ struct Count {
 
 /// `SELECT <columns> <from>` plus the search's filters on `<alias>.updated_at` and the country.
 fn filtered(columns: &str, from: &str, alias: &str, search: &Search) -> SqlBuilder {
-    let mut query = SqlBuilder::new(&format!("SELECT {columns}{from}"));
+    let mut query = SqlBuilder::new(&format!("SELECT {columns}"));
+    push_public(&mut query, from);
     for bound in &search.last_updated {
         let at = query.bind(Bind::Timestamp(bound.at));
         query.push(&format!(" AND {alias}.updated_at {} {at}", bound.op));
@@ -102,7 +111,8 @@ pub async fn packages(
 
 /// One public clinic.
 pub async fn clinic(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<Clinic>> {
-    let mut query = SqlBuilder::new(&format!("SELECT c.*{PUBLIC_CLINICS}"));
+    let mut query = SqlBuilder::new("SELECT c.*");
+    push_public(&mut query, PUBLIC_CLINICS);
     let id = query.bind(Bind::Uuid(id));
     query.push(&format!(" AND c.id = {id}"));
     let mut rows: Vec<Clinic> = query.into_query().load(conn).await?;
@@ -111,7 +121,8 @@ pub async fn clinic(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResu
 
 /// One public package with its clinic's name.
 pub async fn package(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<PackageRow>> {
-    let mut query = SqlBuilder::new(&format!("SELECT p.*, c.name AS clinic_name{PUBLIC_PACKAGES}"));
+    let mut query = SqlBuilder::new("SELECT p.*, c.name AS clinic_name");
+    push_public(&mut query, PUBLIC_PACKAGES);
     let id = query.bind(Bind::Uuid(id));
     query.push(&format!(" AND p.id = {id}"));
     let mut rows: Vec<PackageRow> = query.into_query().load(conn).await?;

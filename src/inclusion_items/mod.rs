@@ -2,6 +2,7 @@
 //! excludes (consultation, diagnostics, the procedure, …), published so a client can learn them
 //! from the API instead of from a 422.
 
+mod repo;
 mod routes;
 
 pub use routes::configure;

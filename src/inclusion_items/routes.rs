@@ -1,14 +1,12 @@
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::db::schema::inclusion_items;
 use crate::disclaimer::DisclaimedPage;
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
+use crate::inclusion_items::repo;
 use crate::pagination::{page_by_key, ListParams};
 use crate::state::AppState;
 
@@ -52,28 +50,18 @@ pub async fn list_inclusion_items(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.reads.pooled_or(&state.pool).await?;
-    let rows: Vec<(i32, String, String, String, serde_json::Value)> = inclusion_items::table
-        .order(inclusion_items::position.asc())
-        .select((
-            inclusion_items::position,
-            inclusion_items::code,
-            inclusion_items::label,
-            inclusion_items::description,
-            inclusion_items::source,
-        ))
-        .load(&mut conn)
-        .await?;
+    let rows = repo::all(&mut conn).await?;
     // Pages are keyed by position, zero-padded so the keys sort as the positions do.
     let keyed: Vec<(String, InclusionItemResponse)> = rows
         .into_iter()
-        .map(|(position, code, label, description, source)| {
+        .map(|row| {
             (
-                format!("{position:010}"),
+                format!("{:010}", row.position),
                 InclusionItemResponse {
-                    code,
-                    label,
-                    description,
-                    source,
+                    code: row.code,
+                    label: row.label,
+                    description: row.description,
+                    source: row.source,
                 },
             )
         })

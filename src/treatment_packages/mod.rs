@@ -2,6 +2,7 @@
 //! with what is included, excluded or unknown.
 
 mod compare;
+pub mod domain;
 pub mod model;
 pub mod present;
 pub mod repo;

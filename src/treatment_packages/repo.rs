@@ -8,7 +8,12 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, treatment_packages};
-use crate::db::sql::{select_list, SqlBuilder};
+use crate::db::sql::{select_list, Bind, SqlBuilder};
+use crate::error::ApiError;
+use crate::filters::{ListQuery, PageQuery};
+use crate::listing_status::ListingStatus;
+use crate::pagination::PageTokens;
+use crate::treatment_packages::domain::{PackageFilter, PackageOrder};
 use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 
 /// The clinic facts shown with each package.
@@ -51,7 +56,7 @@ pub async fn published_for_clinics(
 ) -> QueryResult<Vec<TreatmentPackage>> {
     treatment_packages::table
         .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
-        .filter(treatment_packages::status.eq("published"))
+        .filter(treatment_packages::status.eq(ListingStatus::Published))
         .order((
             treatment_packages::price_min_usd.asc(),
             treatment_packages::id.asc(),
@@ -68,7 +73,7 @@ pub async fn cheapest_prices_for_clinics(
 ) -> QueryResult<Vec<PackagePriceRow>> {
     treatment_packages::table
         .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
-        .filter(treatment_packages::status.eq("published"))
+        .filter(treatment_packages::status.eq(ListingStatus::Published))
         .distinct_on(treatment_packages::clinic_id)
         .order((
             treatment_packages::clinic_id,
@@ -86,9 +91,9 @@ pub async fn find_published(
 ) -> QueryResult<Option<TreatmentPackage>> {
     treatment_packages::table
         .find(id)
-        .filter(treatment_packages::status.eq("published"))
+        .filter(treatment_packages::status.eq(ListingStatus::Published))
         .inner_join(clinics::table)
-        .filter(clinics::status.eq("published"))
+        .filter(clinics::status.eq(ListingStatus::Published))
         .select(TreatmentPackage::as_select())
         .first(conn)
         .await
@@ -103,21 +108,106 @@ pub async fn run_list(
     query.into_query_of::<TreatmentPackage>().load(conn).await
 }
 
+/// Published packages of published clinics, the state spelt out in the SQL text from
+/// [`ListingStatus`] rather than bound: the list indexes are partial on that state (migrations
+/// 000600 and 000920), and a cached statement's generic plan can use a partial index only when
+/// the query's text implies its predicate.
+fn published_packages_where() -> String {
+    let published = ListingStatus::Published.as_str();
+    format!("p.status = '{published}' AND c.status = '{published}'")
+}
+
 /// The base of every package list: published packages of published clinics, with the columns
 /// of [`TreatmentPackage`] in its order (rows decode by position).
-pub fn list_base() -> QueryResult<String> {
+fn list_base() -> QueryResult<String> {
     static COLUMNS: OnceLock<String> = OnceLock::new();
     Ok(format!(
-        "SELECT {} FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
-         WHERE p.status = 'published' AND c.status = 'published'",
-        select_list::<TreatmentPackage>(&COLUMNS, "treatment_packages", "p")?
+        "SELECT {} FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id WHERE {}",
+        select_list::<TreatmentPackage>(&COLUMNS, "treatment_packages", "p")?,
+        published_packages_where()
     ))
 }
 
-/// The base of the count of critically flagged packages a list left out (see [`list_base`]).
-pub const COUNT_FLAGGED_BASE: &str = "SELECT count(*) AS n FROM treatment_packages p \
-JOIN clinics c ON c.id = p.clinic_id \
-WHERE p.status = 'published' AND c.status = 'published' AND p.has_critical_flag";
+/// Verifies the page token against the filter's scope and builds the page's SQL (one row more
+/// than the page). Public for the query-plan test.
+pub fn list_query(
+    filter: &PackageFilter,
+    page_tokens: &PageTokens,
+) -> Result<PageQuery<PackageOrder>, ApiError> {
+    let mut base = list_base().map_err(ApiError::internal)?;
+    if !filter.include_flagged {
+        base.push_str(" AND NOT p.has_critical_flag");
+    }
+    // `include_flagged` is part of the token's scope like any filter.
+    let resource = if filter.include_flagged {
+        "treatment-packages+flagged"
+    } else {
+        "treatment-packages"
+    };
+    let order = filter.order;
+    let mut query = ListQuery::new(resource, &base, order.name());
+    narrow(&mut query, filter);
+    query.into_page(
+        order,
+        order.sort_key(),
+        "p.id",
+        page_tokens,
+        filter.page_token.as_deref(),
+        filter.size,
+    )
+}
+
+/// The SQL counting the packages the same filters match but a critical flag leaves out (over the
+/// whole result); `None` with `include_flagged`. Served by the partial index
+/// `treatment_packages_critical_idx`. Public for the query-plan test.
+pub fn excluded_query(filter: &PackageFilter) -> Option<SqlBuilder> {
+    if filter.include_flagged {
+        return None;
+    }
+    let base = format!(
+        "SELECT count(*) AS n FROM treatment_packages p JOIN clinics c ON c.id = p.clinic_id \
+         WHERE {} AND p.has_critical_flag",
+        published_packages_where()
+    );
+    let mut query = ListQuery::new("treatment-packages", &base, "");
+    narrow(&mut query, filter);
+    Some(query.sql)
+}
+
+/// Adds every filter to `query` (and to its token scope).
+fn narrow(query: &mut ListQuery, filter: &PackageFilter) {
+    if let Some(slug) = &filter.condition {
+        let scope = format!("condition={slug}");
+        query.filter("p.conditions @> ARRAY[{}::text]", Bind::Text(slug.clone()), scope);
+    }
+    if let Some(slug) = &filter.cell_type {
+        let scope = format!("cell_type={slug}");
+        query.filter("p.cell_type = {}", Bind::Text(slug.clone()), scope);
+    }
+    if let Some(code) = &filter.country {
+        let scope = format!("country={code}");
+        query.filter("p.country_code = {}::bpchar", Bind::Text(code.clone()), scope);
+    }
+    if let Some(clinic_id) = filter.clinic_id {
+        let scope = format!("clinic_id={clinic_id}");
+        query.filter("p.clinic_id = {}", Bind::Uuid(clinic_id), scope);
+    }
+    for bound in &filter.price_bounds {
+        query.filter(
+            &format!("p.price_min_usd {} {{}}", bound.op),
+            Bind::Numeric(bound.usd),
+            bound.scope.clone(),
+        );
+    }
+    if let Some(provenance) = filter.price_provenance {
+        let scope = format!("price_provenance={}", provenance.as_str());
+        query.filter(
+            "p.price_provenance = {}",
+            Bind::Text(provenance.as_str().to_owned()),
+            scope,
+        );
+    }
+}
 
 /// The inclusion vocabulary `(code, label)` in display order.
 pub async fn vocabulary(conn: &mut &AsyncPgConnection) -> QueryResult<Vec<(String, String)>> {

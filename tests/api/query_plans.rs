@@ -1,20 +1,22 @@
 //! Every documented catalogue filter and order is served by an index at scale: the plans of the
-//! exact SQL the list handlers build (`clinics::routes::list_query`,
-//! `treatment_packages::routes::list_query`) never scan `clinics` or `treatment_packages`
+//! exact SQL the list handlers build (`clinics::repo::list_query`,
+//! `treatment_packages::repo::list_query`) never scan `clinics` or `treatment_packages`
 //! sequentially. Runs on the benchmark's SYNTHETIC generator (`bench/sql/synthetic_data.sql`) at a
 //! fifth of the benchmark's clinics, in this test's own database.
 
 use actix_web::web::Query;
 use diesel_async::SimpleAsyncConnection;
 use serde_json::Value;
-use stemcare::clinics::routes::{
-    excluded_query as clinic_excluded_query, list_query as clinic_list_query, ClinicListParams,
-};
+use stemcare::clinics::domain::ClinicFilter;
+use stemcare::clinics::repo::{excluded_query as clinic_excluded_query, list_query as clinic_list_query};
+use stemcare::clinics::routes::ClinicListParams;
 use stemcare::pagination::{Cursor, PageTokens};
 use stemcare::reference::ReferenceCache;
-use stemcare::treatment_packages::routes::{
-    excluded_query as package_excluded_query, list_query as package_list_query, PackageListParams,
+use stemcare::treatment_packages::domain::PackageFilter;
+use stemcare::treatment_packages::repo::{
+    excluded_query as package_excluded_query, list_query as package_list_query,
 };
+use stemcare::treatment_packages::routes::PackageListParams;
 
 use crate::helpers::TestApp;
 
@@ -122,13 +124,9 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let params = Query::<ClinicListParams>::from_query(case)
             .expect("params")
             .into_inner();
-        let mut first = clinic_list_query(
-            &reference,
-            &tokens,
-            &params,
-            currency(&params.currency).as_deref(),
-        )
-        .expect("valid filters");
+        let filter = ClinicFilter::parse(&reference, &params, currency(&params.currency).as_deref())
+            .expect("valid filters");
+        let mut first = clinic_list_query(&filter, &tokens).expect("valid filters");
         // Public lists never load a listing's internal columns.
         for internal in ["moderation_note", "input_hash", "partner_id", "external_id"] {
             assert!(
@@ -152,13 +150,13 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let deep_params = Query::<ClinicListParams>::from_query(&deep_case)
             .expect("params")
             .into_inner();
-        let deep = clinic_list_query(
+        let deep_filter = ClinicFilter::parse(
             &reference,
-            &tokens,
             &deep_params,
             currency(&deep_params.currency).as_deref(),
         )
-        .expect("valid token");
+        .expect("valid filters");
+        let deep = clinic_list_query(&deep_filter, &tokens).expect("valid token");
         for (label, sql) in [
             (case.to_owned(), std::mem::take(&mut first.sql)),
             (format!("{case} (deep page)"), deep.sql),
@@ -180,9 +178,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
             }
         }
         // The count of what a critical flag left out reads the flagged rows' own index.
-        let excluded = clinic_excluded_query(&reference, &params, currency(&params.currency).as_deref())
-            .expect("valid filters");
-        if let Some(sql) = excluded {
+        if let Some(sql) = clinic_excluded_query(&filter) {
             let plan = sql.explain(&mut conn).await.expect("explain");
             let mut found = Vec::new();
             seq_scans(&plan[0]["Plan"], &mut found);
@@ -199,13 +195,9 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let params = Query::<PackageListParams>::from_query(case)
             .expect("params")
             .into_inner();
-        let query = package_list_query(
-            &reference,
-            &tokens,
-            &params,
-            currency(&params.currency).as_deref(),
-        )
-        .expect("valid filters");
+        let filter = PackageFilter::parse(&reference, &params, currency(&params.currency).as_deref())
+            .expect("valid filters");
+        let query = package_list_query(&filter, &tokens).expect("valid filters");
         let plan = query.sql.explain(&mut conn).await.expect("explain");
         let mut found = Vec::new();
         seq_scans(&plan[0]["Plan"], &mut found);
@@ -214,9 +206,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
                 "GET /v1/treatment-packages?{case}: sequential scan on {found:?}\n{plan:#}"
             ));
         }
-        let excluded = package_excluded_query(&reference, &params, currency(&params.currency).as_deref())
-            .expect("valid filters");
-        if let Some(sql) = excluded {
+        if let Some(sql) = package_excluded_query(&filter) {
             let plan = sql.explain(&mut conn).await.expect("explain");
             let mut found = Vec::new();
             seq_scans(&plan[0]["Plan"], &mut found);

@@ -1,8 +1,7 @@
 //! `GET /v1/clinics/{id}` and `GET /v1/clinics/{id}/treatment-packages`.
 
 use actix_web::{get, web, HttpRequest, HttpResponse};
-use diesel::prelude::*;
-use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use diesel_async::AsyncPgConnection;
 use futures_util::TryFutureExt;
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -10,7 +9,7 @@ use uuid::Uuid;
 
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::ClinicDetail;
-use crate::db::schema::clinics;
+use crate::clinics::repo as clinics_repo;
 use crate::disclaimer::{ScreenedPage, DISCLAIMER};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
@@ -18,7 +17,6 @@ use crate::pagination::{page_by_key, ListParams};
 use crate::red_flags::repo as flags_repo;
 use crate::reference::ReferenceCache;
 use crate::state::AppState;
-use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
 use crate::treatment_packages::present_packages;
 use crate::treatment_packages::repo::{self as packages_repo, ClinicSummary};
@@ -36,13 +34,8 @@ pub struct ClinicGetParams {
 }
 
 async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> Result<PublicClinic, ApiError> {
-    clinics::table
-        .find(id)
-        .filter(clinics::status.eq("published"))
-        .select(PublicClinic::as_select())
-        .first(conn)
-        .await
-        .optional()?
+    clinics_repo::find_published(conn, id)
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no clinic has id {id}")))
 }
 
@@ -83,11 +76,10 @@ pub async fn get_clinic(
         find_published(&mut c1, *id),
         packages_repo::published_for_clinics(&mut c2, &ids).err_into::<ApiError>(),
         flags_repo::detections_for_clinic(&mut c3, *id).err_into::<ApiError>(),
-        crate::clinics::repo::response_times(&mut c4, &ids).err_into::<ApiError>(),
+        clinics_repo::response_times(&mut c4, &ids).err_into::<ApiError>(),
     )
     .await?;
-    // Slice `first`, not diesel's `FirstDsl::first` (the prelude is in scope for `find_published`).
-    let cheapest = <[TreatmentPackage]>::first(&packages).map(|package| {
+    let cheapest = packages.first().map(|package| {
         price_from(
             PackagePrice::of(package),
             package.price_provenance.clone(),

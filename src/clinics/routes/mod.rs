@@ -19,7 +19,6 @@ use crate::red_flags::RedFlag;
 use crate::reference::Reference;
 use crate::treatment_packages::present::PackagePrice;
 
-pub use list::{excluded_query, list_query};
 pub use params::{ClinicListParams, ClinicOrder};
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -1,86 +1,9 @@
-//! The order and filters of `GET /v1/clinics`.
+//! The filters, order and paging of `GET /v1/clinics` as a client sends them.
 
 use serde::Deserialize;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
-use crate::clinics::model::PublicClinic;
-use crate::pagination::{Cursor, KeyType, SortKey};
-
-/// Sorts unknown prices after every known one.
-pub(super) const UNKNOWN_PRICE_SORT: &str = "999999999999.99";
-
-/// Orderings of the clinic list; `-` means descending.
-#[derive(Debug, Clone, Copy, Deserialize, ToSchema, PartialEq, Eq, Default)]
-pub enum ClinicOrder {
-    #[serde(rename = "name")]
-    Name,
-    #[serde(rename = "-name")]
-    NameDesc,
-    /// Cheapest published package first; clinics without a price last.
-    #[serde(rename = "price")]
-    Price,
-    #[serde(rename = "-price")]
-    PriceDesc,
-    /// Fewest first; unknown volumes sort as -1.
-    #[serde(rename = "patients_per_year")]
-    PatientsPerYear,
-    #[serde(rename = "-patients_per_year")]
-    PatientsPerYearDesc,
-    #[serde(rename = "score")]
-    Score,
-    /// Highest score first (the default).
-    #[serde(rename = "-score")]
-    #[default]
-    ScoreDesc,
-}
-
-impl ClinicOrder {
-    pub(super) fn sort_key(self) -> SortKey {
-        use ClinicOrder::*;
-        let (expr, key_type) = match self {
-            Name | NameDesc => ("c.name", KeyType::Text),
-            Price | PriceDesc => ("COALESCE(c.price_from_usd, 999999999999.99)", KeyType::Numeric),
-            PatientsPerYear | PatientsPerYearDesc => ("COALESCE(c.patients_per_year, -1)", KeyType::Int),
-            Score | ScoreDesc => ("c.score", KeyType::Numeric),
-        };
-        SortKey {
-            expr,
-            key_type,
-            descending: matches!(self, NameDesc | PriceDesc | PatientsPerYearDesc | ScoreDesc),
-        }
-    }
-
-    pub(super) fn name(self) -> &'static str {
-        use ClinicOrder::*;
-        match self {
-            Name => "name",
-            NameDesc => "-name",
-            Price => "price",
-            PriceDesc => "-price",
-            PatientsPerYear => "patients_per_year",
-            PatientsPerYearDesc => "-patients_per_year",
-            Score => "score",
-            ScoreDesc => "-score",
-        }
-    }
-
-    pub(super) fn cursor_of(self, clinic: &PublicClinic) -> Cursor {
-        use ClinicOrder::*;
-        let key = match self {
-            Name | NameDesc => serde_json::Value::String(clinic.name.clone()),
-            Price | PriceDesc => serde_json::Value::String(
-                clinic
-                    .price_from_usd
-                    .map_or_else(|| UNKNOWN_PRICE_SORT.to_owned(), |p| p.to_string()),
-            ),
-            PatientsPerYear | PatientsPerYearDesc => {
-                serde_json::Value::from(clinic.patients_per_year.unwrap_or(-1))
-            }
-            Score | ScoreDesc => serde_json::Value::String(clinic.score.to_string()),
-        };
-        Cursor { key, id: clinic.id }
-    }
-}
+pub use crate::clinics::domain::ClinicOrder;
 
 /// Filters, order and paging of `GET /v1/clinics`.
 #[derive(Debug, Deserialize, IntoParams)]
