@@ -29,7 +29,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod inclusion_items;
 pub mod json_time;
-pub mod listing_status;
+
 pub mod listings;
 pub mod metrics;
 pub mod middleware;
@@ -48,6 +48,7 @@ pub mod request_context;
 pub mod seeds;
 pub mod startup;
 pub mod state;
+pub mod states;
 pub mod telemetry;
 pub mod text;
 pub mod treatment_packages;

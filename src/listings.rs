@@ -12,11 +12,11 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
-use crate::listing_status::ListingStatus;
 use crate::red_flags::disclosures::DISCLOSURE_RULES;
 use crate::red_flags::engine::{
     self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
 };
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 const REFRESH_PRICES: &str = "

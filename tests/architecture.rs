@@ -186,7 +186,7 @@ const CORE: &[&str] = &[
     "idempotency",
     "ids",
     "json_time",
-    "listing_status",
+    "states",
     "metrics",
     "middleware",
     "money",

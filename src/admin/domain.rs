@@ -6,7 +6,7 @@ use rust_decimal::Decimal;
 
 use crate::admin::dto::{ApiKeyInput, ExchangeRateInput, ModerationDecision};
 use crate::error::FieldError;
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 
 /// Field errors gathered while parsing a request (the one validation style of this resource).
 #[derive(Default)]

@@ -15,8 +15,8 @@ use crate::db::schema::clinics;
 use crate::db::sql::{prepared, select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
-use crate::listing_status::ListingStatus;
 use crate::pagination::PageTokens;
+use crate::states::ListingStatus;
 
 const RESPONSE_TIMES: &str = "
 SELECT r.clinic_id,

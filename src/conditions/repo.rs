@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{clinics, conditions};
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 
 /// A condition as stored.
 #[derive(Queryable, Selectable)]

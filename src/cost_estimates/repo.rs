@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::schema::{clinics, treatment_packages};
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// Published packages (anywhere) covering `condition`.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
 use crate::db::sql::{Bind, SqlBuilder};
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// The newest `updated_at` an export may include so that the next export (with this value as

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::clinics::model::Clinic;
 use crate::db::sql::{Bind, SqlBuilder};
 use crate::fhir::search::Search;
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 const PUBLIC_CLINICS: &str = " FROM clinics c WHERE c.status = {published} AND c.deleted_at IS NULL";

@@ -8,10 +8,10 @@ use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
 use crate::error::ApiError;
-use crate::listing_status::ListingStatus;
 use crate::partner_listings::dto::{ClinicInput, PackageInput};
 use crate::partner_listings::repo;
 use crate::red_flags::{repo as flags_repo, RedFlag};
+use crate::states::ListingStatus;
 
 /// One of the partner's packages.
 #[derive(Debug, Serialize, ToSchema)]

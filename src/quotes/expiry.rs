@@ -3,6 +3,7 @@
 //! workers never expire the same row twice and never block each other. The clock is a parameter,
 //! so tests can move time forward.
 
+use std::sync::LazyLock;
 use std::time::Duration as StdDuration;
 
 use chrono::{DateTime, Utc};
@@ -11,33 +12,46 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::db::sql::prepared;
 use crate::db::DbPool;
+use crate::states::{OfferStatus, QuoteStatus};
 
-// The states are spelled out in the SQL (not bound) so the planner can use the partial indexes
-// `quotes_expiry_idx` and `offers_expiry_idx`; the test below ties them to the enums.
-const EXPIRE_QUOTES: &str = "
+// The states are written into the SQL text (not bound) so the planner can use the partial indexes
+// `quotes_expiry_idx` and `offers_expiry_idx` in the prepared plan; the text comes from the enums.
+static EXPIRE_QUOTES: LazyLock<String> = LazyLock::new(|| {
+    let [open, offered] = QuoteStatus::EXPIRABLE;
+    let expired = QuoteStatus::Expired;
+    format!(
+        "
 WITH due AS (
-    SELECT id FROM quotes WHERE status IN ('open', 'offered') AND expires_at <= $1
+    SELECT id FROM quotes WHERE status IN ('{open}', '{offered}') AND expires_at <= $1
     ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED
 )
-UPDATE quotes q SET status = 'expired', updated_at = now() FROM due WHERE q.id = due.id";
+UPDATE quotes q SET status = '{expired}', updated_at = now() FROM due WHERE q.id = due.id"
+    )
+});
 
-const EXPIRE_OFFERS: &str = "
+static EXPIRE_OFFERS: LazyLock<String> = LazyLock::new(|| {
+    let (pending, expired) = (OfferStatus::Pending, OfferStatus::Expired);
+    let (quote_expired, cancelled) = (QuoteStatus::Expired, QuoteStatus::Cancelled);
+    format!(
+        "
 WITH due AS (
     SELECT o.id FROM offers o JOIN quotes q ON q.id = o.quote_id
-    WHERE o.status = 'pending' AND (o.valid_until <= $1 OR q.status IN ('expired', 'cancelled'))
+    WHERE o.status = '{pending}' AND (o.valid_until <= $1 OR q.status IN ('{quote_expired}', '{cancelled}'))
     ORDER BY o.valid_until LIMIT 500 FOR UPDATE OF o SKIP LOCKED
 )
-UPDATE offers o SET status = 'expired', updated_at = now() FROM due WHERE o.id = due.id";
+UPDATE offers o SET status = '{expired}', updated_at = now() FROM due WHERE o.id = due.id"
+    )
+});
 
 /// Expires what is due at `now`; returns (quotes, offers) expired.
 pub async fn expire_due(
     conn: &mut AsyncPgConnection,
     now: DateTime<Utc>,
 ) -> diesel::QueryResult<(usize, usize)> {
-    let quotes = prepared(diesel::sql_query(EXPIRE_QUOTES).bind::<Timestamptz, _>(now))
+    let quotes = prepared(diesel::sql_query(EXPIRE_QUOTES.as_str()).bind::<Timestamptz, _>(now))
         .execute(conn)
         .await?;
-    let offers = prepared(diesel::sql_query(EXPIRE_OFFERS).bind::<Timestamptz, _>(now))
+    let offers = prepared(diesel::sql_query(EXPIRE_OFFERS.as_str()).bind::<Timestamptz, _>(now))
         .execute(conn)
         .await?;
     Ok((quotes, offers))
@@ -66,7 +80,6 @@ pub fn spawn_worker(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::quotes::domain::{OfferStatus, QuoteStatus};
 
     #[test]
     fn the_sql_names_the_enum_states() {

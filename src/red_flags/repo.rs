@@ -98,7 +98,7 @@ pub async fn detections_for_clinic(
     use crate::db::schema::treatment_packages;
     let packages = treatment_packages::table
         .filter(treatment_packages::clinic_id.eq(clinic_id))
-        .filter(treatment_packages::status.eq(crate::listing_status::ListingStatus::Published))
+        .filter(treatment_packages::status.eq(crate::states::ListingStatus::Published))
         .select(treatment_packages::id);
     let rows: Vec<DetectionRow> = red_flag_detections::table
         .filter(

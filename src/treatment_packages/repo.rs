@@ -11,8 +11,8 @@ use crate::db::schema::{clinics, treatment_packages};
 use crate::db::sql::{select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
-use crate::listing_status::ListingStatus;
 use crate::pagination::PageTokens;
+use crate::states::ListingStatus;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder};
 use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 

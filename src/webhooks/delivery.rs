@@ -53,10 +53,15 @@ pub fn next_attempt_at(
     (next <= event_created_at + Duration::days(GIVE_UP_AFTER_DAYS)).then_some(next)
 }
 
-const CLAIM: &str = "
+// The state is written into the text (not bound) so the prepared plan can use the partial index
+// `webhook_deliveries_due_idx`.
+static CLAIM: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let pending = DeliveryStatus::Pending;
+    format!(
+        "
 WITH due AS (
     SELECT id FROM webhook_deliveries
-    WHERE status = 'pending' AND next_attempt_at <= $1
+    WHERE status = '{pending}' AND next_attempt_at <= $1
     ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED
 )
 UPDATE webhook_deliveries d
@@ -64,7 +69,9 @@ SET next_attempt_at = $1 + interval '60 seconds', updated_at = now()
 FROM due, webhook_events e, webhook_endpoints p
 WHERE d.id = due.id AND e.id = d.event_id AND p.id = d.endpoint_id
 RETURNING d.id, d.attempts, e.id AS event_id, e.payload, e.created_at AS event_created_at,
-          p.url, p.secret_ciphertext, p.deleted_at IS NOT NULL AS endpoint_deleted";
+          p.url, p.secret_ciphertext, p.deleted_at IS NOT NULL AS endpoint_deleted"
+    )
+});
 
 #[derive(QueryableByName)]
 struct Claimed {
@@ -115,7 +122,7 @@ pub async fn deliver_due(
     now: DateTime<Utc>,
 ) -> QueryResult<Round> {
     let claimed: Vec<Claimed> = crate::db::sql::prepared(
-        diesel::sql_query(CLAIM)
+        diesel::sql_query(CLAIM.as_str())
             .bind::<Timestamptz, _>(now)
             .bind::<BigInt, _>(BATCH),
     )

@@ -10,6 +10,7 @@ pub mod routes;
 pub mod signing;
 pub mod url_check;
 
+use crate::states::{ListingStatus, OfferStatus, QuoteStatus};
 use serde_json::json;
 
 use crate::webhooks::outbox::EventType;
@@ -53,16 +54,18 @@ fn event_example(event_type: EventType) -> serde_json::Value {
     let clinic = "6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88";
     let offer = "7d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70";
     let data = match event_type {
-        EventType::QuoteRouted => json!({"quote_id": quote, "clinic_id": clinic, "status": "open"}),
+        EventType::QuoteRouted => {
+            json!({"quote_id": quote, "clinic_id": clinic, "status": QuoteStatus::Open})
+        }
         EventType::OfferAccepted => {
-            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": "accepted"})
+            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": OfferStatus::Accepted})
         }
         EventType::OfferDeclined => {
-            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": "declined"})
+            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": OfferStatus::Declined})
         }
-        EventType::QuoteCancelled => json!({"quote_id": quote, "status": "cancelled"}),
+        EventType::QuoteCancelled => json!({"quote_id": quote, "status": QuoteStatus::Cancelled}),
         EventType::QuoteErased => json!({"quote_id": quote, "status": "erased"}),
-        EventType::ListingModerated => json!({"clinic_id": clinic, "status": "published"}),
+        EventType::ListingModerated => json!({"clinic_id": clinic, "status": ListingStatus::Published}),
     };
     json!({
         "id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10",

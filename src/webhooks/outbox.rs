@@ -70,7 +70,7 @@ pub struct WebhookEventData {
     pub clinic_id: Option<Uuid>,
     /// The new state: the quote's (`open`, `cancelled`, `erased`), the offer's (`accepted`,
     /// `declined`) or the listing's moderation status (`published`, `rejected`, …).
-    #[schema(example = "accepted")]
+    #[schema(example = json!(crate::states::OfferStatus::Accepted))]
     pub status: String,
 }
 

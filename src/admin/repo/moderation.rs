@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::clinics::model::Clinic;
 use crate::db::schema::clinics;
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 
 /// Clinics waiting for a decision, oldest change first.
 pub async fn pending_clinics(conn: &mut AsyncPgConnection) -> QueryResult<Vec<Clinic>> {

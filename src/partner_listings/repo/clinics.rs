@@ -9,9 +9,9 @@ use super::fingerprint;
 use crate::clinics::model::{Clinic, DisclosureColumns};
 use crate::db::schema::{clinics, partners, treatment_packages};
 use crate::error::{ApiError, ProblemKind};
-use crate::listing_status::ListingStatus;
 use crate::partner_listings::dto::{AccreditationInput, ClinicInput};
 use crate::red_flags::disclosures::Disclosures;
+use crate::states::ListingStatus;
 
 fn slugify(name: &str) -> String {
     let mut slug = String::new();

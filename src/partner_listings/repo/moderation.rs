@@ -6,7 +6,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::clinics;
-use crate::listing_status::ListingStatus;
+use crate::states::ListingStatus;
 
 const FLAGGED_COUNT: &str = "
 SELECT count(*) AS n FROM red_flag_detections d

@@ -6,8 +6,8 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::treatment_packages;
-use crate::listing_status::ListingStatus;
 use crate::partner_listings::dto::{PackageInput, PriceInput};
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// The writable fields of a stored package (the base a merge patch applies to).

@@ -12,11 +12,11 @@ use super::partner_id;
 use crate::auth::BearerToken;
 use crate::error::{ApiError, FieldError, Problem, ProblemKind};
 use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
-use crate::listing_status::ListingStatus;
 use crate::partner_listings::domain::{self, FieldErrors, ImportOutcome};
 use crate::partner_listings::dto::{ImportItem, ImportRequest, ImportResponse, ImportResult, ImportSummary};
 use crate::partner_listings::repo::{self, VocabularyData};
 use crate::state::AppState;
+use crate::states::ListingStatus;
 
 /// An item that was valid but could not be stored.
 fn item_error(index: usize, message: String) -> Vec<FieldError> {

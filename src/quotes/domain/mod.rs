@@ -10,39 +10,9 @@ mod new_quote;
 pub use new_offer::{NewOffer, OfferChecks};
 pub use new_quote::NewQuote;
 
+pub use crate::states::{OfferStatus, QuoteStatus};
+
 use crate::error::{ApiError, ProblemKind};
-
-crate::text_enum! {
-    /// Where a quote stands (the `quotes_status` CHECK).
-    pub enum QuoteStatus {
-        /// Waiting for offers.
-        Open => "open",
-        /// At least one clinic made an offer.
-        Offered => "offered",
-        /// The patient accepted an offer.
-        Accepted => "accepted",
-        /// The patient withdrew the request.
-        Cancelled => "cancelled",
-        /// Past `expires_at` without an accepted offer.
-        Expired => "expired",
-    }
-}
-
-crate::text_enum! {
-    /// Where an offer stands (the `offers_status` CHECK).
-    pub enum OfferStatus {
-        /// Waiting for the patient.
-        Pending => "pending",
-        /// The patient accepted it.
-        Accepted => "accepted",
-        /// The patient accepted another offer, cancelled or erased the quote.
-        Declined => "declined",
-        /// Its author took it back.
-        Withdrawn => "withdrawn",
-        /// Past `valid_until`, or its quote ended.
-        Expired => "expired",
-    }
-}
 
 impl QuoteStatus {
     /// The states the expiry worker may end (they are the only ones with a deadline).

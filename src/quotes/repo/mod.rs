@@ -14,10 +14,10 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::db::schema::{audit_log, clinics, countries, idempotency_keys, quote_routes, quotes};
 use crate::error::ApiError;
-use crate::listing_status::ListingStatus;
 use crate::quotes::domain::QuoteStatus;
 use crate::quotes::matching::{self, ScoreBinds};
 use crate::quotes::model::Quote;
+use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
 /// A published package with the clinic facts matching needs.

@@ -32,7 +32,7 @@ use crate::webhooks::routes::partner_of;
             "created_at": "2026-11-29T10:00:00Z",
             "payload": {"id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10", "type": "offer.accepted", "created_at": "2026-11-29T10:00:00Z",
                 "data": {"quote_id": "5b0c6f1e-2d4a-4c8e-9a7b-1f2e3d4c5b6a", "offer_id": "7d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70",
-                         "clinic_id": "6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88", "status": "accepted"}},
+                         "clinic_id": "6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88", "status": crate::states::OfferStatus::Accepted}},
             "attempts": [
                 {"at": "2026-11-29T10:00:00Z", "status_code": 500, "error": null, "duration_ms": 41},
                 {"at": "2026-11-29T10:00:05Z", "status_code": 200, "error": null, "duration_ms": 38}
