@@ -254,3 +254,102 @@ fn the_cycle_check_finds_a_cycle() {
         "webhooks".to_owned()
     ]));
 }
+
+fn all_sources() -> Vec<(String, String)> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    source_files(&src, &mut files);
+    files
+        .into_iter()
+        .map(|file| {
+            let display = file.strip_prefix(&src).unwrap_or(&file).display().to_string();
+            (display, fs::read_to_string(&file).expect("source is readable"))
+        })
+        .collect()
+}
+
+/// A route file: `routes.rs`, or any file under a `routes/` directory.
+fn is_route_file(path: &str) -> bool {
+    path.ends_with("/routes.rs") || path.contains("/routes/")
+}
+
+#[test]
+fn route_files_run_no_sql() {
+    let statement =
+        Regex::new(r"db::schema|sql_query|diesel::|\bSELECT\b|\bINSERT INTO\b|\bUPDATE\s+\w+\s+SET\b")
+            .expect("regex");
+    let offenders: Vec<String> = all_sources()
+        .into_iter()
+        .filter(|(path, _)| is_route_file(path))
+        .filter_map(|(path, source)| {
+            let code = without_comments(&source);
+            statement.find(&code).map(|m| format!("{path}: `{}`", m.as_str()))
+        })
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "route files must call a repo: {offenders:#?}"
+    );
+}
+
+#[test]
+fn no_source_file_is_over_400_lines_before_its_tests() {
+    // The generated schema and the red-flag engine (a measured classifier with its vocabularies
+    // in code) are the two exceptions the layering rules name.
+    let oversized: Vec<String> = all_sources()
+        .into_iter()
+        .filter(|(path, _)| path != "db/schema.rs" && !path.starts_with("red_flag_engine/"))
+        .filter_map(|(path, source)| {
+            let lines = source
+                .lines()
+                .take_while(|line| line.trim() != "#[cfg(test)]")
+                .count();
+            (lines > 400).then(|| format!("{path}: {lines} lines"))
+        })
+        .collect();
+    assert!(
+        oversized.is_empty(),
+        "split these by what changes together: {oversized:#?}"
+    );
+}
+
+#[test]
+fn no_state_literal_outside_its_enum() {
+    // Every stored state word, as the tables' CHECK constraints list them.
+    let states = [
+        "open",
+        "offered",
+        "accepted",
+        "cancelled",
+        "expired",
+        "pending",
+        "declined",
+        "withdrawn",
+        "succeeded",
+        "failed",
+        "published",
+        "pending_review",
+        "rejected",
+        "unlisted",
+    ];
+    let literal = Regex::new(&format!(r#"["']({})["']"#, states.join("|"))).expect("regex");
+    // `Variant => "word"` inside a `text_enum!` declaration is where a state is written.
+    let declaration = Regex::new(r#"^\s*[A-Z]\w* => ""#).expect("regex");
+    let mut offenders = Vec::new();
+    for (path, source) in all_sources() {
+        if path.starts_with("red_flag_engine/") {
+            continue; // clinic text vocabularies, not states
+        }
+        let code = source
+            .split("\n#[cfg(test)]")
+            .next()
+            .map(without_comments)
+            .unwrap_or_default();
+        for line in code.lines().filter(|line| !declaration.is_match(line)) {
+            if let Some(found) = literal.find(line) {
+                offenders.push(format!("{path}: {} in `{}`", found.as_str(), line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "use the state's enum: {offenders:#?}");
+}
