@@ -13,6 +13,7 @@ mod contract;
 pub mod items;
 mod layout;
 mod named_schemas;
+mod responses;
 
 use crate::error::{FieldError, Problem};
 use crate::{compression, http_cache};
