@@ -223,8 +223,11 @@ pub fn rank(wishes: &Wishes<'_>, candidates: &[Candidate<'_>], rates: &Rates, li
                 "none" => "No study found for this condition".to_owned(),
                 level => format!("Evidence certainty: {}", level.replace('_', " ")),
             };
-            if certainty == "very_low" || certainty == "none" {
-                reasons.push("evidence is very uncertain".to_owned());
+            // "No study" is a stronger warning than "very uncertain": say which one it is.
+            match certainty {
+                "none" => reasons.push("no study found for this condition".to_owned()),
+                "very_low" => reasons.push("evidence is very uncertain".to_owned()),
+                _ => {}
             }
             parts.push(part("evidence", evidence_points(certainty), 10, evidence_reason));
             if c.package.price_provenance == "regional_indicative" {

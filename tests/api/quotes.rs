@@ -111,7 +111,14 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     assert!(estimates[0]["reasons"]
         .as_array()
         .expect("reasons")
-        .contains(&json!("evidence is very uncertain")));
+        .contains(&json!("no study found for this condition")));
+    assert!(
+        !estimates[0]["reasons"]
+            .as_array()
+            .expect("reasons")
+            .contains(&json!("evidence is very uncertain")),
+        "no study is said as such, not as uncertain evidence"
+    );
     assert_eq!(estimates[0]["price_in_budget_currency"]["currency"], "EUR");
     assert_eq!(estimates[0]["price_in_budget_currency"]["min"], "5948.84");
     assert!(estimates[0]["reasons"]
