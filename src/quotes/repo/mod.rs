@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::Principal;
 use crate::db::schema::{audit_log, clinics, countries, idempotency_keys, quote_routes, quotes};
 use crate::error::ApiError;
+use crate::ids::{OfferId, QuoteId};
 use crate::quotes::domain::QuoteStatus;
 use crate::quotes::matching::{self, ScoreBinds};
 use crate::quotes::model::Quote;
@@ -311,8 +312,8 @@ pub async fn set_quote_status(
     Ok(())
 }
 
-/// Marks the quote accepted with its accepted offer.
-pub async fn accept_quote(conn: &mut AsyncPgConnection, id: Uuid, offer_id: Uuid) -> QueryResult<()> {
+/// Marks the quote accepted with its accepted offer (typed ids: both are UUIDs).
+pub async fn accept_quote(conn: &mut AsyncPgConnection, id: QuoteId, offer_id: OfferId) -> QueryResult<()> {
     diesel::update(quotes::table.find(id))
         .set((
             quotes::status.eq(QuoteStatus::Accepted),

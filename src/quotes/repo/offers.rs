@@ -5,6 +5,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{inclusion_items, offers, treatment_packages};
+use crate::ids::{OfferId, QuoteId};
 use crate::quotes::domain::{NewOffer, OfferStatus};
 use crate::quotes::model::Offer;
 use crate::webhooks::outbox::{self, EventType};
@@ -19,11 +20,12 @@ pub async fn offers_of(conn: &mut AsyncPgConnection, quote_id: Uuid) -> QueryRes
         .await
 }
 
-/// The offer of this quote, locked for update (inside a transaction).
+/// The offer of this quote, locked for update (inside a transaction). Typed ids: the two are
+/// both UUIDs, and a swap would silently find nothing.
 pub async fn lock_offer(
     conn: &mut AsyncPgConnection,
-    quote_id: Uuid,
-    offer_id: Uuid,
+    quote_id: QuoteId,
+    offer_id: OfferId,
 ) -> QueryResult<Option<Offer>> {
     offers::table
         .find(offer_id)

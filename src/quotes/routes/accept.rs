@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::auth::{BearerToken, Principal};
 use crate::error::{ApiError, Problem};
 use crate::http_cache::private_json;
+use crate::ids::{OfferId, QuoteId};
 use crate::quotes::domain::{conflict, OfferStatus, QuoteStatus};
 use crate::quotes::dto::OfferResponse;
 use crate::quotes::present::offer_response;
@@ -72,7 +73,7 @@ pub async fn accept_offer(
             repo::decline_pending_offers(conn, quote_id).await?;
             let status = OfferStatus::Accepted.as_str();
             outbox::offer_changed(conn, offer_id, EventType::OfferAccepted, status).await?;
-            repo::accept_quote(conn, quote_id, offer_id).await?;
+            repo::accept_quote(conn, QuoteId(quote_id), OfferId(offer_id)).await?;
             Ok(accepted)
         })
         .await?;

@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::error::ApiError;
+use crate::ids::{OfferId, QuoteId};
 use crate::quotes::dto::OfferResponse;
 use crate::quotes::model::Offer;
 use crate::quotes::present::offer_response;
@@ -78,7 +79,7 @@ async fn clinic_name(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> Result<St
 
 /// The offer of this quote, locked, or 404.
 async fn load_offer(conn: &mut AsyncPgConnection, quote_id: Uuid, offer_id: Uuid) -> Result<Offer, ApiError> {
-    repo::lock_offer(conn, quote_id, offer_id)
+    repo::lock_offer(conn, QuoteId(quote_id), OfferId(offer_id))
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no offer {offer_id} on quote {quote_id}")))
 }
