@@ -4,6 +4,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::helpers::free_port;
+
 fn stemcare() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_stemcare"));
     command.env_remove("DATABASE_URL").env("RUST_LOG", "warn");
@@ -38,14 +40,6 @@ fn missing_postgres_binaries_say_how_to_install_them() {
         stderr.contains("apt-get install") && stderr.contains("DATABASE_URL"),
         "{stderr}"
     );
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 struct Server(Child);

@@ -403,3 +403,12 @@ impl TestApp {
             .to_owned()
     }
 }
+
+/// A loopback port nobody listens on now (for servers started as separate processes).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::helpers::TestApp;
+use crate::helpers::{free_port, TestApp};
 use crate::quotes::{offer_request, quote_request};
 
 /// One `stemcare serve` process; killed when dropped so a failing test leaves nothing behind.
@@ -25,14 +25,6 @@ impl Drop for Instance {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port()
 }
 
 /// The test database as a `postgresql://` URL (the binary accepts only URLs), over the cluster's
