@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod cell_types;
 pub mod clinics;
+pub mod clock;
 pub mod compression;
 pub mod conditions;
 pub mod config;

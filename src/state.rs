@@ -27,6 +27,8 @@ pub struct AppState {
     pub shutting_down: Arc<std::sync::atomic::AtomicBool>,
     /// Request counts and latencies for `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// The time the API acts on (the system clock; tests move it forward).
+    pub clock: crate::clock::Clock,
 }
 
 // What resources own (the reference-data cache, the rate limiters) is registered as its own

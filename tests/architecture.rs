@@ -174,6 +174,7 @@ fn no_import_cycle_between_top_level_modules() {
 const CORE: &[&str] = &[
     "audit",
     "auth",
+    "clock",
     "compression",
     "config",
     "crypto",

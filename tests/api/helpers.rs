@@ -90,6 +90,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The key the app encrypts with (webhook tests decrypt signing secrets with it).
     pub data_key: stemcare::crypto::DataKey,
+    /// The server's clock: `app.clock.advance(..)` moves the running server forward in time.
+    #[allow(dead_code)] // read by the follow-up tests as they arrive
+    pub clock: stemcare::clock::Clock,
 }
 
 impl TestApp {
@@ -116,6 +119,7 @@ impl TestApp {
         let state = stemcare::startup::connect(&database_url, settings)
             .await
             .expect("load app state");
+        let clock = state.clock.clone();
         let server = stemcare::startup::build_server(listener, state, test_routes).expect("build server");
         tokio::spawn(server);
         TestApp {
@@ -126,6 +130,7 @@ impl TestApp {
                 .expect("client"),
             database_url,
             data_key,
+            clock,
         }
     }
 
