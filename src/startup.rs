@@ -237,6 +237,9 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
                 SwaggerUi::new("/docs/{_:.*}").config(utoipa_swagger_ui::Config::new(["/v1/openapi.json"])),
             )
             .default_service(web::to(fallback))
+            // Innermost: a catalogue read that failed on a replica is answered again from the
+            // primary, after authentication and rate limiting ran once.
+            .wrap(crate::db::replicas::ReplicaFallback)
             .wrap(
                 DefaultHeaders::new()
                     .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))

@@ -10,9 +10,13 @@
 //! A read tries the healthy replicas in turn (round robin); one that fails to hand out a
 //! connection is marked down at once and the next is tried, then the primary. A query that
 //! fails on a replica after its connection was handed out (the replica died mid-request, or
-//! cancelled the query for a recovery conflict) fails that request: handlers do not retry.
+//! cancelled the query for a recovery conflict) is answered again from the primary by the
+//! [`ReplicaFallback`] middleware, and the replica is marked down until a check finds it well.
 
 mod check;
+mod fallback;
+
+pub use fallback::ReplicaFallback;
 
 use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -130,17 +134,22 @@ struct ReplicaSet {
 }
 
 impl ReplicaSet {
-    /// The healthy replicas, starting with the next one in turn.
-    fn healthy_in_turn(&self) -> impl Iterator<Item = &Replica> {
-        let count = self.replicas.len();
+    /// The healthy replicas and their indexes, starting with the next one in turn; none while
+    /// the current request is being answered again from the primary.
+    fn healthy_in_turn(&self) -> impl Iterator<Item = (usize, &Replica)> {
+        let count = if fallback::primary_only() {
+            0
+        } else {
+            self.replicas.len()
+        };
         let start = if count > 1 {
             self.next.fetch_add(1, Ordering::Relaxed) % count
         } else {
             0
         };
         (0..count)
-            .map(move |i| &self.replicas[(start + i) % count])
-            .filter(|r| r.state() == ReplicaState::Healthy)
+            .map(move |i| ((start + i) % count, &self.replicas[(start + i) % count]))
+            .filter(|(_, r)| r.state() == ReplicaState::Healthy)
     }
 }
 
@@ -207,10 +216,11 @@ impl CatalogueReads {
     /// A shared connection (or a pooled one when sharing is off) on a healthy replica, else on
     /// the primary (`pool` and its shared connections).
     pub async fn get_or(&self, pool: &DbPool) -> Result<ReadConn, ApiError> {
-        for replica in self.set.healthy_in_turn() {
+        for (index, replica) in self.set.healthy_in_turn() {
             match replica.shared.get_or(&replica.pool).await {
                 Ok(conn) => {
                     replica.reads.fetch_add(1, Ordering::Relaxed);
+                    fallback::note_replica_read(&self.set, index);
                     return Ok(conn);
                 }
                 Err(e) => replica.mark_down(&format!("no connection for a read: {}", e.detail)),
@@ -222,10 +232,11 @@ impl CatalogueReads {
 
     /// A pooled connection (for reads that need `&mut`) on a healthy replica, else from `pool`.
     pub async fn pooled_or(&self, pool: &DbPool) -> Result<DbConn, ApiError> {
-        for replica in self.set.healthy_in_turn() {
+        for (index, replica) in self.set.healthy_in_turn() {
             match replica.pool.get().await {
                 Ok(conn) => {
                     replica.reads.fetch_add(1, Ordering::Relaxed);
+                    fallback::note_replica_read(&self.set, index);
                     return Ok(conn);
                 }
                 Err(e) => replica.mark_down(&format!("no connection for a read: {e}")),

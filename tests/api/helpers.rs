@@ -183,6 +183,22 @@ async fn slow_query(state: web::Data<AppState>) -> Result<HttpResponse, stemcare
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A catalogue read (through `state.reads`, so on a healthy replica) that takes half a second,
+/// long enough for a test to kill the replica's backend under it. Says where it ran.
+async fn slow_catalogue_read(state: web::Data<AppState>) -> Result<HttpResponse, stemcare::error::ApiError> {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Ran {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        in_recovery: bool,
+    }
+    let mut conn = state.reads.pooled_or(&state.pool).await?;
+    let ran: Ran = diesel::sql_query("SELECT pg_is_in_recovery() AS in_recovery FROM pg_sleep(0.5)")
+        .get_result(&mut conn)
+        .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "on_replica": ran.in_recovery })))
+}
+
 async fn panicking_handler() -> HttpResponse {
     panic!("boom: /secret/path SELECT * FROM users")
 }
@@ -220,6 +236,7 @@ async fn paused_ndjson(query: web::Query<HashMap<String, String>>) -> HttpRespon
 /// Routes that exist only in tests, mounted inside the production middleware stack.
 fn test_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/__test/slow-query", web::get().to(slow_query))
+        .route("/__test/slow-catalogue-read", web::get().to(slow_catalogue_read))
         .route("/__test/panic", web::get().to(panicking_handler))
         .route(
             "/__test/echo",

@@ -229,3 +229,93 @@ async fn a_replica_lagging_past_the_bound_is_skipped_until_it_catches_up() {
     assert_eq!(public_city(app, &id).await, "Merida");
     assert_eq!(reads_from(app, &admin, "replica-1").await, 2);
 }
+
+/// A read whose replica backend dies under it is answered again from the primary, and the replica
+/// is marked down at once (the health check here is too slow to have done it).
+#[tokio::test]
+async fn a_read_that_fails_on_the_replica_is_answered_from_the_primary() {
+    let t = spawn_with_replica(|s| s.replica_check_interval_ms = 600_000).await;
+    let app = &t.app;
+    assert_eq!(
+        app.get_json("/__test/slow-catalogue-read", 200).await["on_replica"],
+        true
+    );
+
+    let url = app.url("/__test/slow-catalogue-read");
+    let client = app.client.clone();
+    let in_flight = tokio::spawn(async move { client.get(url).send().await });
+    // Once the read is running on the replica, kill the replica backends serving reads.
+    let mut replica = t.replica.db(&t.dbname).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let killed: Vec<Found> = diesel::sql_query(
+            "SELECT pg_terminate_backend(pid)::text AS value FROM pg_stat_activity
+             WHERE application_name = 'stemcare-replica-read' AND query LIKE '%pg_sleep%' AND state = 'active'",
+        )
+        .load(&mut replica)
+        .await
+        .expect("terminate");
+        if !killed.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the read never ran on the replica"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let response = in_flight.await.expect("request task").expect("response");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["on_replica"], false, "answered again from the primary");
+    assert_eq!(readiness(app).await["replicas"][0]["state"], "down");
+}
+
+/// Clients reading the catalogue while the replica stops and starts again see no error.
+#[tokio::test]
+async fn no_read_fails_while_the_replica_restarts_under_load() {
+    let mut t = spawn_with_replica(|_| {}).await;
+    let admin = t.app.staff_key("admin").await;
+    let id = clinic_id(&t.app).await;
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let paths = [
+        format!("/v1/clinics/{id}"),
+        "/v1/clinics".to_owned(),
+        "/v1/countries".to_owned(),
+        "/v1/evidence-summaries".to_owned(),
+    ];
+    let clients: Vec<_> = (0..6)
+        .map(|n| {
+            let (client, stop) = (t.app.client.clone(), stop.clone());
+            let url = t.app.url(&paths[n % paths.len()]);
+            tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                while !std::sync::atomic::AtomicBool::load(&stop, std::sync::atomic::Ordering::Relaxed) {
+                    let response = client.get(&url).send().await.expect("response");
+                    statuses.push(response.status().as_u16());
+                }
+                statuses
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.replica.stop().await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    t.replica.restart().await;
+    wait_for_state(&t.app, "healthy").await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let mut statuses = Vec::new();
+    for client in clients {
+        statuses.extend(client.await.expect("client task"));
+    }
+    let failed: Vec<_> = statuses.iter().filter(|s| **s != 200).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} reads failed: {failed:?}",
+        failed.len(),
+        statuses.len()
+    );
+    assert!(reads_from(&t.app, &admin, "replica-1").await > 0);
+    assert!(reads_from(&t.app, &admin, "primary").await > 0);
+}
