@@ -93,7 +93,10 @@ impl FieldSet {
         let mut mask = asked;
         for (field, companions) in catalog.companions {
             if catalog.bit(field).is_some_and(|bit| asked & bit != 0) {
-                mask |= companions.iter().filter_map(|c| catalog.bit(c)).fold(0, |a, b| a | b);
+                mask |= companions
+                    .iter()
+                    .filter_map(|c| catalog.bit(c))
+                    .fold(0, |a, b| a | b);
             }
         }
         Ok(Some(Self { mask, catalog }))
@@ -292,7 +295,11 @@ impl<M: SerializeMap> SerializeStruct for TrimMap<'_, M> {
     type Ok = M::Ok;
     type Error = M::Error;
 
-    fn serialize_field<T: ?Sized + Serialize>(&mut self, key: &'static str, value: &T) -> Result<(), M::Error> {
+    fn serialize_field<T: ?Sized + Serialize>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), M::Error> {
         if self.keep.keeps(key) {
             self.map.serialize_entry(key, value)?;
         }

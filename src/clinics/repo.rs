@@ -137,21 +137,41 @@ const CLINIC_COLUMNS: [(&str, &str, &[&str]); 40] = [
     ("city", "NULL::text", &["city", "unknown_fields"]),
     ("website", "NULL::text", &["website", "unknown_fields"]),
     ("ownership", "NULL::text", &["ownership", "unknown_fields"]),
-    ("specialty_scope", "NULL::text", &["specialty_scope", "unknown_fields"]),
+    (
+        "specialty_scope",
+        "NULL::text",
+        &["specialty_scope", "unknown_fields"],
+    ),
     ("specialties", "'{}'::text[]", &["specialties"]),
-    ("years_experience", "NULL::int4", &["years_experience", "unknown_fields"]),
+    (
+        "years_experience",
+        "NULL::int4",
+        &["years_experience", "unknown_fields"],
+    ),
     ("years_experience_note", "NULL::text", &["years_experience_note"]),
-    ("patients_per_year", "NULL::int4", &["patients_per_year", "unknown_fields"]),
+    (
+        "patients_per_year",
+        "NULL::int4",
+        &["patients_per_year", "unknown_fields"],
+    ),
     ("serves_adults", "NULL::bool", AGES),
     ("serves_children", "NULL::bool", AGES),
     ("min_age", "NULL::int4", AGES),
-    ("patient_origin_regions", "'{}'::text[]", &["patient_origin_regions"]),
+    (
+        "patient_origin_regions",
+        "'{}'::text[]",
+        &["patient_origin_regions"],
+    ),
     ("languages", "'{}'::text[]", &["languages", "unknown_fields"]),
     ("notable_technology", "'{}'::text[]", &["notable_technology"]),
     ("description", "''::text", &["description"]),
     ("claims", "'[]'::jsonb", &["claims"]),
     ("conditions_treated", "'{}'::text[]", &["conditions_treated"]),
-    ("accreditations", "'[]'::jsonb", &["accreditations", "unknown_fields"]),
+    (
+        "accreditations",
+        "'[]'::jsonb",
+        &["accreditations", "unknown_fields"],
+    ),
     ("notes", "NULL::text", &["notes"]),
     ("source", "'{}'::jsonb", &["source"]),
     ("promoted", "false", &["promoted", "rank_explanation"]),
@@ -161,7 +181,12 @@ const CLINIC_COLUMNS: [(&str, &str, &[&str]); 40] = [
     (
         "condition_slugs",
         "'{}'::text[]",
-        &["conditions", "regulatory_status", "evidence", "claims_beyond_evidence"],
+        &[
+            "conditions",
+            "regulatory_status",
+            "evidence",
+            "claims_beyond_evidence",
+        ],
     ),
     ("has_critical_flag", "false", &["listed_by_default"]),
     ("stem_cell_efficacy_claim", "false", &["claims_beyond_evidence"]),
@@ -290,8 +315,15 @@ mod tests {
     fn sparse_columns_follow_the_row() {
         static COLUMNS: OnceLock<String> = OnceLock::new();
         let full = select_list::<PublicClinic>(&COLUMNS, "clinics", "c").expect("columns");
-        let names: Vec<String> = CLINIC_COLUMNS.iter().map(|(name, _, _)| format!("c.\"{name}\"")).collect();
-        assert_eq!(full, names.join(", "), "CLINIC_COLUMNS is PublicClinic's select list");
+        let names: Vec<String> = CLINIC_COLUMNS
+            .iter()
+            .map(|(name, _, _)| format!("c.\"{name}\""))
+            .collect();
+        assert_eq!(
+            full,
+            names.join(", "),
+            "CLINIC_COLUMNS is PublicClinic's select list"
+        );
         for (_, _, needed_by) in CLINIC_COLUMNS {
             for field in needed_by {
                 assert!(CLINIC_FIELDS.names.contains(field), "{field}");

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::countries::regulatory::RegulatoryStatus;
 use crate::money::{AppliedRate, Rates};
+use crate::openapi::items::InclusionCode;
 use crate::red_flags::RedFlag;
 use crate::sparse_fields::FieldCatalog;
 use crate::treatment_packages::model::TreatmentPackage;
@@ -139,14 +140,14 @@ pub struct TreatmentPackageResponse {
     #[schema(value_type = Object)]
     #[schema(required = false)]
     pub price_source: serde_json::Value,
-    /// Included items (inclusion vocabulary codes).
-    #[schema(required = false)]
+    /// Included items (inclusion vocabulary codes, `GET /v1/inclusion-items`).
+    #[schema(required = false, value_type = Vec<InclusionCode>)]
     pub inclusions: Vec<String>,
     /// Items explicitly not included.
-    #[schema(required = false)]
+    #[schema(required = false, value_type = Vec<InclusionCode>)]
     pub exclusions: Vec<String>,
     /// Items the source says nothing about: ask before booking.
-    #[schema(required = false)]
+    #[schema(required = false, value_type = Vec<InclusionCode>)]
     pub unknown_items: Vec<String>,
     /// Priced extras, where known.
     #[schema(value_type = Vec<Object>)]

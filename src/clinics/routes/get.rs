@@ -7,8 +7,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::clinics::model::PublicClinic;
 use crate::clinics::fields::{ClinicDetailFieldList, CLINIC_DETAIL_FIELDS};
+use crate::clinics::model::PublicClinic;
 use crate::clinics::present::ClinicDetail;
 use crate::clinics::repo as clinics_repo;
 use crate::disclaimer::{ScreenedPage, DISCLAIMER};
@@ -23,8 +23,8 @@ use crate::treatment_packages::present::{
     PackageFieldList, PackagePrice, TreatmentPackageResponse, PACKAGE_FIELDS,
 };
 use crate::treatment_packages::present_packages;
-use crate::treatment_packages::routes::FLAG_PARTS;
 use crate::treatment_packages::repo::{self as packages_repo, ClinicSummary};
+use crate::treatment_packages::routes::FLAG_PARTS;
 
 use super::{present_listed, price_from};
 
@@ -204,10 +204,7 @@ pub async fn list_clinic_packages(
         .into_iter()
         .map(|item| Sparse::new(item, fields))
         .collect();
-    cacheable_json(
-        &req,
-        &ScreenedPage::new(items, page.next_page_token, excluded),
-    )
+    cacheable_json(&req, &ScreenedPage::new(items, page.next_page_token, excluded))
 }
 
 /// Paging of a clinic's packages and the opt-in for flagged ones.

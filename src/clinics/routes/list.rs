@@ -7,8 +7,8 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::clinics::domain::ClinicFilter;
-use crate::clinics::model::PublicClinic;
 use crate::clinics::fields::CLINIC_FIELDS;
+use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{ClinicResponse, PriceFrom};
 use crate::clinics::repo as clinics_repo;
 use crate::disclaimer::ScreenedPage;

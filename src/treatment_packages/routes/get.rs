@@ -9,8 +9,8 @@ use crate::disclaimer::Disclaimed;
 use crate::error::{ApiError, Problem};
 use crate::http_cache::cacheable_json;
 use crate::reference::ReferenceCache;
-use crate::state::AppState;
 use crate::sparse_fields::{FieldSet, Sparse};
+use crate::state::AppState;
 use crate::treatment_packages::present::{PackageFieldList, TreatmentPackageResponse, PACKAGE_FIELDS};
 use crate::treatment_packages::repo;
 

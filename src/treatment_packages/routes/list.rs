@@ -11,9 +11,9 @@ use crate::filters::PageQuery;
 use crate::http_cache::cacheable_json;
 use crate::pagination::split_page;
 use crate::reference::ReferenceCache;
+use crate::sparse_fields::{FieldSet, Sparse};
 use crate::state::AppState;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder, PriceProvenance};
-use crate::sparse_fields::{FieldSet, Sparse};
 use crate::treatment_packages::present::{PackageFieldList, TreatmentPackageResponse, PACKAGE_FIELDS};
 use crate::treatment_packages::repo;
 
