@@ -44,7 +44,7 @@ w('and `bench/twins.py` writes *every* statement that request ran, in order, wit
 w('pgbench variables (a write\'s COMMIT becomes ROLLBACK, an `INSERT … RETURNING id` is taken with')
 w('`\\gset`, unique values are drawn per transaction). A second request and one run of the twin are then')
 w('compared statement by statement in `pg_stat_statements` (same queryid, or the same text once')
-w('parameters and literals are normalised): ' + ('all six matched.' if all(t['match'] for t in d['twin_checks']) else 'SOME DID NOT MATCH.'))
+w('parameters and literals are normalised): ' + ('all matched.' if all(t['match'] for t in d['twin_checks']) else 'SOME DID NOT MATCH.'))
 w('The twin runs its statements one after another; the API pipelines independent reads.')
 w('')
 cpu = any(r.get('server_cpu_us_per_request') for r in d['table'])
@@ -82,6 +82,14 @@ if cf:
     w("- compressed first page (`Accept-Encoding: gzip, br`, docs/COMPRESSION.md) ≤ 25 % of identity bytes at ≤ 15 % extra server CPU: "
       + ', '.join(f"{x['bytes_compressed']:,.0f} of {x['bytes_identity']:,.0f} bytes (×{x['bytes_ratio']}), +{x['extra_cpu_us']} µs (×{x['extra_cpu_ratio']}) at {x['clients']} clients"
                   for x in cf if x['bytes_ratio'] is not None) + '.')
+if cf:
+    w("- compression's server CPU ≤ 15 % of the compressed request's (issue 22): "
+      + ', '.join(f"×{x.get('extra_cpu_share_of_compressed')} at {x['clients']} clients" for x in cf) + '.')
+ls = der.get('list_screen_over_full_list') or []
+if ls:
+    w("- list screen (`fields=`, docs/SPARSE_FIELDS.md) / full first page: server CPU per request ≤ 50 %, bytes ≤ 30 %: "
+      + ', '.join(f"CPU ×{x['cpu_ratio']}, {x['bytes_screen']:,.0f} of {x['bytes_full']:,.0f} bytes (×{x['bytes_ratio']}) at {x['clients']} clients"
+                  for x in ls if x['bytes_ratio'] is not None) + '.')
 hz = [by[('healthz', c)]['api_rps'] for c in clients if ('healthz', c) in by]
 w(f"- `GET /healthz` (the HTTP ceiling without the database): {f(min(hz), 0)}–{f(max(hz), 0)} rps. Debug builds are never measured.")
 print('\n'.join(lines))

@@ -97,8 +97,26 @@ for scenario, clients in order:
 by = {(r["scenario"], r["clients"]): r for r in table}
 clients_list = sorted({c for _, c in order})
 derived = {"deep_over_first_page": [], "handler_over_raw_by_id": [], "diesel_over_raw_by_id": [],
-           "diesel_pool_over_raw_by_id": [], "compressed_first_page": []}
+           "diesel_pool_over_raw_by_id": [], "compressed_first_page": [], "list_screen_over_full_list": []}
 for c in clients_list:
+    # Issue 22 targets for `fields=`: the list screen's server CPU per request <= 50 % of the full
+    # first page's, its bytes <= 30 %.
+    full, screen = by.get(("clinics_list_first", c)), by.get(("clinics_list_screen", c))
+    if full and screen:
+        cpu_ratio = ratio(screen["server_cpu_us_per_request"], full["server_cpu_us_per_request"])
+        bytes_ratio = ratio(screen["bytes_per_response"], full["bytes_per_response"])
+        derived["list_screen_over_full_list"].append({
+            "clients": c,
+            "server_cpu_us_full": full["server_cpu_us_per_request"],
+            "server_cpu_us_screen": screen["server_cpu_us_per_request"],
+            "cpu_ratio": cpu_ratio,
+            "bytes_full": full["bytes_per_response"],
+            "bytes_screen": screen["bytes_per_response"],
+            "bytes_ratio": bytes_ratio,
+            "rps_ratio": ratio(screen["api_rps"], full["api_rps"]),
+            "cpu_target_met": cpu_ratio is not None and cpu_ratio <= 0.50,
+            "bytes_target_met": bytes_ratio is not None and bytes_ratio <= 0.30,
+        })
     # docs/COMPRESSION.md targets: compressed bytes <= 25 % of identity bytes; the CPU compression
     # adds <= 15 % of the identity request's server CPU.
     plain, packed = by.get(("clinics_list_first", c)), by.get(("clinics_list_first_gzip_br", c))
@@ -114,6 +132,9 @@ for c in clients_list:
             "server_cpu_us_compressed": cpu_packed,
             "extra_cpu_us": extra,
             "extra_cpu_ratio": ratio(extra, cpu_plain),
+            # Issue 22's wording: compression's CPU <= 15 % of the (compressed) request's.
+            "extra_cpu_share_of_compressed": ratio(extra, cpu_packed),
+            "cpu_share_target_met": extra is not None and cpu_packed is not None and extra <= 0.15 * cpu_packed,
             "rps_ratio": ratio(packed["api_rps"], plain["api_rps"]),
             "bytes_target_met": (ratio(packed["bytes_per_response"], plain["bytes_per_response"]) or 1) <= 0.25,
             "cpu_target_met": extra is not None and extra <= 0.15 * cpu_plain,
@@ -255,6 +276,14 @@ for d in derived["compressed_first_page"]:
     print(f"compressed first page (Accept-Encoding: gzip, br) at {d['clients']} clients: "
           f"{d['bytes_compressed']} of {d['bytes_identity']} bytes (x{d['bytes_ratio']}, target <= 0.25), "
           f"+{d['extra_cpu_us']} us server CPU per request (x{d['extra_cpu_ratio']} of identity, target <= 0.15)")
+for d in derived["list_screen_over_full_list"]:
+    print(f"list screen (fields=) / full first page at {d['clients']} clients: server CPU per request "
+          f"x{d['cpu_ratio']} (target <= 0.50: {'met' if d['cpu_target_met'] else 'NOT met'}), bytes "
+          f"{d['bytes_screen']} of {d['bytes_full']} (x{d['bytes_ratio']}, target <= 0.30: "
+          f"{'met' if d['bytes_target_met'] else 'NOT met'})")
+for d in derived["compressed_first_page"]:
+    print(f"compression's share of the compressed request's server CPU at {d['clients']} clients: "
+          f"x{d['extra_cpu_share_of_compressed']} (target <= 0.15: {'met' if d['cpu_share_target_met'] else 'NOT met'})")
 for e in encoding_checks:
     print(f"bytes per response {e['scenario']}: {e['bytes_per_response']} ({e['content_encoding']})")
 for t in twins:

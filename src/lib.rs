@@ -47,6 +47,7 @@ pub mod red_flags;
 pub mod reference;
 pub mod request_context;
 pub mod seeds;
+pub mod sparse_fields;
 pub mod startup;
 pub mod state;
 pub mod states;

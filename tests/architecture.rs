@@ -197,6 +197,7 @@ const CORE: &[&str] = &[
     "rate_limit",
     "red_flag_engine",
     "request_context",
+    "sparse_fields",
     "state",
     "telemetry",
     "text",

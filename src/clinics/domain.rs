@@ -57,6 +57,17 @@ impl ClinicOrder {
         }
     }
 
+    /// The column [`cursor_of`](Self::cursor_of) reads (a sparse page always loads it).
+    pub fn column(self) -> &'static str {
+        use ClinicOrder::*;
+        match self {
+            Name | NameDesc => "name",
+            Price | PriceDesc => "price_from_usd",
+            PatientsPerYear | PatientsPerYearDesc => "patients_per_year",
+            Score | ScoreDesc => "score",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         use ClinicOrder::*;
         match self {

@@ -2,6 +2,7 @@
 //! not), the claims they make, the red flags those claims raise, and a transparent score.
 
 pub mod domain;
+pub mod fields;
 pub mod model;
 mod present;
 pub mod repo;

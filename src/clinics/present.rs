@@ -81,81 +81,121 @@ pub struct PriceFrom {
 }
 
 /// A clinic listing. Its red flags come first: a patient reads the warnings before the rest.
+///
+/// Every property is sent unless `fields=` asked for others (properties are optional only for that
+/// reason; see docs/SPARSE_FIELDS.md).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ClinicResponse {
     /// Most severe first; see `GET /v1/red-flag-rules` for every rule and its source.
+    #[schema(required = false)]
     pub red_flags: Vec<RedFlag>,
     /// True when any red flag of the clinic itself is critical.
+    #[schema(required = false)]
     pub has_critical_red_flags: bool,
     /// False when a critical red flag (on the clinic or one of its published packages) leaves it
     /// out of default lists and searches; `include_flagged=true` lists it.
+    #[schema(required = false)]
     pub listed_by_default: bool,
+    #[schema(required = false)]
     pub id: Uuid,
     #[schema(example = "id-clinic-bangkok")]
+    #[schema(required = false)]
     pub slug: String,
     #[schema(example = "ID Clinic Bangkok")]
+    #[schema(required = false)]
     pub name: String,
     /// ISO 3166-1 alpha-2.
     #[schema(example = "TH")]
+    #[schema(required = false)]
     pub country: String,
+    #[schema(required = false)]
     pub city: Option<String>,
     /// The clinic's own website (an https URL), as its listing gives it; null when unknown.
     #[schema(format = "uri", example = "https://clinic.example")]
+    #[schema(required = false)]
     pub website: Option<String>,
     /// `private` or `public`; null when unknown.
+    #[schema(required = false)]
     pub ownership: Option<String>,
     /// `single` or `multi` specialty; null when unknown.
+    #[schema(required = false)]
     pub specialty_scope: Option<String>,
+    #[schema(required = false)]
     pub specialties: Vec<String>,
+    #[schema(required = false)]
     pub years_experience: Option<i32>,
     /// The source's wording behind `years_experience` (e.g. "for over 20 years").
+    #[schema(required = false)]
     pub years_experience_note: Option<String>,
+    #[schema(required = false)]
     pub patients_per_year: Option<i32>,
+    #[schema(required = false)]
     pub ages_served: AgesServed,
+    #[schema(required = false)]
     pub patient_origin_regions: Vec<String>,
     /// Languages the clinic serves patients in (BCP 47 tags), as its listing gives them; empty
     /// when unknown.
     #[schema(example = json!(["en", "es-MX"]))]
+    #[schema(required = false)]
     pub languages: Vec<String>,
     /// What the listing discloses about its treatment protocol, ethics committee or regulator
     /// approval, deposit and reviews, as the clinic states it (not verified by StemCare). Each
     /// field is null when not stated (and listed in `unknown_fields`).
+    #[schema(required = false)]
     pub disclosures: Disclosures,
+    #[schema(required = false)]
     pub notable_technology: Vec<String>,
+    #[schema(required = false)]
     pub description: String,
     /// The clinic's own claims, quoted; see `red_flags` for the ones that match warning signs.
+    #[schema(required = false)]
     pub claims: Vec<Claim>,
     /// Everything the source says the clinic treats.
+    #[schema(required = false)]
     pub conditions_treated: Vec<String>,
     /// Condition slugs covered by its published packages.
+    #[schema(required = false)]
     pub conditions: Vec<String>,
     /// Accreditations on record (empty: none known).
     #[schema(value_type = Vec<Object>)]
+    #[schema(required = false)]
     pub accreditations: serde_json::Value,
     /// Regulatory status of stem cell therapy for back pain where the clinic is, as a sourced
     /// statement (`verified`, `claimed` or `unknown`), with the US FDA context for spine indications.
+    #[schema(required = false)]
     pub regulatory_status: RegulatoryStatus,
+    #[schema(required = false)]
     pub rank_explanation: RankExplanation,
+    #[schema(required = false)]
     pub promoted: bool,
+    #[schema(required = false)]
     pub price_from: Option<PriceFrom>,
     /// How fast the clinic answers quote requests; null until it has answered one.
+    #[schema(required = false)]
     pub response_time: Option<ResponseTimeView>,
     /// Evidence summaries for the conditions in `conditions` (`GET /v1/evidence-summaries/{summary_id}`).
     #[schema(value_type = Vec<crate::evidence::EvidenceLink>)]
+    #[schema(required = false)]
     pub evidence: Vec<std::sync::Arc<crate::evidence::EvidenceLink>>,
     /// True when this listing makes an efficacy claim about stem cell treatment (red flag
     /// `GUARANTEED_OUTCOME`, `OUTCOME_CLAIM_UNSOURCED` or `REGENERATE_AVOID_SURGERY` raised by its
     /// description or a claim not about another treatment, see `claims[].topic`) while no
     /// condition it lists has evidence of at least moderate certainty.
+    #[schema(required = false)]
     pub claims_beyond_evidence: bool,
     /// Fields left null (or empty) because the source does not give them: unknown, not "no".
+    #[schema(required = false)]
     pub unknown_fields: Vec<&'static str>,
+    #[schema(required = false)]
     pub notes: Option<String>,
     #[schema(value_type = Object)]
+    #[schema(required = false)]
     pub source: serde_json::Value,
     #[serde(serialize_with = "crate::json_time::timestamp")]
+    #[schema(required = false)]
     pub created_at: DateTime<Utc>,
     #[serde(serialize_with = "crate::json_time::timestamp")]
+    #[schema(required = false)]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -175,6 +215,7 @@ pub struct ResponseTimeView {
 pub struct ClinicDetail {
     #[serde(flatten)]
     pub clinic: ClinicResponse,
+    #[schema(required = false)]
     pub treatment_packages: Vec<TreatmentPackageResponse>,
     pub disclaimer: Disclaimer,
 }

@@ -21,6 +21,47 @@ pub fn is_slug(slug: &str) -> bool {
 /// An inclusion vocabulary code, such as `cell_extraction`.
 pub const VOCABULARY_CODE_PATTERN: &str = "^[a-z0-9_]+$";
 
+/// The committed seed file of the inclusion vocabulary: the spec's [`InclusionCode`] enum is read
+/// from it, so the document and the seeded table cannot drift.
+const INCLUSION_VOCABULARY_SEED: &str = include_str!("../../seeds/catalogue/inclusion_vocabulary.json");
+
+/// The codes of the seeded inclusion vocabulary, in its order (empty if the file does not parse:
+/// the seed loader and a unit test refuse such a file first).
+pub fn inclusion_codes() -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Item {
+        code: String,
+    }
+    serde_json::from_str::<Vec<Item>>(INCLUSION_VOCABULARY_SEED)
+        .map(|items| items.into_iter().map(|item| item.code).collect())
+        .unwrap_or_default()
+}
+
+/// A code of the inclusion vocabulary (component `InclusionCode`): what a package or offer says
+/// is included, excluded or unknown.
+pub struct InclusionCode;
+
+impl utoipa::PartialSchema for InclusionCode {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .description(Some(
+                "A code of the inclusion vocabulary (what a price includes, excludes or leaves \
+                 unknown). `GET /v1/inclusion-items` gives each code's label, description and \
+                 source.",
+            ))
+            .enum_values(Some(inclusion_codes()))
+            .examples(["diagnostics"])
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for InclusionCode {
+    fn name() -> std::borrow::Cow<'static, str> {
+        std::borrow::Cow::Borrowed("InclusionCode")
+    }
+}
+
 /// A BCP 47 tag of the common shape (see `plausible_language_tag`).
 pub const LANGUAGE_TAG_PATTERN: &str = "^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$";
 
@@ -100,6 +141,29 @@ pub fn plausible_language_tag(tag: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_inclusion_code_enum_is_the_seeded_vocabulary() {
+        let seeded: Vec<String> = serde_json::from_str::<serde_json::Value>(INCLUSION_VOCABULARY_SEED)
+            .expect("the seed file parses")
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|item| item["code"].as_str().expect("a code").to_owned())
+            .collect();
+        assert!(seeded.len() >= 10, "{seeded:?}");
+        let schema =
+            serde_json::to_value(<InclusionCode as utoipa::PartialSchema>::schema()).expect("schema");
+        let listed: Vec<String> = schema["enum"]
+            .as_array()
+            .expect("an enum")
+            .iter()
+            .map(|code| code.as_str().expect("a code").to_owned())
+            .collect();
+        assert_eq!(listed, seeded);
+        let pattern = regex::Regex::new(VOCABULARY_CODE_PATTERN).expect("pattern");
+        assert!(listed.iter().all(|code| pattern.is_match(code)));
+    }
 
     #[test]
     fn slug_pattern_states_the_rule() {

@@ -142,7 +142,7 @@ pub async fn compare_treatment_packages(
         packages.push(package);
     }
     let vocabulary = crate::treatment_packages::repo::vocabulary(&mut &*conn).await?;
-    let presented = present_all(&conn, &packages, &reference, Some((rates, &currency))).await?;
+    let presented = present_all(&conn, &packages, &reference, Some((rates, &currency)), None).await?;
 
     let mut compared = Vec::with_capacity(presented.len());
     let mut applied = Vec::new();

@@ -12,6 +12,7 @@ use crate::db::sql::{select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
+use crate::sparse_fields::{self, FieldSet};
 use crate::states::ListingStatus;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder};
 use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
@@ -132,6 +133,7 @@ fn list_base() -> QueryResult<String> {
 /// than the page). Public for the query-plan test.
 pub fn list_query(
     filter: &PackageFilter,
+    fields: Option<&FieldSet>,
     page_tokens: &PageTokens,
 ) -> Result<PageQuery<PackageOrder>, ApiError> {
     let mut base = list_base().map_err(ApiError::internal)?;
@@ -145,7 +147,9 @@ pub fn list_query(
         "treatment-packages"
     };
     let order = filter.order;
-    let mut query = ListQuery::new(resource, &base, order.name());
+    // The field set joins the order in the token scope (the order's name is only used there).
+    let scope_order = format!("{}{}", order.name(), sparse_fields::scope_of(fields));
+    let mut query = ListQuery::new(resource, &base, &scope_order);
     narrow(&mut query, filter);
     query.into_page(
         order,

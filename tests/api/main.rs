@@ -25,6 +25,7 @@ mod red_flag_corpus;
 mod replicas;
 mod rule_recheck;
 mod seed_honesty;
+mod sparse_fields;
 mod streaming_replica;
 mod trust;
 mod webhooks;

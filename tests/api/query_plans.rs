@@ -8,10 +8,12 @@ use actix_web::web::Query;
 use diesel_async::SimpleAsyncConnection;
 use serde_json::Value;
 use stemcare::clinics::domain::ClinicFilter;
+use stemcare::clinics::fields::CLINIC_FIELDS;
 use stemcare::clinics::repo::{excluded_query as clinic_excluded_query, list_query as clinic_list_query};
 use stemcare::clinics::routes::ClinicListParams;
 use stemcare::pagination::{Cursor, PageTokens};
 use stemcare::reference::ReferenceCache;
+use stemcare::sparse_fields::FieldSet;
 use stemcare::treatment_packages::domain::PackageFilter;
 use stemcare::treatment_packages::repo::{
     excluded_query as package_excluded_query, list_query as package_list_query,
@@ -102,6 +104,8 @@ async fn catalogue_lists_use_indexes_at_scale() {
         "country=MX&condition=sciatica&order_by=price",
         "include_flagged=true",
         "q=kestrel&include_flagged=true",
+        "fields=id,name,country,city,price_from,red_flags",
+        "order_by=price&fields=id,name,rank_explanation",
     ];
     let package_cases = [
         "".to_owned(),
@@ -126,7 +130,8 @@ async fn catalogue_lists_use_indexes_at_scale() {
             .into_inner();
         let filter = ClinicFilter::parse(&reference, &params, currency(&params.currency).as_deref())
             .expect("valid filters");
-        let mut first = clinic_list_query(&filter, &tokens).expect("valid filters");
+        let fields = FieldSet::parse(&CLINIC_FIELDS, params.fields.as_deref()).expect("valid fields");
+        let mut first = clinic_list_query(&filter, fields.as_ref(), &tokens).expect("valid filters");
         // Public lists never load a listing's internal columns.
         for internal in ["moderation_note", "input_hash", "partner_id", "external_id"] {
             assert!(
@@ -156,7 +161,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
             currency(&deep_params.currency).as_deref(),
         )
         .expect("valid filters");
-        let deep = clinic_list_query(&deep_filter, &tokens).expect("valid token");
+        let deep = clinic_list_query(&deep_filter, fields.as_ref(), &tokens).expect("valid token");
         for (label, sql) in [
             (case.to_owned(), std::mem::take(&mut first.sql)),
             (format!("{case} (deep page)"), deep.sql),
@@ -197,7 +202,7 @@ async fn catalogue_lists_use_indexes_at_scale() {
             .into_inner();
         let filter = PackageFilter::parse(&reference, &params, currency(&params.currency).as_deref())
             .expect("valid filters");
-        let query = package_list_query(&filter, &tokens).expect("valid filters");
+        let query = package_list_query(&filter, None, &tokens).expect("valid filters");
         let plan = query.sql.explain(&mut conn).await.expect("explain");
         let mut found = Vec::new();
         seq_scans(&plan[0]["Plan"], &mut found);
@@ -224,4 +229,85 @@ async fn catalogue_lists_use_indexes_at_scale() {
         );
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// One row of `EXPLAIN (VERBOSE, FORMAT JSON)`.
+#[derive(diesel::QueryableByName)]
+struct VerbosePlan {
+    #[diesel(sql_type = diesel::sql_types::Json, column_name = "QUERY PLAN")]
+    plan: Value,
+}
+
+/// The columns the plan reads from `clinics` (the scan node's `Output`).
+fn clinic_columns_read(plan: &Value, found: &mut Vec<String>) {
+    if plan["Relation Name"] == "clinics" {
+        for column in plan["Output"].as_array().into_iter().flatten() {
+            found.push(column.as_str().unwrap_or_default().to_owned());
+        }
+    }
+    for child in plan["Plans"].as_array().into_iter().flatten() {
+        clinic_columns_read(child, found);
+    }
+}
+
+/// `fields=` reads only what the asked fields need: Postgres's own plan of the handler's SQL
+/// (EXPLAIN VERBOSE) shows the columns the scan outputs; the list screen's leave out the long
+/// texts and JSON documents the full list reads.
+#[tokio::test]
+async fn a_sparse_clinic_list_reads_only_the_columns_it_needs() {
+    use diesel_async::RunQueryDsl;
+    use stemcare::db::sql::{Bind, SqlBuilder};
+
+    let app = TestApp::spawn().await;
+    let mut conn = app.db().await;
+    let reference = ReferenceCache::new(std::time::Duration::ZERO)
+        .get(&mut &conn)
+        .await
+        .expect("reference data");
+    let tokens = PageTokens::load_or_create(&mut conn).await.expect("page tokens");
+    let mut read = Vec::new();
+    for case in ["", "fields=id,name,country,city,price_from,red_flags"] {
+        let params = Query::<ClinicListParams>::from_query(case)
+            .expect("params")
+            .into_inner();
+        let filter = ClinicFilter::parse(&reference, &params, None).expect("valid filters");
+        let fields = FieldSet::parse(&CLINIC_FIELDS, params.fields.as_deref()).expect("valid fields");
+        let query = clinic_list_query(&filter, fields.as_ref(), &tokens).expect("a query");
+        // A first page without filters binds only its LIMIT, as `$1`.
+        let mut explain = SqlBuilder::new(&format!("EXPLAIN (VERBOSE, FORMAT JSON) {}", query.sql.sql()));
+        assert_eq!(explain.bind(Bind::BigInt(21)), "$1");
+        let row: VerbosePlan = explain
+            .into_query()
+            .get_result(&mut conn)
+            .await
+            .expect("explain verbose");
+        let mut columns = Vec::new();
+        clinic_columns_read(&row.plan[0]["Plan"], &mut columns);
+        read.push(columns);
+    }
+    // Postgres names a column bare or qualified by the alias, depending on the plan's shape.
+    let reads =
+        |columns: &[String], name: &str| columns.iter().any(|c| c == name || *c == format!("c.{name}"));
+    let (full, screen) = (&read[0], &read[1]);
+    for column in [
+        "description",
+        "claims",
+        "source",
+        "notes",
+        "score_parts",
+        "accreditations",
+        "specialties",
+    ] {
+        assert!(reads(full, column), "the full list reads {column}: {full:?}");
+        assert!(
+            !reads(screen, column),
+            "the list screen does not read {column}: {screen:?}"
+        );
+    }
+    for column in ["id", "name", "country_code", "city", "score"] {
+        assert!(
+            reads(screen, column),
+            "the list screen reads {column}: {screen:?}"
+        );
+    }
 }

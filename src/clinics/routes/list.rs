@@ -7,6 +7,7 @@ use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::clinics::domain::ClinicFilter;
+use crate::clinics::fields::CLINIC_FIELDS;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{ClinicResponse, PriceFrom};
 use crate::clinics::repo as clinics_repo;
@@ -19,6 +20,7 @@ use crate::pagination::split_page;
 use crate::red_flags::repo as flags_repo;
 use crate::reference::Reference;
 use crate::reference::ReferenceCache;
+use crate::sparse_fields::{needs, skip_unless, FieldSet, Sparse};
 use crate::state::AppState;
 use crate::treatment_packages::present::PackagePrice;
 use crate::treatment_packages::repo as packages_repo;
@@ -27,19 +29,28 @@ use super::params::ClinicListParams;
 use super::{present_listed, price_from};
 
 /// A page of clinics as listed (three queries whatever the page size).
+/// Under `fields=`, the reads no asked field needs are skipped.
 async fn present_clinics(
     conn: &AsyncPgConnection,
     clinics: Vec<PublicClinic>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
+    fields: Option<&FieldSet>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
     let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
+    let wanted = |names: &[&str]| needs(fields, names).then_some(ids.as_slice());
     // Independent reads, pipelined on the one connection.
     let (mut c1, mut c2, mut c3) = (conn, conn, conn);
     let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
-        flags_repo::detections_for(&mut c1, &ids),
-        clinics_repo::response_times(&mut c2, &ids),
-        packages_repo::cheapest_prices_for_clinics(&mut c3, &ids),
+        skip_unless(wanted(&["red_flags", "has_critical_red_flags"]), |ids| {
+            flags_repo::detections_for(&mut c1, ids)
+        }),
+        skip_unless(wanted(&["response_time"]), |ids| {
+            clinics_repo::response_times(&mut c2, ids)
+        }),
+        skip_unless(wanted(&["price_from"]), |ids| {
+            packages_repo::cheapest_prices_for_clinics(&mut c3, ids)
+        }),
     )
     .await?;
     let mut cheapest: HashMap<Uuid, PriceFrom> = cheapest
@@ -94,12 +105,13 @@ pub async fn list_clinics(
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let filter = ClinicFilter::parse(&reference, &params, currency.as_deref())?;
+    let fields = FieldSet::parse(&CLINIC_FIELDS, params.fields.as_deref())?;
     let PageQuery {
         sql,
         scope,
         size,
         order,
-    } = clinics_repo::list_query(&filter, &state.page_tokens)?;
+    } = clinics_repo::list_query(&filter, fields.as_ref(), &state.page_tokens)?;
     let excluded = clinics_repo::excluded_query(&filter);
     // The page and the count of what it left out, pipelined on the connection.
     let (mut c1, mut c2) = (&*conn, &*conn);
@@ -110,7 +122,11 @@ pub async fn list_clinics(
     .await?;
     let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
-    let items = present_clinics(&conn, rows, &reference, display).await?;
+    let items = present_clinics(&conn, rows, &reference, display, fields.as_ref()).await?;
+    let items = items
+        .into_iter()
+        .map(|item| Sparse::new(item, fields.as_ref()))
+        .collect();
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(&req, &ScreenedPage::new(items, next_page_token, excluded))
 }

@@ -4,6 +4,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 pub use crate::clinics::domain::ClinicOrder;
+use crate::clinics::fields::ClinicFieldList;
 
 /// Filters, order and paging of `GET /v1/clinics`.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -82,4 +83,21 @@ pub struct ClinicListParams {
     /// Opaque token from the previous page.
     #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
+    /// Sparse fields: only these top-level fields of each item, comma-separated (all when
+    /// absent), e.g. `id,name,country,city,price_from,red_flags` for a list screen. Allowed:
+    /// `red_flags`, `has_critical_red_flags`, `listed_by_default`, `id`, `slug`, `name`,
+    /// `country`, `city`, `website`, `ownership`, `specialty_scope`, `specialties`,
+    /// `years_experience`, `years_experience_note`, `patients_per_year`, `ages_served`,
+    /// `patient_origin_regions`, `languages`, `disclosures`, `notable_technology`, `description`,
+    /// `claims`, `conditions_treated`, `conditions`, `accreditations`, `regulatory_status`,
+    /// `rank_explanation`, `promoted`, `price_from`, `response_time`, `evidence`,
+    /// `claims_beyond_evidence`, `unknown_fields`, `notes`, `source`, `created_at`, `updated_at`.
+    /// Medical honesty adds companions: `claims`, `description`, `disclosures`, `accreditations`
+    /// and `notable_technology` (the clinic's own words) bring `red_flags` and
+    /// `has_critical_red_flags`; `years_experience` brings `years_experience_note` and `source`;
+    /// `patients_per_year` brings `source`; `claims_beyond_evidence` brings `evidence`. An unknown,
+    /// empty or repeated name is a 400 `invalid-query` naming it and listing the allowed ones.
+    /// Page tokens are bound to the field set. See docs/SPARSE_FIELDS.md.
+    #[param(value_type = Option<ClinicFieldList>, inline, style = Form, explode = false)]
+    pub fields: Option<String>,
 }

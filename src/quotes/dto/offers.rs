@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::openapi::items::VocabularyCode;
+use crate::openapi::items::InclusionCode;
 use crate::red_flags::RedFlag;
 
 /// One itemised part of an offer.
@@ -124,7 +124,7 @@ pub struct CreateOfferRequest {
     )]
     pub cell_source: Option<String>,
     /// What the price does not include (vocabulary codes, at most 50); required, may be empty.
-    #[schema(value_type = Vec<VocabularyCode>, inline, max_items = 50)]
+    #[schema(value_type = Vec<InclusionCode>, max_items = 50)]
     pub exclusions: Vec<String>,
     pub price_change: PriceChange,
     pub deposit: Deposit,
@@ -169,6 +169,8 @@ pub struct OfferResponse {
     pub injections: Option<i32>,
     pub cell_type: Option<String>,
     pub cell_source: Option<String>,
+    /// What the price does not include (inclusion vocabulary codes).
+    #[schema(value_type = Vec<InclusionCode>)]
     pub exclusions: Vec<String>,
     pub price_change: PriceChange,
     pub deposit: Deposit,

@@ -11,9 +11,10 @@ use crate::filters::PageQuery;
 use crate::http_cache::cacheable_json;
 use crate::pagination::split_page;
 use crate::reference::ReferenceCache;
+use crate::sparse_fields::{FieldSet, Sparse};
 use crate::state::AppState;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder, PriceProvenance};
-use crate::treatment_packages::present::TreatmentPackageResponse;
+use crate::treatment_packages::present::{PackageFieldList, TreatmentPackageResponse, PACKAGE_FIELDS};
 use crate::treatment_packages::repo;
 
 use super::present_all;
@@ -69,6 +70,21 @@ pub struct PackageListParams {
     /// Opaque token from the previous page.
     #[param(max_length = 4096, pattern = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")]
     pub page_token: Option<String>,
+    /// Sparse fields: only these top-level fields of each item, comma-separated (all when
+    /// absent). Allowed: `red_flags`, `listed_by_default`, `id`, `slug`, `clinic_id`,
+    /// `clinic_name`, `country`, `regulatory_status`, `title`, `conditions`, `cell_type`,
+    /// `cell_source`, `administration_method`, `injections`, `price`, `converted_price`,
+    /// `price_basis`, `price_provenance`, `price_as_of`, `price_date_note`, `price_source`,
+    /// `inclusions`, `exclusions`, `unknown_items`, `add_ons`, `evidence`,
+    /// `claims_beyond_evidence`, `unknown_fields`, `source`, `created_at`, `updated_at`.
+    /// Medical honesty adds companions: `price` brings `price_basis`, `price_provenance`,
+    /// `price_as_of`, `price_date_note` and `price_source`; `converted_price` brings those and
+    /// `price`; `add_ons` brings `price_as_of` and `price_source`; `inclusions` and `exclusions`
+    /// bring `unknown_items`; `claims_beyond_evidence` brings `evidence`. An unknown, empty or
+    /// repeated name is a 400 `invalid-query`. Page tokens are bound to the field set. See
+    /// docs/SPARSE_FIELDS.md.
+    #[param(value_type = Option<PackageFieldList>, inline, style = Form, explode = false)]
+    pub fields: Option<String>,
 }
 
 /// List treatment packages
@@ -85,7 +101,7 @@ pub struct PackageListParams {
     responses(
         (status = 200, description = "A page of packages", body = ScreenedPage<TreatmentPackageResponse>),
         (status = 304, description = "Not modified"),
-        (status = 400, description = "Invalid filter, currency, page size or page token", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Invalid filter, currency, fields, page size or page token", body = Problem, content_type = "application/problem+json"),
     ),
     security(())
 )]
@@ -102,12 +118,13 @@ pub async fn list_treatment_packages(
     let rates = &reference.rates;
     let currency = rates.parse_currency_param(params.currency.as_deref())?;
     let filter = PackageFilter::parse(&reference, &params, currency.as_deref())?;
+    let fields = FieldSet::parse(&PACKAGE_FIELDS, params.fields.as_deref())?;
     let PageQuery {
         sql,
         scope,
         size,
         order,
-    } = repo::list_query(&filter, &state.page_tokens)?;
+    } = repo::list_query(&filter, fields.as_ref(), &state.page_tokens)?;
     let excluded = repo::excluded_query(&filter);
     // The page and the count of what it left out, pipelined on the connection.
     let (mut c1, mut c2) = (&*conn, &*conn);
@@ -118,7 +135,11 @@ pub async fn list_treatment_packages(
     .await?;
     let (rows, next) = split_page(rows, size, |p| order.cursor_of(p));
     let display = currency.as_deref().map(|c| (rates, c));
-    let items = present_all(&conn, &rows, &reference, display).await?;
+    let items = present_all(&conn, &rows, &reference, display, fields.as_ref()).await?;
+    let items = items
+        .into_iter()
+        .map(|item| Sparse::new(item, fields.as_ref()))
+        .collect();
     let next_page_token = next.map(|cursor| state.page_tokens.issue(&scope, &cursor));
     cacheable_json(&req, &ScreenedPage::new(items, next_page_token, excluded))
 }
