@@ -80,9 +80,11 @@ const EVALUATED_CODES: &[&str] = &[
     NO_NAMED_DOCTOR,
 ];
 
-/// Rules that read facts only a stored clinic has (its practitioners and their verification
-/// records): evaluated for listings, never for free text sent to `POST /v1/claim-checks`.
-pub const CLINIC_RECORD_CODES: &[&str] = &[NO_NAMED_DOCTOR];
+/// Rules raised from StemCare's own records about a stored clinic (its practitioners and their
+/// verification records), not from what a listing says: evaluated for clinics, never for free
+/// text sent to `POST /v1/claim-checks`, and they never hold a listing in moderation (a partner
+/// cannot clear them by editing; a coordinator's verification does).
+pub const RECORD_BASED_CODES: &[&str] = &[NO_NAMED_DOCTOR];
 
 /// Citation ids: DOI, PubMed id, PubMed Central id, ClinicalTrials.gov id.
 const CITATION_PATTERN: &str =
