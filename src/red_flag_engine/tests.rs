@@ -210,6 +210,7 @@ fn order_and_one_detection_per_code() {
             stem_cell_indications: vec!["back pain".into(), "COPD".into(), "autism".into()],
             unverified_accreditations: vec!["JCI".into()],
             disclosures: None,
+            practitioners: None,
             package: None,
         },
     };
