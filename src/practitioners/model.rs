@@ -11,7 +11,7 @@ use crate::red_flags::RedFlag;
 use crate::states::ListingStatus;
 
 /// One practitioner.
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = practitioners)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct Practitioner {

@@ -223,3 +223,92 @@ async fn the_public_list_needs_a_public_clinic() {
     let empty = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
     assert_eq!(empty["items"], json!([]));
 }
+
+/// GETs a FHIR endpoint, asserting the status and the FHIR JSON media type.
+async fn fhir(app: &TestApp, path: &str, status: u16) -> Value {
+    let response = app.get(path).await;
+    assert_eq!(response.status().as_u16(), status, "{path}");
+    let content_type = response.headers()["content-type"].to_str().unwrap_or_default().to_owned();
+    assert!(content_type.starts_with("application/fhir+json"), "{content_type}");
+    response.json().await.expect("json")
+}
+
+#[tokio::test]
+async fn practitioners_are_fhir_practitioners_with_their_licence_checks() {
+    let app = TestApp::spawn().await;
+    let key = app.partner_key("Partner P", "liv-hospital-ulus").await;
+    let coordinator = app.staff_key("coordinator").await;
+    let clinic = app.clinic_id("liv-hospital-ulus").await;
+    let doctor = add(&app, &key, &clinic, &physician()).await;
+    let doctor_id = doctor["id"].as_str().expect("id").to_owned();
+    let nurse = add(&app, &key, &clinic, &json!({"name": "Ayse Nurse", "role": "nurse", "languages": ["tr"]})).await;
+    let mut hype = physician();
+    hype["specialty"] = json!("Guaranteed cure with a 100% success rate");
+    let flagged = add(&app, &key, &clinic, &hype).await;
+
+    let bundle = fhir(&app, "/fhir/r4/Practitioner", 200).await;
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["total"], 2, "the flagged practitioner is not in the directory");
+    let roles = fhir(&app, "/fhir/r4/PractitionerRole?_count=1", 200).await;
+    assert_eq!(roles["total"], 2);
+    assert_eq!(roles["entry"].as_array().map(Vec::len), Some(1));
+    assert!(roles["link"].as_array().expect("link").iter().any(|l| l["relation"] == "next"));
+    fhir(&app, &format!("/fhir/r4/Practitioner/{}", flagged["id"].as_str().expect("id")), 404).await;
+    fhir(&app, "/fhir/r4/Practitioner?name=Jane", 400).await;
+
+    let claimed = fhir(&app, &format!("/fhir/r4/Practitioner/{doctor_id}"), 200).await;
+    assert_eq!(claimed["resourceType"], "Practitioner");
+    assert_eq!(claimed["name"][0]["text"], "Dr Jane Example");
+    assert_eq!(claimed["communication"][1]["coding"][0]["code"], "tr");
+    let qualification = &claimed["qualification"][0];
+    assert_eq!(qualification["identifier"][0]["value"], "7012345");
+    assert_eq!(qualification["issuer"]["display"], "General Medical Council");
+    assert!(qualification["code"]["text"].is_string(), "code is 1..1");
+    assert!(qualification.get("period").is_none(), "no dates StemCare does not know");
+    let status = |q: &Value| q["extension"][0]["extension"][0]["valueCode"].as_str().map(str::to_owned);
+    assert_eq!(status(qualification).as_deref(), Some("unknown"), "a claim is never active");
+    let check = &claimed["contained"][0];
+    assert_eq!(check["resourceType"], "VerificationResult");
+    assert_eq!(check["status"], "attested");
+    assert_eq!(check["attestation"]["who"]["reference"], format!("Organization/{clinic}"));
+    assert_eq!(check["target"][0]["reference"], "#");
+
+    let until = chrono::Utc::now().date_naive() + chrono::Duration::days(90);
+    let recorded = app
+        .post_json(
+            "/v1/admin/verifications",
+            Some(&coordinator),
+            &json!({
+                "subject": {"kind": "practitioner_licence", "id": doctor_id},
+                "source_url": "https://www.gmc-uk.org/registration-and-licensing/the-medical-register",
+                "checked_at": chrono::Utc::now().to_rfc3339(),
+                "result": "verified",
+                "valid_until": until
+            }),
+        )
+        .await;
+    assert_eq!(recorded.status().as_u16(), 201);
+    let verified = fhir(&app, &format!("/fhir/r4/Practitioner/{doctor_id}"), 200).await;
+    assert_eq!(status(&verified["qualification"][0]).as_deref(), Some("active"));
+    let check = &verified["contained"][0];
+    assert_eq!(check["status"], "validated");
+    assert_eq!(check["primarySource"][0]["type"][0]["coding"][0]["code"], "lic-board");
+    assert_eq!(check["primarySource"][0]["validationStatus"]["coding"][0]["code"], "successful");
+    assert_eq!(check["nextScheduled"], (until + chrono::Duration::days(1)).to_string());
+    assert!(check.get("attestation").is_none());
+
+    app.clock.advance(chrono::Duration::days(91));
+    let lapsed = fhir(&app, &format!("/fhir/r4/Practitioner/{doctor_id}"), 200).await;
+    assert_eq!(status(&lapsed["qualification"][0]).as_deref(), Some("unknown"));
+    assert_eq!(lapsed["contained"][0]["status"], "req-revalid");
+
+    let nurse_fhir = fhir(&app, &format!("/fhir/r4/Practitioner/{}", nurse["id"].as_str().expect("id")), 200).await;
+    assert!(nurse_fhir.get("qualification").is_none() && nurse_fhir.get("contained").is_none());
+    let role = fhir(&app, &format!("/fhir/r4/PractitionerRole/{doctor_id}"), 200).await;
+    assert_eq!(role["practitioner"]["reference"], format!("Practitioner/{doctor_id}"));
+    assert_eq!(role["organization"]["reference"], format!("Organization/{clinic}"));
+    assert_eq!(role["location"][0]["reference"], format!("Location/{clinic}"));
+    assert_eq!(role["code"][0]["text"], "physician");
+    assert_eq!(role["specialty"][0]["text"], "Orthopaedic surgery");
+    assert_eq!(role["active"], true);
+}
