@@ -284,3 +284,79 @@ async fn only_staff_record_valid_verifications() {
         .expect("json");
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
 }
+
+/// The stored score parts of a clinic.
+async fn score_parts(app: &TestApp, clinic: &str) -> Value {
+    use diesel::sql_types::{Jsonb, Uuid as SqlUuid};
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = Jsonb)]
+        score_parts: Value,
+    }
+    let mut conn = app.db().await;
+    let row: Row = diesel::sql_query("SELECT score_parts FROM clinics WHERE id = $1")
+        .bind::<SqlUuid, _>(uuid::Uuid::parse_str(clinic).expect("uuid"))
+        .get_result(&mut conn)
+        .await
+        .expect("score parts");
+    row.score_parts
+}
+
+#[tokio::test]
+async fn only_a_verified_accreditation_scores() {
+    let app = TestApp::spawn().await;
+    let partner = app.partner_key("Partner P", "liv-hospital-ulus").await;
+    let coordinator = app.staff_key("coordinator").await;
+    let clinic = app.clinic_id("liv-hospital-ulus").await;
+    let path = format!("/v1/partner/clinics/{clinic}");
+    let etag = app.get_as(&path, &partner).await.headers()["etag"].to_str().expect("etag").to_owned();
+    let claimed = app
+        .client
+        .patch(app.url(&path))
+        .bearer_auth(&partner)
+        .header("content-type", "application/merge-patch+json")
+        .header("if-match", etag)
+        .body(json!({"accreditations": [{"body": "JCI", "id": "JCI-123"}]}).to_string())
+        .send()
+        .await
+        .expect("PATCH");
+    assert_eq!(claimed.status().as_u16(), 200);
+    let claimed: Value = claimed.json().await.expect("json");
+    assert!(flag_codes(&claimed).contains(&"ACCREDITATION_UNVERIFIED".to_owned()));
+    let accreditation = |parts: &Value| {
+        parts
+            .as_array()
+            .expect("parts")
+            .iter()
+            .find(|p| p["factor"] == "accreditation")
+            .expect("accreditation part")["points"]
+            .as_u64()
+    };
+    assert_eq!(accreditation(&score_parts(&app, &clinic).await), Some(0), "a claim alone scores nothing");
+
+    let until = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
+    let check = json!({
+        "subject": {"kind": "clinic_accreditation", "id": clinic, "accreditation": "jci"},
+        "source_url": "https://www.jointcommission.org/",
+        "checked_at": chrono::Utc::now().to_rfc3339(),
+        "result": "verified",
+        "valid_until": until
+    });
+    let recorded = app.post_json("/v1/admin/verifications", Some(&coordinator), &check).await;
+    assert_eq!(recorded.status().as_u16(), 201);
+    let recorded: Value = recorded.json().await.expect("json");
+    assert_eq!(recorded["subject"]["accreditation"], "jci");
+    assert_eq!(accreditation(&score_parts(&app, &clinic).await), Some(20));
+    let view: Value = app.get_as(&path, &partner).await.json().await.expect("json");
+    assert!(!flag_codes(&view).contains(&"ACCREDITATION_UNVERIFIED".to_owned()), "{:?}", flag_codes(&view));
+
+    app.clock.advance(chrono::Duration::days(11));
+    for _ in 0..50 {
+        if accreditation(&score_parts(&app, &clinic).await) == Some(0) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    panic!("the expired accreditation still scores");
+}
