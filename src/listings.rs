@@ -13,10 +13,10 @@ use crate::clinics::model::Clinic;
 use crate::clinics::scoring::{self, PackageTransparency, ScoreInput};
 use crate::db::schema::{clinics, conditions, treatment_packages};
 use crate::red_flags::disclosures::DISCLOSURE_RULES;
-use crate::red_flags::verified::VerifiedFacts;
 use crate::red_flags::engine::{
     self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
 };
+use crate::red_flags::verified::VerifiedFacts;
 use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
@@ -220,7 +220,12 @@ fn is_spine(conditions: &[String], spine: &[String]) -> bool {
 }
 
 /// Red flags of a clinic's own listing text and facts (`checked`: what verification records confirm).
-pub fn clinic_flags(book: &RuleBook, clinic: &Clinic, spine: &[String], checked: &VerifiedFacts) -> Vec<Detection> {
+pub fn clinic_flags(
+    book: &RuleBook,
+    clinic: &Clinic,
+    spine: &[String],
+    checked: &VerifiedFacts,
+) -> Vec<Detection> {
     clinic_text_flags(book, clinic, spine, checked, false)
 }
 

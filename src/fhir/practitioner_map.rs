@@ -17,8 +17,8 @@
 use chrono::NaiveDate;
 use serde_json::{json, Value};
 
-use crate::fhir::resources::{instant, CodeableConcept, Identifier, Meta, Reference};
 use crate::fhir::practitioner_resources::{HumanName, Practitioner, PractitionerRole};
+use crate::fhir::resources::{instant, CodeableConcept, Identifier, Meta, Reference};
 use crate::practitioners::model::Practitioner as PractitionerRow;
 use crate::red_flags::verified::VerificationResult;
 use crate::verifications::domain::{standing, Standing};

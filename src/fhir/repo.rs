@@ -138,7 +138,11 @@ AND NOT c.has_critical_flag";
 
 /// How many public practitioners match.
 pub async fn count_practitioners(conn: &mut AsyncPgConnection, search: &Search) -> diesel::QueryResult<i64> {
-    count(conn, filtered("count(*) AS n", LISTED_PRACTITIONERS, "pr", search)).await
+    count(
+        conn,
+        filtered("count(*) AS n", LISTED_PRACTITIONERS, "pr", search),
+    )
+    .await
 }
 
 /// Up to `limit` matching public practitioners with ids after `after`, by id.
@@ -154,7 +158,10 @@ pub async fn practitioners(
 }
 
 /// One public practitioner with its clinic's name.
-pub async fn practitioner(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<PractitionerRow>> {
+pub async fn practitioner(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<PractitionerRow>> {
     let mut query = SqlBuilder::new("SELECT pr.*, c.name AS clinic_name");
     push_public(&mut query, PUBLIC_PRACTITIONERS);
     let id = query.bind(Bind::Uuid(id));

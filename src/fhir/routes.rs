@@ -2,11 +2,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::fhir::{map, practitioner_map};
 use crate::fhir::outcome::{FhirError, FHIR_JSON};
 use crate::fhir::repo;
 use crate::fhir::resources::{instant, Bundle, BundleEntry, BundleLink, EntrySearch, Resource};
 use crate::fhir::search::{self, ResourceType};
+use crate::fhir::{map, practitioner_map};
 use crate::http_cache::cacheable_bytes;
 use crate::pagination::Cursor;
 use crate::state::AppState;
@@ -182,13 +182,15 @@ pub async fn read(
         ResourceType::HealthcareService => repo::package(&mut conn, id).await?.map(|row| {
             Resource::HealthcareService(map::healthcare_service(&row.package, Some(&row.clinic_name)))
         }),
-        ResourceType::Practitioner | ResourceType::PractitionerRole => match repo::practitioner(&mut conn, id).await? {
-            Some(row) => practitioner_entries(&mut conn, state, resource, vec![row])
-                .await?
-                .pop()
-                .map(|(_, resource)| resource),
-            None => None,
-        },
+        ResourceType::Practitioner | ResourceType::PractitionerRole => {
+            match repo::practitioner(&mut conn, id).await? {
+                Some(row) => practitioner_entries(&mut conn, state, resource, vec![row])
+                    .await?
+                    .pop()
+                    .map(|(_, resource)| resource),
+                None => None,
+            }
+        }
     }
     .ok_or_else(missing)
 }

@@ -37,7 +37,10 @@ pub fn check(input: PractitionerInput) -> Result<PractitionerInput, Vec<FieldErr
         errors.text("/licence/number", &licence.number, 1, 100);
         errors.text("/licence/issuing_body", &licence.issuing_body, 1, 200);
         if licence.country.len() != 2 || !licence.country.bytes().all(|b| b.is_ascii_uppercase()) {
-            errors.add("/licence/country", "must be an ISO 3166-1 alpha-2 code in upper case");
+            errors.add(
+                "/licence/country",
+                "must be an ISO 3166-1 alpha-2 code in upper case",
+            );
         }
     }
     if input.languages.len() > MAX_LANGUAGES {
@@ -45,7 +48,10 @@ pub fn check(input: PractitionerInput) -> Result<PractitionerInput, Vec<FieldErr
     }
     for (i, tag) in input.languages.iter().enumerate() {
         if !plausible_language_tag(tag) {
-            errors.add(&format!("/languages/{i}"), "must be a BCP 47 language tag such as en or es-MX");
+            errors.add(
+                &format!("/languages/{i}"),
+                "must be a BCP 47 language tag such as en or es-MX",
+            );
         }
     }
     errors.or(input)

@@ -66,7 +66,11 @@ pub fn licence_standing(p: &Practitioner, newest: Option<&Verification>, today: 
 }
 
 /// The partner's view of one practitioner.
-pub fn partner_view(p: Practitioner, newest: Option<&Verification>, today: NaiveDate) -> PartnerPractitionerResponse {
+pub fn partner_view(
+    p: Practitioner,
+    newest: Option<&Verification>,
+    today: NaiveDate,
+) -> PartnerPractitionerResponse {
     let licence_standing = p
         .licence_number
         .is_some()

@@ -367,10 +367,18 @@ fn no_named_doctor_needs_a_verified_doctor_licence() {
     assert!(flag.evidence_text.contains("names no practitioner"));
     let claimed = with(2, 0);
     let flag = find(&claimed, "NO_NAMED_DOCTOR").expect("named but unverified");
-    assert!(flag.evidence_text.contains("claimed by the clinic"), "{}", flag.evidence_text);
+    assert!(
+        flag.evidence_text.contains("claimed by the clinic"),
+        "{}",
+        flag.evidence_text
+    );
     assert!(find(&with(2, 1), "NO_NAMED_DOCTOR").is_none());
     assert!(
-        find(&evaluate(&book(), &with_facts(Facts::default())), "NO_NAMED_DOCTOR").is_none(),
+        find(
+            &evaluate(&book(), &with_facts(Facts::default())),
+            "NO_NAMED_DOCTOR"
+        )
+        .is_none(),
         "not a clinic: the rule does not apply"
     );
 }

@@ -285,7 +285,9 @@ pub async fn check_claims(
         .iter()
         .map(|r| r.code.clone())
         // Free text has no practitioners on record, so the rules that read them are not evaluated here.
-        .partition(|code| RuleBook::is_evaluated(code) && !engine::RECORD_BASED_CODES.contains(&code.as_str()));
+        .partition(|code| {
+            RuleBook::is_evaluated(code) && !engine::RECORD_BASED_CODES.contains(&code.as_str())
+        });
     Ok(HttpResponse::Ok().json(ClaimCheckResponse {
         red_flags,
         evaluated_rules,

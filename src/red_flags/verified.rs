@@ -95,7 +95,9 @@ impl VerifiedFacts {
     /// How many of a clinic's claimed accreditations (`clinics.accreditations`, `[{body, …}]`) a
     /// current record confirms. A `verified_at` the listing carries counts for nothing.
     pub fn verified_accreditations(&self, claimed: &serde_json::Value) -> usize {
-        bodies(claimed).filter(|body| self.accreditation_verified(body)).count()
+        bodies(claimed)
+            .filter(|body| self.accreditation_verified(body))
+            .count()
     }
 
     /// Bodies of the claimed accreditations no current record confirms.
@@ -204,7 +206,11 @@ pub async fn facts_for(
         }
     }
     for row in accreditations.into_iter().filter(|r| r.counts) {
-        facts.entry(row.clinic_id).or_default().accreditation_keys.push(row.subject_key);
+        facts
+            .entry(row.clinic_id)
+            .or_default()
+            .accreditation_keys
+            .push(row.subject_key);
     }
     Ok(facts)
 }

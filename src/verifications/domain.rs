@@ -85,7 +85,10 @@ impl NewVerification {
         let subject = request.subject;
         let kind_only = |errors: &mut FieldErrors, field: &str, given: bool| {
             if given {
-                errors.add(&format!("/subject/{field}"), format!("is not used for {}", subject.kind));
+                errors.add(
+                    &format!("/subject/{field}"),
+                    format!("is not used for {}", subject.kind),
+                );
             }
         };
         let subject_ref = match subject.kind {
@@ -109,7 +112,10 @@ impl NewVerification {
                 kind_only(&mut errors, "accreditation", subject.accreditation.is_some());
                 let nct_id = subject.nct_id.clone().unwrap_or_default();
                 if !is_nct_id(&nct_id) {
-                    errors.add("/subject/nct_id", "must be a ClinicalTrials.gov id: NCT and eight digits");
+                    errors.add(
+                        "/subject/nct_id",
+                        "must be a ClinicalTrials.gov id: NCT and eight digits",
+                    );
                 }
                 SubjectRef::Trial {
                     clinic_id: subject.id,
@@ -129,7 +135,11 @@ impl NewVerification {
             (_, Some(until)) if until < checked_on => {
                 errors.add("/valid_until", "must not be before the day of the check");
             }
-            (_, Some(until)) if checked_on.checked_add_months(Months::new(12 * MAX_VALID_YEARS)).is_some_and(|max| until > max) => {
+            (_, Some(until))
+                if checked_on
+                    .checked_add_months(Months::new(12 * MAX_VALID_YEARS))
+                    .is_some_and(|max| until > max) =>
+            {
                 errors.add(
                     "/valid_until",
                     format!("must be at most {MAX_VALID_YEARS} years after the check: re-check the source instead"),
@@ -139,7 +149,10 @@ impl NewVerification {
         }
         if let Some(note) = &request.note {
             if note.chars().count() > MAX_NOTE || crate::text::has_forbidden_control(note) {
-                errors.add("/note", format!("must be plain text of at most {MAX_NOTE} characters"));
+                errors.add(
+                    "/note",
+                    format!("must be plain text of at most {MAX_NOTE} characters"),
+                );
             }
         }
         errors.or(Self {

@@ -23,7 +23,12 @@ pub struct SubjectInput {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accreditation: Option<String>,
     /// For `trial_claim`: the ClinicalTrials.gov id the clinic cites.
-    #[schema(example = "NCT03308565", pattern = "^NCT[0-9]{8}$", min_length = 11, max_length = 11)]
+    #[schema(
+        example = "NCT03308565",
+        pattern = "^NCT[0-9]{8}$",
+        min_length = 11,
+        max_length = 11
+    )]
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nct_id: Option<String>,
 }
@@ -35,7 +40,12 @@ pub struct RecordVerificationRequest {
     pub subject: SubjectInput,
     /// The primary source consulted: the issuing body's register, the accreditor's directory, the
     /// registry record (an https URL of at most 500 characters).
-    #[schema(format = "uri", max_length = 500, pattern = "^https://", example = "https://www.gmc-uk.org/registration-and-licensing/the-medical-register")]
+    #[schema(
+        format = "uri",
+        max_length = 500,
+        pattern = "^https://",
+        example = "https://www.gmc-uk.org/registration-and-licensing/the-medical-register"
+    )]
     pub source_url: String,
     /// When the source was checked (not in the future).
     pub checked_at: DateTime<Utc>,

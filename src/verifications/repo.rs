@@ -16,6 +16,9 @@ use crate::red_flags::verified::{accreditation_key, licence_key, SubjectKind, Ve
 use crate::verifications::domain::SubjectRef;
 use crate::verifications::model::{NewVerificationRow, Verification};
 
+/// A practitioner's clinic and licence (number, issuing body, country).
+type LicenceRow = (Uuid, Option<String>, Option<String>, Option<String>);
+
 /// What a subject resolved to.
 pub enum Resolution {
     /// The subject exists: its clinic and the key of the claim as it stands now.
@@ -34,7 +37,7 @@ pub enum Resolution {
 pub async fn resolve(conn: &mut AsyncPgConnection, subject: &SubjectRef) -> QueryResult<Resolution> {
     match subject {
         SubjectRef::Licence { practitioner_id } => {
-            let row: Option<(Uuid, Option<String>, Option<String>, Option<String>)> = practitioners::table
+            let row: Option<LicenceRow> = practitioners::table
                 .filter(practitioners::id.eq(practitioner_id))
                 .filter(practitioners::deleted_at.is_null())
                 .select((
@@ -75,13 +78,15 @@ pub async fn resolve(conn: &mut AsyncPgConnection, subject: &SubjectRef) -> Quer
                 Resolution::NotClaimed
             })
         }
-        SubjectRef::Trial { clinic_id, nct_id } => Ok(match clinic_accreditations(conn, *clinic_id).await? {
-            Some(_) => Resolution::Found {
-                clinic_id: *clinic_id,
-                subject_key: nct_id.clone(),
-            },
-            None => Resolution::Missing,
-        }),
+        SubjectRef::Trial { clinic_id, nct_id } => {
+            Ok(match clinic_accreditations(conn, *clinic_id).await? {
+                Some(_) => Resolution::Found {
+                    clinic_id: *clinic_id,
+                    subject_key: nct_id.clone(),
+                },
+                None => Resolution::Missing,
+            })
+        }
     }
 }
 

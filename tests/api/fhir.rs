@@ -377,7 +377,13 @@ async fn metadata_lists_the_resource_types_and_their_search_parameters() {
         .collect();
     assert_eq!(
         types,
-        ["Organization", "Location", "HealthcareService", "Practitioner", "PractitionerRole"]
+        [
+            "Organization",
+            "Location",
+            "HealthcareService",
+            "Practitioner",
+            "PractitionerRole"
+        ]
     );
     for resource in resources {
         let interactions: Vec<&str> = resource["interaction"]

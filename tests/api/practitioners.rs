@@ -18,13 +18,23 @@ pub(crate) fn physician() -> Value {
 /// Adds `body` to the clinic as `key`; returns the created practitioner.
 pub(crate) async fn add(app: &TestApp, key: &str, clinic_id: &str, body: &Value) -> Value {
     let response = app
-        .post_json(&format!("/v1/partner/clinics/{clinic_id}/practitioners"), Some(key), body)
+        .post_json(
+            &format!("/v1/partner/clinics/{clinic_id}/practitioners"),
+            Some(key),
+            body,
+        )
         .await;
     assert_eq!(response.status().as_u16(), 201, "create");
     response.json().await.expect("json")
 }
 
-async fn patch(app: &TestApp, path: &str, key: &str, if_match: Option<&str>, body: &Value) -> reqwest::Response {
+async fn patch(
+    app: &TestApp,
+    path: &str,
+    key: &str,
+    if_match: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
     let mut request = app
         .client
         .patch(app.url(path))
@@ -57,7 +67,10 @@ async fn partners_manage_practitioners_with_etags() {
 
     let response = app.post_json(&base, Some(&key), &physician()).await;
     assert_eq!(response.status().as_u16(), 201);
-    let location = response.headers()["location"].to_str().expect("location").to_owned();
+    let location = response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
     assert_eq!(response.headers()["etag"], "\"1\"");
     let created: Value = response.json().await.expect("json");
     let id = created["id"].as_str().expect("id").to_owned();
@@ -75,18 +88,38 @@ async fn partners_manage_practitioners_with_etags() {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
 
     let change = json!({"specialty": "Spine surgery", "languages": ["en"]});
-    assert_problem(patch(&app, &location, &key, None, &change).await, 428, "precondition-required").await;
+    assert_problem(
+        patch(&app, &location, &key, None, &change).await,
+        428,
+        "precondition-required",
+    )
+    .await;
     let patched = patch(&app, &location, &key, Some("\"1\""), &change).await;
     assert_eq!(patched.status().as_u16(), 200);
     assert_eq!(patched.headers()["etag"], "\"2\"");
     let patched: Value = patched.json().await.expect("json");
     assert_eq!(patched["practitioner"]["specialty"], "Spine surgery");
     assert_eq!(patched["practitioner"]["languages"], json!(["en"]));
-    assert_eq!(patched["practitioner"]["licence"]["number"], "7012345", "untouched fields stay");
-    assert_problem(patch(&app, &location, &key, Some("\"1\""), &change).await, 412, "precondition-failed").await;
+    assert_eq!(
+        patched["practitioner"]["licence"]["number"], "7012345",
+        "untouched fields stay"
+    );
+    assert_problem(
+        patch(&app, &location, &key, Some("\"1\""), &change).await,
+        412,
+        "precondition-failed",
+    )
+    .await;
     let removed = json!({"specialty": null});
-    let cleared: Value = patch(&app, &location, &key, Some("\"2\""), &removed).await.json().await.expect("json");
-    assert!(cleared["practitioner"].get("specialty").is_none(), "null removes: {cleared}");
+    let cleared: Value = patch(&app, &location, &key, Some("\"2\""), &removed)
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        cleared["practitioner"].get("specialty").is_none(),
+        "null removes: {cleared}"
+    );
     assert_problem(
         patch(&app, &location, &key, Some("\"3\""), &json!({"version": 9})).await,
         422,
@@ -100,8 +133,19 @@ async fn partners_manage_practitioners_with_etags() {
     )
     .await;
 
-    assert_problem(delete(&app, &location, Some(&key), Some("\"1\"")).await, 412, "precondition-failed").await;
-    assert_eq!(delete(&app, &location, Some(&key), Some("\"3\"")).await.status().as_u16(), 204);
+    assert_problem(
+        delete(&app, &location, Some(&key), Some("\"1\"")).await,
+        412,
+        "precondition-failed",
+    )
+    .await;
+    assert_eq!(
+        delete(&app, &location, Some(&key), Some("\"3\""))
+            .await
+            .status()
+            .as_u16(),
+        204
+    );
     assert_problem(app.get_as(&location, &key).await, 404, "not-found").await;
     let list: Value = app.get_as(&base, &key).await.json().await.expect("json");
     assert_eq!(list["items"], json!([]));
@@ -149,24 +193,52 @@ async fn only_the_owning_partner_sees_or_edits_practitioners() {
     // Another partner: 404 on every endpoint, reads and writes alike.
     assert_problem(app.get_as(&base, &other).await, 404, "not-found").await;
     assert_problem(app.get_as(&one, &other).await, 404, "not-found").await;
-    assert_problem(app.post_json(&base, Some(&other), &physician()).await, 404, "not-found").await;
-    assert_problem(patch(&app, &one, &other, Some("\"1\""), &json!({"name": "X"})).await, 404, "not-found").await;
+    assert_problem(
+        app.post_json(&base, Some(&other), &physician()).await,
+        404,
+        "not-found",
+    )
+    .await;
+    assert_problem(
+        patch(&app, &one, &other, Some("\"1\""), &json!({"name": "X"})).await,
+        404,
+        "not-found",
+    )
+    .await;
     assert_problem(delete(&app, &one, Some(&other), None).await, 404, "not-found").await;
     // Its own clinic id with the owner's practitioner id is no way round it.
     let medipol = app.clinic_id("medipol-university-hospital").await;
-    let crossed = format!("/v1/partner/clinics/{medipol}/practitioners/{}", created["id"].as_str().expect("id"));
+    let crossed = format!(
+        "/v1/partner/clinics/{medipol}/practitioners/{}",
+        created["id"].as_str().expect("id")
+    );
     assert_problem(app.get_as(&crossed, &other).await, 404, "not-found").await;
 
     // Anonymous: 401; a patient's token or a staff key: 403.
     assert_problem(app.get(&base).await, 401, "unauthorized").await;
     assert_problem(app.get(&one).await, 401, "unauthorized").await;
-    assert_problem(app.post_json(&base, None, &physician()).await, 401, "unauthorized").await;
+    assert_problem(
+        app.post_json(&base, None, &physician()).await,
+        401,
+        "unauthorized",
+    )
+    .await;
     assert_problem(delete(&app, &one, None, None).await, 401, "unauthorized").await;
     for denied in [&patient, &coordinator] {
         assert_problem(app.get_as(&base, denied).await, 403, "forbidden").await;
         assert_problem(app.get_as(&one, denied).await, 403, "forbidden").await;
-        assert_problem(app.post_json(&base, Some(denied), &physician()).await, 403, "forbidden").await;
-        assert_problem(patch(&app, &one, denied, Some("\"1\""), &json!({"name": "X"})).await, 403, "forbidden").await;
+        assert_problem(
+            app.post_json(&base, Some(denied), &physician()).await,
+            403,
+            "forbidden",
+        )
+        .await;
+        assert_problem(
+            patch(&app, &one, denied, Some("\"1\""), &json!({"name": "X"})).await,
+            403,
+            "forbidden",
+        )
+        .await;
         assert_problem(delete(&app, &one, Some(denied), None).await, 403, "forbidden").await;
     }
     // Nothing changed.
@@ -191,21 +263,31 @@ async fn red_flag_phrases_hold_a_practitioner_in_moderation() {
         .collect();
     assert!(codes.contains(&"GUARANTEED_OUTCOME"), "{codes:?}");
 
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(public["items"], json!([]), "not shown while flagged");
 
     let location = format!(
         "/v1/partner/clinics/{clinic}/practitioners/{}",
         flagged["id"].as_str().expect("id")
     );
-    let fixed: Value = patch(&app, &location, &key, Some("\"1\""), &json!({"specialty": "Orthopaedic surgery"}))
-        .await
-        .json()
-        .await
-        .expect("json");
+    let fixed: Value = patch(
+        &app,
+        &location,
+        &key,
+        Some("\"1\""),
+        &json!({"specialty": "Orthopaedic surgery"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
     assert_eq!(fixed["status"], "published");
     assert_eq!(fixed["red_flags"], json!([]));
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     let shown = &public["items"][0];
     assert_eq!(shown["name"], "Dr Jane Example");
     assert_eq!(shown["details"], "claimed_by_clinic");
@@ -218,9 +300,16 @@ async fn red_flag_phrases_hold_a_practitioner_in_moderation() {
 async fn the_public_list_needs_a_public_clinic() {
     let app = TestApp::spawn().await;
     let unknown = uuid::Uuid::new_v4();
-    assert_problem(app.get(&format!("/v1/clinics/{unknown}/practitioners")).await, 404, "not-found").await;
+    assert_problem(
+        app.get(&format!("/v1/clinics/{unknown}/practitioners")).await,
+        404,
+        "not-found",
+    )
+    .await;
     let clinic = app.clinic_id("liv-hospital-ulus").await;
-    let empty = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let empty = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(empty["items"], json!([]));
 }
 
@@ -228,8 +317,14 @@ async fn the_public_list_needs_a_public_clinic() {
 async fn fhir(app: &TestApp, path: &str, status: u16) -> Value {
     let response = app.get(path).await;
     assert_eq!(response.status().as_u16(), status, "{path}");
-    let content_type = response.headers()["content-type"].to_str().unwrap_or_default().to_owned();
-    assert!(content_type.starts_with("application/fhir+json"), "{content_type}");
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/fhir+json"),
+        "{content_type}"
+    );
     response.json().await.expect("json")
 }
 
@@ -241,19 +336,37 @@ async fn practitioners_are_fhir_practitioners_with_their_licence_checks() {
     let clinic = app.clinic_id("liv-hospital-ulus").await;
     let doctor = add(&app, &key, &clinic, &physician()).await;
     let doctor_id = doctor["id"].as_str().expect("id").to_owned();
-    let nurse = add(&app, &key, &clinic, &json!({"name": "Ayse Nurse", "role": "nurse", "languages": ["tr"]})).await;
+    let nurse = add(
+        &app,
+        &key,
+        &clinic,
+        &json!({"name": "Ayse Nurse", "role": "nurse", "languages": ["tr"]}),
+    )
+    .await;
     let mut hype = physician();
     hype["specialty"] = json!("Guaranteed cure with a 100% success rate");
     let flagged = add(&app, &key, &clinic, &hype).await;
 
     let bundle = fhir(&app, "/fhir/r4/Practitioner", 200).await;
     assert_eq!(bundle["resourceType"], "Bundle");
-    assert_eq!(bundle["total"], 2, "the flagged practitioner is not in the directory");
+    assert_eq!(
+        bundle["total"], 2,
+        "the flagged practitioner is not in the directory"
+    );
     let roles = fhir(&app, "/fhir/r4/PractitionerRole?_count=1", 200).await;
     assert_eq!(roles["total"], 2);
     assert_eq!(roles["entry"].as_array().map(Vec::len), Some(1));
-    assert!(roles["link"].as_array().expect("link").iter().any(|l| l["relation"] == "next"));
-    fhir(&app, &format!("/fhir/r4/Practitioner/{}", flagged["id"].as_str().expect("id")), 404).await;
+    assert!(roles["link"]
+        .as_array()
+        .expect("link")
+        .iter()
+        .any(|l| l["relation"] == "next"));
+    fhir(
+        &app,
+        &format!("/fhir/r4/Practitioner/{}", flagged["id"].as_str().expect("id")),
+        404,
+    )
+    .await;
     fhir(&app, "/fhir/r4/Practitioner?name=Jane", 400).await;
 
     let claimed = fhir(&app, &format!("/fhir/r4/Practitioner/{doctor_id}"), 200).await;
@@ -264,13 +377,27 @@ async fn practitioners_are_fhir_practitioners_with_their_licence_checks() {
     assert_eq!(qualification["identifier"][0]["value"], "7012345");
     assert_eq!(qualification["issuer"]["display"], "General Medical Council");
     assert!(qualification["code"]["text"].is_string(), "code is 1..1");
-    assert!(qualification.get("period").is_none(), "no dates StemCare does not know");
-    let status = |q: &Value| q["extension"][0]["extension"][0]["valueCode"].as_str().map(str::to_owned);
-    assert_eq!(status(qualification).as_deref(), Some("unknown"), "a claim is never active");
+    assert!(
+        qualification.get("period").is_none(),
+        "no dates StemCare does not know"
+    );
+    let status = |q: &Value| {
+        q["extension"][0]["extension"][0]["valueCode"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(
+        status(qualification).as_deref(),
+        Some("unknown"),
+        "a claim is never active"
+    );
     let check = &claimed["contained"][0];
     assert_eq!(check["resourceType"], "VerificationResult");
     assert_eq!(check["status"], "attested");
-    assert_eq!(check["attestation"]["who"]["reference"], format!("Organization/{clinic}"));
+    assert_eq!(
+        check["attestation"]["who"]["reference"],
+        format!("Organization/{clinic}")
+    );
     assert_eq!(check["target"][0]["reference"], "#");
 
     let until = chrono::Utc::now().date_naive() + chrono::Duration::days(90);
@@ -292,9 +419,18 @@ async fn practitioners_are_fhir_practitioners_with_their_licence_checks() {
     assert_eq!(status(&verified["qualification"][0]).as_deref(), Some("active"));
     let check = &verified["contained"][0];
     assert_eq!(check["status"], "validated");
-    assert_eq!(check["primarySource"][0]["type"][0]["coding"][0]["code"], "lic-board");
-    assert_eq!(check["primarySource"][0]["validationStatus"]["coding"][0]["code"], "successful");
-    assert_eq!(check["nextScheduled"], (until + chrono::Duration::days(1)).to_string());
+    assert_eq!(
+        check["primarySource"][0]["type"][0]["coding"][0]["code"],
+        "lic-board"
+    );
+    assert_eq!(
+        check["primarySource"][0]["validationStatus"]["coding"][0]["code"],
+        "successful"
+    );
+    assert_eq!(
+        check["nextScheduled"],
+        (until + chrono::Duration::days(1)).to_string()
+    );
     assert!(check.get("attestation").is_none());
 
     app.clock.advance(chrono::Duration::days(91));
@@ -302,11 +438,22 @@ async fn practitioners_are_fhir_practitioners_with_their_licence_checks() {
     assert_eq!(status(&lapsed["qualification"][0]).as_deref(), Some("unknown"));
     assert_eq!(lapsed["contained"][0]["status"], "req-revalid");
 
-    let nurse_fhir = fhir(&app, &format!("/fhir/r4/Practitioner/{}", nurse["id"].as_str().expect("id")), 200).await;
+    let nurse_fhir = fhir(
+        &app,
+        &format!("/fhir/r4/Practitioner/{}", nurse["id"].as_str().expect("id")),
+        200,
+    )
+    .await;
     assert!(nurse_fhir.get("qualification").is_none() && nurse_fhir.get("contained").is_none());
     let role = fhir(&app, &format!("/fhir/r4/PractitionerRole/{doctor_id}"), 200).await;
-    assert_eq!(role["practitioner"]["reference"], format!("Practitioner/{doctor_id}"));
-    assert_eq!(role["organization"]["reference"], format!("Organization/{clinic}"));
+    assert_eq!(
+        role["practitioner"]["reference"],
+        format!("Practitioner/{doctor_id}")
+    );
+    assert_eq!(
+        role["organization"]["reference"],
+        format!("Organization/{clinic}")
+    );
     assert_eq!(role["location"][0]["reference"], format!("Location/{clinic}"));
     assert_eq!(role["code"][0]["text"], "physician");
     assert_eq!(role["specialty"][0]["text"], "Orthopaedic surgery");

@@ -65,7 +65,10 @@ async fn a_verified_licence_counts_until_its_date() {
         .expect("NO_NAMED_DOCTOR without any practitioner")
         .clone();
     assert_eq!(no_doctor["severity"], "warn");
-    assert!(no_doctor["evidence_text"].as_str().unwrap_or_default().contains("names no practitioner"));
+    assert!(no_doctor["evidence_text"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("names no practitioner"));
 
     let doctor = add(&app, &partner, &clinic, &physician()).await;
     let doctor_id = doctor["id"].as_str().expect("id").to_owned();
@@ -79,7 +82,11 @@ async fn a_verified_licence_counts_until_its_date() {
     let today = chrono::Utc::now().date_naive();
     let until = today + chrono::Duration::days(30);
     let response = app
-        .post_json("/v1/admin/verifications", Some(&coordinator), &licence_check(&doctor_id, "verified", Some(until)))
+        .post_json(
+            "/v1/admin/verifications",
+            Some(&coordinator),
+            &licence_check(&doctor_id, "verified", Some(until)),
+        )
         .await;
     assert_eq!(response.status().as_u16(), 201);
     let record: Value = response.json().await.expect("json");
@@ -88,29 +95,48 @@ async fn a_verified_licence_counts_until_its_date() {
     assert_eq!(record["current"], true);
     assert_eq!(record["in_force"], true);
 
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     let licence = &public["items"][0]["licence"];
     assert_eq!(licence["status"], "verified");
     assert_eq!(licence["verification"]["source_url"], REGISTER);
     assert_eq!(licence["verification"]["checked_by"], "coordinator");
     assert_eq!(licence["verification"]["valid_until"], until.to_string());
     let verified = app.get_json(&format!("/v1/clinics/{clinic}"), 200).await;
-    assert!(!flag_codes(&verified).contains(&"NO_NAMED_DOCTOR".to_owned()), "{:?}", flag_codes(&verified));
+    assert!(
+        !flag_codes(&verified).contains(&"NO_NAMED_DOCTOR".to_owned()),
+        "{:?}",
+        flag_codes(&verified)
+    );
     assert_eq!(score(&verified), unverified_score + 5, "one warning fewer");
 
     // On its date it still holds; the day after it is the clinic's claim again.
     app.clock.advance(chrono::Duration::days(30));
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(public["items"][0]["licence"]["status"], "verified");
     app.clock.advance(chrono::Duration::days(1));
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     let licence = &public["items"][0]["licence"];
     assert_eq!(licence["status"], "claimed_by_clinic");
-    assert_eq!(licence["verification"]["result"], "verified", "the expired record is still shown");
-    let expired = clinic_until(&app, &clinic, |c| flag_codes(c).contains(&"NO_NAMED_DOCTOR".to_owned())).await;
+    assert_eq!(
+        licence["verification"]["result"], "verified",
+        "the expired record is still shown"
+    );
+    let expired = clinic_until(&app, &clinic, |c| {
+        flag_codes(c).contains(&"NO_NAMED_DOCTOR".to_owned())
+    })
+    .await;
     assert_eq!(score(&expired), unverified_score);
     let listed: Value = app
-        .get_as(&format!("/v1/admin/verifications?subject_id={doctor_id}"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?subject_id={doctor_id}"),
+            &coordinator,
+        )
         .await
         .json()
         .await
@@ -131,42 +157,70 @@ async fn records_are_appended_and_the_newest_decides() {
     let until = chrono::Utc::now().date_naive() + chrono::Duration::days(365);
 
     let first = app
-        .post_json("/v1/admin/verifications", Some(&coordinator), &licence_check(&doctor_id, "verified", Some(until)))
+        .post_json(
+            "/v1/admin/verifications",
+            Some(&coordinator),
+            &licence_check(&doctor_id, "verified", Some(until)),
+        )
         .await;
     assert_eq!(first.status().as_u16(), 201);
     let contradicted = app
-        .post_json("/v1/admin/verifications", Some(&admin), &licence_check(&doctor_id, "contradicted", None))
+        .post_json(
+            "/v1/admin/verifications",
+            Some(&admin),
+            &licence_check(&doctor_id, "contradicted", None),
+        )
         .await;
     assert_eq!(contradicted.status().as_u16(), 201);
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(public["items"][0]["licence"]["status"], "contradicted");
     let page: Value = app
-        .get_as(&format!("/v1/admin/verifications?subject_id={doctor_id}"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?subject_id={doctor_id}"),
+            &coordinator,
+        )
         .await
         .json()
         .await
         .expect("json");
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "both kept");
-    assert_eq!((items[0]["result"].as_str(), items[0]["current"].as_bool()), (Some("contradicted"), Some(true)));
-    assert_eq!((items[1]["result"].as_str(), items[1]["current"].as_bool()), (Some("verified"), Some(false)));
+    assert_eq!(
+        (items[0]["result"].as_str(), items[0]["current"].as_bool()),
+        (Some("contradicted"), Some(true))
+    );
+    assert_eq!(
+        (items[1]["result"].as_str(), items[1]["current"].as_bool()),
+        (Some("verified"), Some(false))
+    );
     assert_eq!(items[0]["checked_by"]["role"], "admin");
     let current: Value = app
-        .get_as(&format!("/v1/admin/verifications?clinic_id={clinic}&current=true"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?clinic_id={clinic}&current=true"),
+            &coordinator,
+        )
         .await
         .json()
         .await
         .expect("json");
     assert_eq!(current["items"].as_array().map(Vec::len), Some(1));
     let paged: Value = app
-        .get_as(&format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1"),
+            &coordinator,
+        )
         .await
         .json()
         .await
         .expect("json");
     let token = paged["next_page_token"].as_str().expect("a second page");
     let second: Value = app
-        .get_as(&format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1&page_token={token}"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1&page_token={token}"),
+            &coordinator,
+        )
         .await
         .json()
         .await
@@ -174,7 +228,11 @@ async fn records_are_appended_and_the_newest_decides() {
     assert_eq!(second["items"][0]["result"], "verified");
     assert!(second["next_page_token"].is_null());
     assert_problem(
-        app.get_as(&format!("/v1/admin/verifications?page_size=1&page_token={token}"), &coordinator).await,
+        app.get_as(
+            &format!("/v1/admin/verifications?page_size=1&page_token={token}"),
+            &coordinator,
+        )
+        .await,
         400,
         "invalid-page-token",
     )
@@ -182,10 +240,16 @@ async fn records_are_appended_and_the_newest_decides() {
 
     // Verified again, then the clinic edits the licence: the check was of other details.
     let again = app
-        .post_json("/v1/admin/verifications", Some(&coordinator), &licence_check(&doctor_id, "verified", Some(until)))
+        .post_json(
+            "/v1/admin/verifications",
+            Some(&coordinator),
+            &licence_check(&doctor_id, "verified", Some(until)),
+        )
         .await;
     assert_eq!(again.status().as_u16(), 201);
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(public["items"][0]["licence"]["status"], "verified");
     let edited = app
         .client
@@ -198,7 +262,9 @@ async fn records_are_appended_and_the_newest_decides() {
         .await
         .expect("PATCH");
     assert_eq!(edited.status().as_u16(), 200);
-    let public = app.get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200).await;
+    let public = app
+        .get_json(&format!("/v1/clinics/{clinic}/practitioners"), 200)
+        .await;
     assert_eq!(public["items"][0]["licence"]["status"], "claimed_by_clinic");
     let detail = app.get_json(&format!("/v1/clinics/{clinic}"), 200).await;
     assert!(flag_codes(&detail).contains(&"NO_NAMED_DOCTOR".to_owned()));
@@ -216,16 +282,33 @@ async fn only_staff_record_valid_verifications() {
     let until = chrono::Utc::now().date_naive() + chrono::Duration::days(30);
     let check = licence_check(&doctor_id, "verified", Some(until));
 
-    assert_problem(app.post_json("/v1/admin/verifications", None, &check).await, 401, "unauthorized").await;
+    assert_problem(
+        app.post_json("/v1/admin/verifications", None, &check).await,
+        401,
+        "unauthorized",
+    )
+    .await;
     assert_problem(app.get("/v1/admin/verifications").await, 401, "unauthorized").await;
     for denied in [&partner, &patient] {
-        assert_problem(app.post_json("/v1/admin/verifications", Some(denied), &check).await, 403, "forbidden").await;
-        assert_problem(app.get_as("/v1/admin/verifications", denied).await, 403, "forbidden").await;
+        assert_problem(
+            app.post_json("/v1/admin/verifications", Some(denied), &check)
+                .await,
+            403,
+            "forbidden",
+        )
+        .await;
+        assert_problem(
+            app.get_as("/v1/admin/verifications", denied).await,
+            403,
+            "forbidden",
+        )
+        .await;
     }
 
     let unknown = licence_check(&uuid::Uuid::new_v4().to_string(), "verified", Some(until));
     let problem = assert_problem(
-        app.post_json("/v1/admin/verifications", Some(&coordinator), &unknown).await,
+        app.post_json("/v1/admin/verifications", Some(&coordinator), &unknown)
+            .await,
         422,
         "validation-failed",
     )
@@ -233,7 +316,8 @@ async fn only_staff_record_valid_verifications() {
     assert_eq!(problem["errors"][0]["pointer"], "/subject/id");
     let open_ended = licence_check(&doctor_id, "verified", None);
     let problem = assert_problem(
-        app.post_json("/v1/admin/verifications", Some(&coordinator), &open_ended).await,
+        app.post_json("/v1/admin/verifications", Some(&coordinator), &open_ended)
+            .await,
         422,
         "validation-failed",
     )
@@ -242,7 +326,8 @@ async fn only_staff_record_valid_verifications() {
     let mut insecure = check.clone();
     insecure["source_url"] = json!("http://register.example/123");
     assert_problem(
-        app.post_json("/v1/admin/verifications", Some(&coordinator), &insecure).await,
+        app.post_json("/v1/admin/verifications", Some(&coordinator), &insecure)
+            .await,
         422,
         "validation-failed",
     )
@@ -250,7 +335,8 @@ async fn only_staff_record_valid_verifications() {
     let mut future = check.clone();
     future["checked_at"] = json!((chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339());
     assert_problem(
-        app.post_json("/v1/admin/verifications", Some(&coordinator), &future).await,
+        app.post_json("/v1/admin/verifications", Some(&coordinator), &future)
+            .await,
         422,
         "validation-failed",
     )
@@ -263,7 +349,8 @@ async fn only_staff_record_valid_verifications() {
         "valid_until": until
     });
     let problem = assert_problem(
-        app.post_json("/v1/admin/verifications", Some(&coordinator), &not_claimed).await,
+        app.post_json("/v1/admin/verifications", Some(&coordinator), &not_claimed)
+            .await,
         422,
         "validation-failed",
     )
@@ -271,13 +358,23 @@ async fn only_staff_record_valid_verifications() {
     assert_eq!(problem["errors"][0]["pointer"], "/subject/accreditation");
 
     // Idempotent: a retry records once.
-    let first = app.post_idempotent("/v1/admin/verifications", &coordinator, "check-1", &check).await;
-    let again = app.post_idempotent("/v1/admin/verifications", &coordinator, "check-1", &check).await;
+    let first = app
+        .post_idempotent("/v1/admin/verifications", &coordinator, "check-1", &check)
+        .await;
+    let again = app
+        .post_idempotent("/v1/admin/verifications", &coordinator, "check-1", &check)
+        .await;
     assert_eq!((first.status().as_u16(), again.status().as_u16()), (201, 201));
-    let (first, again): (Value, Value) = (first.json().await.expect("json"), again.json().await.expect("json"));
+    let (first, again): (Value, Value) = (
+        first.json().await.expect("json"),
+        again.json().await.expect("json"),
+    );
     assert_eq!(first["id"], again["id"]);
     let page: Value = app
-        .get_as(&format!("/v1/admin/verifications?subject_id={doctor_id}"), &coordinator)
+        .get_as(
+            &format!("/v1/admin/verifications?subject_id={doctor_id}"),
+            &coordinator,
+        )
         .await
         .json()
         .await
@@ -310,7 +407,10 @@ async fn only_a_verified_accreditation_scores() {
     let coordinator = app.staff_key("coordinator").await;
     let clinic = app.clinic_id("liv-hospital-ulus").await;
     let path = format!("/v1/partner/clinics/{clinic}");
-    let etag = app.get_as(&path, &partner).await.headers()["etag"].to_str().expect("etag").to_owned();
+    let etag = app.get_as(&path, &partner).await.headers()["etag"]
+        .to_str()
+        .expect("etag")
+        .to_owned();
     let claimed = app
         .client
         .patch(app.url(&path))
@@ -333,7 +433,11 @@ async fn only_a_verified_accreditation_scores() {
             .expect("accreditation part")["points"]
             .as_u64()
     };
-    assert_eq!(accreditation(&score_parts(&app, &clinic).await), Some(0), "a claim alone scores nothing");
+    assert_eq!(
+        accreditation(&score_parts(&app, &clinic).await),
+        Some(0),
+        "a claim alone scores nothing"
+    );
 
     let until = chrono::Utc::now().date_naive() + chrono::Duration::days(10);
     let check = json!({
@@ -343,13 +447,19 @@ async fn only_a_verified_accreditation_scores() {
         "result": "verified",
         "valid_until": until
     });
-    let recorded = app.post_json("/v1/admin/verifications", Some(&coordinator), &check).await;
+    let recorded = app
+        .post_json("/v1/admin/verifications", Some(&coordinator), &check)
+        .await;
     assert_eq!(recorded.status().as_u16(), 201);
     let recorded: Value = recorded.json().await.expect("json");
     assert_eq!(recorded["subject"]["accreditation"], "jci");
     assert_eq!(accreditation(&score_parts(&app, &clinic).await), Some(20));
     let view: Value = app.get_as(&path, &partner).await.json().await.expect("json");
-    assert!(!flag_codes(&view).contains(&"ACCREDITATION_UNVERIFIED".to_owned()), "{:?}", flag_codes(&view));
+    assert!(
+        !flag_codes(&view).contains(&"ACCREDITATION_UNVERIFIED".to_owned()),
+        "{:?}",
+        flag_codes(&view)
+    );
 
     app.clock.advance(chrono::Duration::days(11));
     for _ in 0..50 {

@@ -34,7 +34,11 @@ async fn partner_id(conn: &mut AsyncPgConnection, bearer: &BearerToken) -> Resul
 }
 
 /// The partner's own clinic (not deleted), or 404: another partner's clinic is not revealed.
-async fn own_clinic_or_404(conn: &mut AsyncPgConnection, partner: Uuid, clinic_id: Uuid) -> Result<Uuid, ApiError> {
+async fn own_clinic_or_404(
+    conn: &mut AsyncPgConnection,
+    partner: Uuid,
+    clinic_id: Uuid,
+) -> Result<Uuid, ApiError> {
     crate::partner_listings::repo::own_clinic(conn, partner, clinic_id)
         .await?
         .map(|c| c.id)
@@ -78,7 +82,9 @@ fn check_if_match(req: &HttpRequest, current: i32, required: bool) -> Result<(),
     let bytes = raw.as_bytes();
     if bytes.is_empty() || bytes.len() > MAX_IF_MATCH || !bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
         let message = "must be 1 to 1024 visible ASCII characters: an ETag, a list of them, or *";
-        return Err(ApiError::bad_request(format!("If-Match {message}")).with_field("/header/If-Match", message));
+        return Err(
+            ApiError::bad_request(format!("If-Match {message}")).with_field("/header/If-Match", message)
+        );
     }
     let value = raw.to_str().unwrap_or_default();
     if crate::http_cache::list_matches(value, &etag(current)) {

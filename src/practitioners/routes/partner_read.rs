@@ -78,7 +78,9 @@ pub async fn get_own_practitioner(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let practitioner = own_practitioner_or_404(&mut conn, partner, clinic_id, id).await?;
-    Ok(practitioner_response(&mut conn, &state, practitioner, StatusCode::OK)
-        .await?
-        .into_http(false))
+    Ok(
+        practitioner_response(&mut conn, &state, practitioner, StatusCode::OK)
+            .await?
+            .into_http(false),
+    )
 }

@@ -8,7 +8,9 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{check_if_match, own_clinic_or_404, own_practitioner_or_404, partner_id, practitioner_response, stale};
+use super::{
+    check_if_match, own_clinic_or_404, own_practitioner_or_404, partner_id, practitioner_response, stale,
+};
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{IdempotencyKey, Idempotent};
@@ -138,7 +140,8 @@ pub async fn patch_practitioner(
     let partner = partner_id(&mut conn, &bearer).await?;
     let current = own_practitioner_or_404(&mut conn, partner, clinic_id, id).await?;
     check_if_match(&req, current.version, true)?;
-    let patched = merge_patched(&view::input_of(&current), body.into_inner()).map_err(ApiError::validation)?;
+    let patched =
+        merge_patched(&view::input_of(&current), body.into_inner()).map_err(ApiError::validation)?;
     let input = domain::check(patched).map_err(ApiError::validation)?;
     let updated = conn
         .transaction::<_, ApiError, _>(async |conn| {

@@ -81,7 +81,10 @@ pub async fn record_verification(
             let today = state.clock.today();
             let parsed = NewVerification::parse(request, now).map_err(ApiError::validation)?;
             let (clinic_id, subject_key) = match repo::resolve(conn, &parsed.subject).await? {
-                Resolution::Found { clinic_id, subject_key } => (clinic_id, subject_key),
+                Resolution::Found {
+                    clinic_id,
+                    subject_key,
+                } => (clinic_id, subject_key),
                 Resolution::Missing => return Err(subject_error("no such practitioner or clinic")),
                 Resolution::NoLicence => {
                     return Err(subject_error("this practitioner has no licence number to verify"))
@@ -112,7 +115,8 @@ pub async fn record_verification(
             )
             .await?;
             // Already past its date (a check recorded late): expired from the start.
-            if record.result == VerificationResult::Verified && record.valid_until.is_some_and(|d| d < today) {
+            if record.result == VerificationResult::Verified && record.valid_until.is_some_and(|d| d < today)
+            {
                 repo::mark_expired(conn, record.id, now).await?;
             }
             crate::listings::refresh_clinic(conn, &state.rules, clinic_id).await?;
