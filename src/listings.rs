@@ -16,6 +16,7 @@ use crate::red_flags::disclosures::DISCLOSURE_RULES;
 use crate::red_flags::engine::{
     self, Detection, Disclosed, Disclosures, Facts, PackageFacts, RuleBook, Subject,
 };
+use crate::red_flags::verified::VerifiedFacts;
 use crate::states::ListingStatus;
 use crate::treatment_packages::model::TreatmentPackage;
 
@@ -147,6 +148,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
     let packages: Vec<TreatmentPackage> = package_query.load(conn).await?;
     let clinic_ids: Vec<Uuid> = all_clinics.iter().map(|c| c.id).collect();
     let speeds = crate::clinics::repo::response_times(&mut &*conn, &clinic_ids).await?;
+    let verified = crate::red_flags::verified::facts_for(conn, &clinic_ids).await?;
     let mut packages_by_clinic: HashMap<Uuid, Vec<&TreatmentPackage>> = HashMap::new();
     for package in &packages {
         packages_by_clinic
@@ -157,9 +159,10 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
 
     for clinic in &all_clinics {
         let own_packages = packages_by_clinic.get(&clinic.id).cloned().unwrap_or_default();
-        let mut flags = clinic_flags(book, clinic, &spine);
+        let checked = verified.get(&clinic.id).cloned().unwrap_or_default();
+        let mut flags = clinic_flags(book, clinic, &spine, &checked);
         store_detections(conn, "clinic", clinic.id, &flags).await?;
-        let efficacy_claim = stem_cell_efficacy_claim(book, clinic, &spine, &flags);
+        let efficacy_claim = stem_cell_efficacy_claim(book, clinic, &spine, &checked, &flags);
         let disclosures = clinic.disclosures.facts();
         for package in &own_packages {
             let package_flags = package_flags(book, package, &spine, &disclosures);
@@ -173,7 +176,7 @@ async fn refresh(conn: &mut AsyncPgConnection, book: &RuleBook, only: Option<Uui
             );
         }
         let input = ScoreInput {
-            verified_accreditations: clinic.verified_accreditations(),
+            verified_accreditations: checked.verified_accreditations(&clinic.accreditations),
             patients_per_year: clinic.patients_per_year,
             patients_per_year_scope: clinic.patients_per_year_scope.clone(),
             patients_per_year_verified: clinic.patients_per_year.is_some()
@@ -216,16 +219,27 @@ fn is_spine(conditions: &[String], spine: &[String]) -> bool {
     conditions.iter().any(|c| spine.contains(c))
 }
 
-/// Red flags of a clinic's own listing text and facts.
-pub fn clinic_flags(book: &RuleBook, clinic: &Clinic, spine: &[String]) -> Vec<Detection> {
-    clinic_text_flags(book, clinic, spine, false)
+/// Red flags of a clinic's own listing text and facts (`checked`: what verification records confirm).
+pub fn clinic_flags(
+    book: &RuleBook,
+    clinic: &Clinic,
+    spine: &[String],
+    checked: &VerifiedFacts,
+) -> Vec<Detection> {
+    clinic_text_flags(book, clinic, spine, checked, false)
 }
 
 /// Whether the clinic's texts about stem cell treatment (its description and every claim not
 /// tagged as about another treatment) raise an efficacy red flag: what `claims_beyond_evidence`
 /// weighs, so a weight-loss-surgery figure does not count against a stem cell listing.
 /// `flags` are the clinic's flags over all its texts.
-fn stem_cell_efficacy_claim(book: &RuleBook, clinic: &Clinic, spine: &[String], flags: &[Detection]) -> bool {
+fn stem_cell_efficacy_claim(
+    book: &RuleBook,
+    clinic: &Clinic,
+    spine: &[String],
+    checked: &VerifiedFacts,
+    flags: &[Detection],
+) -> bool {
     let efficacy = |flags: &[Detection]| {
         flags
             .iter()
@@ -234,13 +248,14 @@ fn stem_cell_efficacy_claim(book: &RuleBook, clinic: &Clinic, spine: &[String], 
     if clinic.claims.iter().all(|c| c.topic.about_stem_cells()) {
         return efficacy(flags);
     }
-    efficacy(&clinic_text_flags(book, clinic, spine, true))
+    efficacy(&clinic_text_flags(book, clinic, spine, checked, true))
 }
 
 fn clinic_text_flags(
     book: &RuleBook,
     clinic: &Clinic,
     spine: &[String],
+    checked: &VerifiedFacts,
     stem_cells_only: bool,
 ) -> Vec<Detection> {
     let mut texts = vec![("/description".to_owned(), clinic.description.as_str())];
@@ -258,8 +273,9 @@ fn clinic_text_flags(
             spine_indication: is_spine(&clinic.condition_slugs, spine),
             stem_cell_indications: clinic.stem_cell_indications.clone(),
             package: None,
-            unverified_accreditations: clinic.unverified_accreditations(),
+            unverified_accreditations: checked.unverified_accreditations(&clinic.accreditations),
             disclosures: Some(clinic.disclosures.facts()),
+            practitioners: Some(checked.practitioners),
         },
     };
     engine::evaluate(book, &subject)
@@ -291,6 +307,7 @@ pub fn package_flags(
             }),
             unverified_accreditations: Vec::new(),
             disclosures: Some(disclosures),
+            practitioners: None,
         },
     };
     engine::evaluate(book, &subject)

@@ -54,6 +54,8 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
         (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
+        (name = "practitioners", description = "Named practitioners of clinics: partners manage them (ETag, JSON Merge Patch, idempotent create, moderation); the public sees each with its licence marked verified or claimed by the clinic."),
+        (name = "verifications", description = "Coordinators' verification records: what was checked against which primary source, by whom, when, with what result and until when. Only a current verified record makes a claim count."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -53,6 +53,8 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
+    crate::practitioners::configure(cfg);
+    crate::verifications::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
@@ -208,6 +210,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         state.settings.quote_rate_limit_per_hour,
     ));
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
+    crate::verifications::expiry::spawn_worker(&state);
     state.reads.spawn_health_checks(state.pool.clone());
     let document = openapi_document();
     let spec = web::Data::new(SpecJson::new(openapi::render(&document)));

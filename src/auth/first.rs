@@ -23,6 +23,8 @@ enum Protection {
     Public,
     AnyCredential,
     Admin,
+    /// An admin or a coordinator (staff work under `/v1/admin` that coordinators do too).
+    Staff,
 }
 
 /// Every route under `/v1/admin`, `/v1/partner` and `/metrics` needs a key, and every quote route
@@ -30,6 +32,9 @@ enum Protection {
 /// what each principal may do (403 or 404); this only guarantees who is asking is known first.
 fn protection(method: &Method, path: &str) -> Protection {
     let path = path.trim_end_matches('/');
+    if path == "/v1/admin/verifications" || path.starts_with("/v1/admin/verifications/") {
+        return Protection::Staff;
+    }
     if path == "/v1/admin" || path.starts_with("/v1/admin/") {
         return Protection::Admin;
     }
@@ -74,6 +79,9 @@ async fn resolve(req: &ServiceRequest, protection: &Protection) -> Result<Princi
     if *protection == Protection::Admin && !matches!(principal, Principal::Admin { .. }) {
         return Err(forbidden("this needs an admin key"));
     }
+    if *protection == Protection::Staff && !principal.is_staff() {
+        return Err(forbidden("this needs a coordinator or admin key"));
+    }
     Ok(principal)
 }
 
@@ -86,6 +94,8 @@ mod tests {
         let p = |m: Method, path: &str| protection(&m, path);
         assert_eq!(p(Method::PUT, "/v1/admin/exchange-rates/EUR"), Protection::Admin);
         assert_eq!(p(Method::GET, "/v1/admin/"), Protection::Admin);
+        assert_eq!(p(Method::POST, "/v1/admin/verifications"), Protection::Staff);
+        assert_eq!(p(Method::GET, "/v1/admin/verifications-x"), Protection::Admin);
         assert_eq!(p(Method::POST, "/v1/partner/clinics"), Protection::AnyCredential);
         assert_eq!(p(Method::GET, "/v1/quotes"), Protection::AnyCredential);
         assert_eq!(p(Method::POST, "/v1/quotes"), Protection::Public);

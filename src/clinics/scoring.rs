@@ -2,10 +2,10 @@
 //!
 //! | factor | max | rule |
 //! |---|---|---|
-//! | `accreditation` | 20 | 20 with at least one verified accreditation, else 0 |
+//! | `accreditation` | 20 | 20 with at least one claimed accreditation that a current verification record confirms (`red_flags::verified`), else 0: a claim alone scores nothing |
 //! | `treatment_volume` | 15 | stem cell patients per year that StemCare verified: under 1,000 → 5, under 3,000 → 10, else 15; a figure that counts all care (or does not say what it counts), or that is only the clinic's claim, is shown in the reason and scores 0 |
 //! | `price_transparency` | 25 | +10 a package priced by the clinic itself (not a regional estimate); +10 every package states its exclusions; +5 a package lists its inclusions |
-//! | `claims` | 30 | 30, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0 |
+//! | `claims` | 30 | 30, minus 20 per critical and 5 per warning red flag on the clinic or its packages (informational flags cost nothing), never below 0; `NO_NAMED_DOCTOR` (no doctor with a verified licence) and `ACCREDITATION_UNVERIFIED` are such warnings |
 //! | `responsiveness` | 10 | median time from a quote being shared with the clinic to its first offer: unknown 0, up to 24 hours 10, up to 72 hours 5, longer 0 |
 //!
 //! Missing information scores zero rather than being guessed, so a sparse listing ranks low
@@ -72,7 +72,7 @@ pub fn score(input: &ScoreInput) -> (Decimal, Vec<ScorePart>) {
             "accreditation",
             0,
             20,
-            "No verified accreditation on record".into(),
+            "No accreditation verified by StemCare (claimed ones count only once verified)".into(),
         )
     };
 

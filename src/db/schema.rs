@@ -455,12 +455,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    practitioners (id) {
+        id -> Uuid,
+        clinic_id -> Uuid,
+        name -> Text,
+        role -> Text,
+        specialty -> Nullable<Text>,
+        licence_number -> Nullable<Text>,
+        licence_issuer -> Nullable<Text>,
+        licence_country -> Nullable<Text>,
+        languages -> Array<Text>,
+        status -> Text,
+        red_flags -> Jsonb,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    verifications (id) {
+        id -> Uuid,
+        sequence -> Int8,
+        subject_kind -> Text,
+        subject_id -> Uuid,
+        subject_key -> Text,
+        clinic_id -> Uuid,
+        source_url -> Text,
+        checked_at -> Timestamptz,
+        checked_by_key -> Uuid,
+        checked_by_role -> Text,
+        result -> Text,
+        valid_until -> Nullable<Date>,
+        note -> Nullable<Text>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    verification_expiries (verification_id) {
+        verification_id -> Uuid,
+        applied_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
 diesel::joinable!(offers -> quotes (quote_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(practitioners -> clinics (clinic_id));
+diesel::joinable!(verifications -> clinics (clinic_id));
+diesel::joinable!(verification_expiries -> verifications (verification_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -475,5 +524,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
-    red_flag_detections
+    red_flag_detections,
+    practitioners,
+    verifications,
+    verification_expiries
 );

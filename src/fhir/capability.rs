@@ -5,7 +5,7 @@ use crate::fhir::routes::{base_url, respond};
 use crate::fhir::search::ResourceType;
 
 /// When this CapabilityStatement last changed (its `date`).
-const PUBLISHED: &str = "2026-11-29";
+const PUBLISHED: &str = "2026-12-07";
 
 fn search_params(resource: ResourceType) -> Value {
     let name = resource.name();
@@ -26,7 +26,7 @@ fn search_params(resource: ResourceType) -> Value {
     Value::Array(params)
 }
 
-/// The server's CapabilityStatement: read and search-type on three resource types, JSON only.
+/// The server's CapabilityStatement: read and search-type on five resource types, JSON only.
 pub fn capability_statement(base: &str) -> Value {
     let resources: Vec<Value> = ResourceType::ALL
         .iter()
@@ -50,7 +50,7 @@ pub fn capability_statement(base: &str) -> Value {
         "kind": "instance",
         "software": {"name": "StemCare API", "version": env!("CARGO_PKG_VERSION")},
         "implementation": {
-            "description": "StemCare's read-only directory of public stem cell therapy clinics and their treatment packages",
+            "description": "StemCare's read-only directory of public stem cell therapy clinics, their treatment packages and their named practitioners",
             "url": base
         },
         "fhirVersion": "4.0.1",
@@ -68,9 +68,9 @@ pub fn capability_statement(base: &str) -> Value {
 
 /// The FHIR CapabilityStatement
 ///
-/// What this FHIR R4 (4.0.1) server offers: `read` and `search-type` on Organization, Location and
-/// HealthcareService, their search parameters (`_lastUpdated`, and `address-country` on Organization and
-/// Location) and the `application/fhir+json` format.
+/// What this FHIR R4 (4.0.1) server offers: `read` and `search-type` on Organization, Location,
+/// HealthcareService, Practitioner and PractitionerRole, their search parameters (`_lastUpdated`,
+/// and `address-country` on Organization and Location) and the `application/fhir+json` format.
 #[utoipa::path(
     tag = "fhir",
     responses(

@@ -1,11 +1,15 @@
 //! A read-only FHIR R4 directory of the public catalogue (`/fhir/r4`): clinics as `Organization`
 //! and `Location`, treatment packages as `HealthcareService`, searchset Bundles with `_count`,
 //! `_lastUpdated`, `address-country` and signed `next` links, and a `CapabilityStatement`.
+//! Named practitioners are `Practitioner` (licence as `qualification`, its check as a contained
+//! `VerificationResult`) and `PractitionerRole` (at the clinic's Organization and Location).
 //! Only public, approved listings appear; errors are `OperationOutcome`s (`application/fhir+json`).
 
 mod capability;
 pub mod map;
 pub mod outcome;
+pub mod practitioner_map;
+pub mod practitioner_resources;
 mod repo;
 pub mod resources;
 mod routes;
@@ -21,5 +25,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(routes::search_locations)
         .service(routes::read_location)
         .service(routes::search_healthcare_services)
-        .service(routes::read_healthcare_service);
+        .service(routes::read_healthcare_service)
+        .service(routes::search_practitioners)
+        .service(routes::read_practitioner)
+        .service(routes::search_practitioner_roles)
+        .service(routes::read_practitioner_role);
 }

@@ -119,6 +119,57 @@ pub async fn clinic(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResu
     Ok(rows.pop())
 }
 
+/// A practitioner with its clinic's name.
+#[derive(QueryableByName)]
+pub struct PractitionerRow {
+    #[diesel(embed)]
+    pub practitioner: crate::practitioners::model::Practitioner,
+    #[diesel(sql_type = Text)]
+    pub clinic_name: String,
+}
+
+/// Published practitioners of public clinics; searches leave out critically flagged clinics, as
+/// for the clinics themselves.
+const PUBLIC_PRACTITIONERS: &str = " FROM practitioners pr JOIN clinics c ON c.id = pr.clinic_id \
+WHERE pr.status = {published} AND pr.deleted_at IS NULL AND c.status = {published} AND c.deleted_at IS NULL";
+const LISTED_PRACTITIONERS: &str = " FROM practitioners pr JOIN clinics c ON c.id = pr.clinic_id \
+WHERE pr.status = {published} AND pr.deleted_at IS NULL AND c.status = {published} AND c.deleted_at IS NULL \
+AND NOT c.has_critical_flag";
+
+/// How many public practitioners match.
+pub async fn count_practitioners(conn: &mut AsyncPgConnection, search: &Search) -> diesel::QueryResult<i64> {
+    count(
+        conn,
+        filtered("count(*) AS n", LISTED_PRACTITIONERS, "pr", search),
+    )
+    .await
+}
+
+/// Up to `limit` matching public practitioners with ids after `after`, by id.
+pub async fn practitioners(
+    conn: &mut AsyncPgConnection,
+    search: &Search,
+    after: Option<Uuid>,
+    limit: i64,
+) -> diesel::QueryResult<Vec<PractitionerRow>> {
+    let mut query = filtered("pr.*, c.name AS clinic_name", LISTED_PRACTITIONERS, "pr", search);
+    page(&mut query, "pr", after, limit);
+    query.into_query().load(conn).await
+}
+
+/// One public practitioner with its clinic's name.
+pub async fn practitioner(
+    conn: &mut AsyncPgConnection,
+    id: Uuid,
+) -> diesel::QueryResult<Option<PractitionerRow>> {
+    let mut query = SqlBuilder::new("SELECT pr.*, c.name AS clinic_name");
+    push_public(&mut query, PUBLIC_PRACTITIONERS);
+    let id = query.bind(Bind::Uuid(id));
+    query.push(&format!(" AND pr.id = {id}"));
+    let mut rows: Vec<PractitionerRow> = query.into_query().load(conn).await?;
+    Ok(rows.pop())
+}
+
 /// One public package with its clinic's name.
 pub async fn package(conn: &mut AsyncPgConnection, id: Uuid) -> diesel::QueryResult<Option<PackageRow>> {
     let mut query = SqlBuilder::new("SELECT p.*, c.name AS clinic_name");

@@ -140,6 +140,8 @@ pub enum Resource {
     Organization(Organization),
     Location(Location),
     HealthcareService(HealthcareService),
+    Practitioner(crate::fhir::practitioner_resources::Practitioner),
+    PractitionerRole(crate::fhir::practitioner_resources::PractitionerRole),
 }
 
 /// `Bundle.link`.

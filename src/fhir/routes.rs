@@ -2,11 +2,11 @@ use actix_web::{get, web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::fhir::map;
 use crate::fhir::outcome::{FhirError, FHIR_JSON};
 use crate::fhir::repo;
 use crate::fhir::resources::{instant, Bundle, BundleEntry, BundleLink, EntrySearch, Resource};
 use crate::fhir::search::{self, ResourceType};
+use crate::fhir::{map, practitioner_map};
 use crate::http_cache::cacheable_bytes;
 use crate::pagination::Cursor;
 use crate::state::AppState;
@@ -78,6 +78,12 @@ pub async fn search(
                 .collect();
             (total, entries)
         }
+        ResourceType::Practitioner | ResourceType::PractitionerRole => {
+            let total = repo::count_practitioners(&mut conn, &search).await?;
+            let rows = repo::practitioners(&mut conn, &search, after, limit).await?;
+            let entries = practitioner_entries(&mut conn, state, resource, rows).await?;
+            (total, entries)
+        }
     };
     let size = usize::try_from(search.count).unwrap_or(usize::MAX);
     let has_more = entries.len() > size;
@@ -123,6 +129,34 @@ pub async fn search(
     })
 }
 
+/// Practitioners as `Practitioner` (with their licence checks) or `PractitionerRole` resources.
+async fn practitioner_entries(
+    conn: &mut diesel_async::AsyncPgConnection,
+    state: &AppState,
+    resource: ResourceType,
+    rows: Vec<repo::PractitionerRow>,
+) -> Result<Vec<(Uuid, Resource)>, FhirError> {
+    if resource == ResourceType::PractitionerRole {
+        return Ok(rows
+            .iter()
+            .map(|row| {
+                let role = practitioner_map::practitioner_role(&row.practitioner, &row.clinic_name);
+                (row.practitioner.id, Resource::PractitionerRole(role))
+            })
+            .collect());
+    }
+    let people: Vec<_> = rows.into_iter().map(|row| row.practitioner).collect();
+    let records = crate::practitioners::view::licence_records(conn, &people).await?;
+    let today = state.clock.today();
+    Ok(people
+        .iter()
+        .map(|p| {
+            let resource = practitioner_map::practitioner(p, records.get(&p.id), today);
+            (p.id, Resource::Practitioner(resource))
+        })
+        .collect())
+}
+
 /// Reads one public resource by its logical id.
 pub async fn read(
     req: &HttpRequest,
@@ -148,6 +182,15 @@ pub async fn read(
         ResourceType::HealthcareService => repo::package(&mut conn, id).await?.map(|row| {
             Resource::HealthcareService(map::healthcare_service(&row.package, Some(&row.clinic_name)))
         }),
+        ResourceType::Practitioner | ResourceType::PractitionerRole => {
+            match repo::practitioner(&mut conn, id).await? {
+                Some(row) => practitioner_entries(&mut conn, state, resource, vec![row])
+                    .await?
+                    .pop()
+                    .map(|(_, resource)| resource),
+                None => None,
+            }
+        }
     }
     .ok_or_else(missing)
 }
@@ -251,5 +294,38 @@ prices are indicative and dated. Search with `_count` (1–100, default 20) and 
 `Bundle.link` `next` for more. Any other parameter is refused with a 400 OperationOutcome.",
     "Read a HealthcareService (FHIR R4)",
     "One public treatment package as a FHIR R4 HealthcareService. Unknown, malformed or non-public ids answer 404 with an OperationOutcome.",
+    []
+);
+fhir_endpoints!(
+    search_practitioners,
+    read_practitioner,
+    Practitioner,
+    "/fhir/r4/Practitioner",
+    "/fhir/r4/Practitioner/{id}",
+    "Search Practitioners (FHIR R4)",
+    "A FHIR R4 `searchset` Bundle of the practitioners public clinics name, ordered by id. A licence is a \
+`qualification` (number, issuing body) whose Plan-Net `practitioner-qualification` status is `active` only while a \
+StemCare verification confirms it (`unknown` otherwise), and whose check is a contained `VerificationResult` \
+(`validated`, `req-revalid`, `val-fail`, or `attested` by the clinic when unchecked). Search with `_count` \
+(1–100, default 20) and `_lastUpdated`; follow `Bundle.link` `next` for more. Any other parameter is refused with \
+a 400 OperationOutcome.",
+    "Read a Practitioner (FHIR R4)",
+    "One practitioner of a public clinic as a FHIR R4 Practitioner, with its licence and that licence's verification. \
+Unknown, malformed or non-public ids answer 404 with an OperationOutcome.",
+    []
+);
+fhir_endpoints!(
+    search_practitioner_roles,
+    read_practitioner_role,
+    PractitionerRole,
+    "/fhir/r4/PractitionerRole",
+    "/fhir/r4/PractitionerRole/{id}",
+    "Search PractitionerRoles (FHIR R4)",
+    "A FHIR R4 `searchset` Bundle of the named practitioners' roles at public clinics (same id as the Practitioner; \
+`organization` and `location` are the clinic's), ordered by id. Search with `_count` (1–100, default 20) and \
+`_lastUpdated`; follow `Bundle.link` `next` for more. Any other parameter is refused with a 400 OperationOutcome.",
+    "Read a PractitionerRole (FHIR R4)",
+    "One named practitioner's role at a public clinic as a FHIR R4 PractitionerRole. Unknown, malformed or \
+non-public ids answer 404 with an OperationOutcome.",
     []
 );

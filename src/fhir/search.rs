@@ -11,22 +11,32 @@ pub enum ResourceType {
     Organization,
     Location,
     HealthcareService,
+    Practitioner,
+    PractitionerRole,
 }
 
 impl ResourceType {
-    pub const ALL: [ResourceType; 3] = [Self::Organization, Self::Location, Self::HealthcareService];
+    pub const ALL: [ResourceType; 5] = [
+        Self::Organization,
+        Self::Location,
+        Self::HealthcareService,
+        Self::Practitioner,
+        Self::PractitionerRole,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Self::Organization => "Organization",
             Self::Location => "Location",
             Self::HealthcareService => "HealthcareService",
+            Self::Practitioner => "Practitioner",
+            Self::PractitionerRole => "PractitionerRole",
         }
     }
 
     /// Whether `address-country` applies (an address exists on the resource).
     pub fn has_address(self) -> bool {
-        !matches!(self, Self::HealthcareService)
+        matches!(self, Self::Organization | Self::Location)
     }
 }
 

@@ -14,8 +14,9 @@
 //!   "N out of M" about an outcome, not cited in the same text).
 //! - the `always` rule `NOT_APPROVED_INDICATION` fires for every spine / back-pain indication.
 //! - `structured` rules are evaluated from [`Facts`]; `SAME_CELLS_MANY_CONDITIONS` also counts the
-//!   conditions the texts name next to a stem cell product. `NO_NAMED_DOCTOR` and
-//!   `PAY_TO_PARTICIPATE` are published but not evaluated yet (see [`RuleBook::is_evaluated`]).
+//!   conditions the texts name next to a stem cell product. `NO_NAMED_DOCTOR` is evaluated from
+//!   [`Facts::practitioners`] (clinics only); `PAY_TO_PARTICIPATE` is published but not evaluated
+//!   yet (see [`RuleBook::is_evaluated`]).
 
 mod context;
 mod figures;
@@ -35,7 +36,7 @@ use regex::Regex;
 
 pub use types::{
     DepositTerms, DepositTiming, Detection, DetectionKind, Disclosed, Disclosures, Facts, PackageFacts,
-    ReviewHosting, Rule, Severity, Subject,
+    PractitionerFacts, ReviewHosting, Rule, Severity, Subject,
 };
 
 use figures::FigureLexicon;
@@ -76,7 +77,14 @@ const EVALUATED_CODES: &[&str] = &[
     NO_IRB_OR_REGULATOR,
     DEPOSIT_BEFORE_CONSULT,
     REVIEWS_ONLY_SELF_HOSTED,
+    NO_NAMED_DOCTOR,
 ];
+
+/// Rules raised from StemCare's own records about a stored clinic (its practitioners and their
+/// verification records), not from what a listing says: evaluated for clinics, never for free
+/// text sent to `POST /v1/claim-checks`, and they never hold a listing in moderation (a partner
+/// cannot clear them by editing; a coordinator's verification does).
+pub const RECORD_BASED_CODES: &[&str] = &[NO_NAMED_DOCTOR];
 
 /// Citation ids: DOI, PubMed id, PubMed Central id, ClinicalTrials.gov id.
 const CITATION_PATTERN: &str =
@@ -148,8 +156,9 @@ impl RuleBook {
     /// `CELL_SOURCE_UNDOCUMENTED`, `HIDDEN_COST`, `UNLICENSED_PRODUCT_TYPE`,
     /// `ACCREDITATION_UNVERIFIED`, `NO_PROTOCOL`, `NO_IRB_OR_REGULATOR`, `DEPOSIT_BEFORE_CONSULT`
     /// and `REVIEWS_ONLY_SELF_HOSTED` (the last four from [`Facts::disclosures`], when the subject
-    /// is a listing). `NO_NAMED_DOCTOR`, `PAY_TO_PARTICIPATE` and any unknown code are published
-    /// but not evaluated yet, because StemCare does not verify the fields they need.
+    /// is a listing), and `NO_NAMED_DOCTOR` (from [`Facts::practitioners`], when the subject is a
+    /// clinic). `PAY_TO_PARTICIPATE` and any unknown code are published but not evaluated yet,
+    /// because StemCare does not verify the fields they need.
     pub fn is_evaluated(code: &str) -> bool {
         EVALUATED_CODES.contains(&code)
     }
@@ -158,7 +167,7 @@ impl RuleBook {
 /// The version of the detection code itself (negation scope, figures, structured rules): bump it
 /// whenever a change there can change a detection without any rule's version changing, so every
 /// stored detection is re-evaluated at the next start-up (it is part of the rule book fingerprint).
-pub const ENGINE_VERSION: u32 = 2;
+pub const ENGINE_VERSION: u32 = 3;
 
 /// Runs every evaluated rule of `book` against `subject`.
 ///
@@ -245,6 +254,7 @@ fn structured_evidence(
         HIDDEN_COST => clinic_package.and_then(hidden_cost_evidence),
         UNLICENSED_PRODUCT_TYPE => facts.package.as_ref().and_then(unlicensed_type_evidence),
         ACCREDITATION_UNVERIFIED => accreditation_evidence(&facts.unverified_accreditations),
+        NO_NAMED_DOCTOR => facts.practitioners.and_then(named_doctor_evidence),
         code => return disclosure_evidence(code, facts, rule.severity),
     };
     evidence.map(|e| (rule.severity, e))

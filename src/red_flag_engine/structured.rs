@@ -4,7 +4,9 @@
 use regex::Regex;
 
 use super::text::{AnalysedText, Sentence};
-use super::types::{DepositTerms, DepositTiming, Disclosed, Facts, PackageFacts, ReviewHosting, Severity};
+use super::types::{
+    DepositTerms, DepositTiming, Disclosed, Facts, PackageFacts, PractitionerFacts, ReviewHosting, Severity,
+};
 
 pub(super) const SAME_CELLS_MANY_CONDITIONS: &str = "SAME_CELLS_MANY_CONDITIONS";
 pub(super) const CELL_SOURCE_UNDOCUMENTED: &str = "CELL_SOURCE_UNDOCUMENTED";
@@ -15,6 +17,7 @@ pub(super) const NO_PROTOCOL: &str = "NO_PROTOCOL";
 pub(super) const NO_IRB_OR_REGULATOR: &str = "NO_IRB_OR_REGULATOR";
 pub(super) const DEPOSIT_BEFORE_CONSULT: &str = "DEPOSIT_BEFORE_CONSULT";
 pub(super) const REVIEWS_ONLY_SELF_HOSTED: &str = "REVIEWS_ONLY_SELF_HOSTED";
+pub(super) const NO_NAMED_DOCTOR: &str = "NO_NAMED_DOCTOR";
 
 /// Threshold of `SAME_CELLS_MANY_CONDITIONS`, as the reference states it: stem cells offered for
 /// conditions in at least this many unrelated body systems.
@@ -458,5 +461,19 @@ fn deposit_evidence(terms: &DepositTerms) -> Option<String> {
             "A deposit is due before a doctor has reviewed the patient's records, and its refund is not stated"
                 .into(),
         ),
+    }
+}
+
+/// `NO_NAMED_DOCTOR` fires unless at least one doctor's licence is confirmed by a current
+/// verification record: a clinic that names nobody, and one whose named doctors are only claimed
+/// by the clinic, both leave the patient without a physician they can check.
+pub(super) fn named_doctor_evidence(facts: PractitionerFacts) -> Option<String> {
+    match (facts.named, facts.verified_doctor_licences) {
+        (_, 1..) => None,
+        (0, _) => Some("The clinic names no practitioner".to_owned()),
+        (n, _) => Some(format!(
+            "The clinic names {n} practitioner(s), but no doctor's licence is verified against its issuing body: \
+             the names and licences are claimed by the clinic"
+        )),
     }
 }

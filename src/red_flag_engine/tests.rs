@@ -75,7 +75,7 @@ fn all_seed_rules_compile() {
 
 #[test]
 fn evaluated_status_matches_seed() {
-    let not_evaluated = ["PAY_TO_PARTICIPATE", "NO_NAMED_DOCTOR"];
+    let not_evaluated = ["PAY_TO_PARTICIPATE"];
     for rule in seed_rules() {
         let expected = match rule.detection {
             DetectionKind::Text | DetectionKind::Always => true,
@@ -210,6 +210,7 @@ fn order_and_one_detection_per_code() {
             stem_cell_indications: vec!["back pain".into(), "COPD".into(), "autism".into()],
             unverified_accreditations: vec!["JCI".into()],
             disclosures: None,
+            practitioners: None,
             package: None,
         },
     };

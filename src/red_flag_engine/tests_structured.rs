@@ -346,3 +346,39 @@ fn deposit_before_review_warns_unless_fully_refundable() {
     let full = deposit(Some(100));
     assert!(full.iter().all(|x| x.0 != "DEPOSIT_BEFORE_CONSULT"), "{full:?}");
 }
+
+#[test]
+fn no_named_doctor_needs_a_verified_doctor_licence() {
+    let with = |named, verified_doctor_licences| {
+        evaluate(
+            &book(),
+            &with_facts(Facts {
+                practitioners: Some(PractitionerFacts {
+                    named,
+                    verified_doctor_licences,
+                }),
+                ..Facts::default()
+            }),
+        )
+    };
+    let nobody = with(0, 0);
+    let flag = find(&nobody, "NO_NAMED_DOCTOR").expect("no practitioner named");
+    assert_eq!(flag.severity, Severity::Warn);
+    assert!(flag.evidence_text.contains("names no practitioner"));
+    let claimed = with(2, 0);
+    let flag = find(&claimed, "NO_NAMED_DOCTOR").expect("named but unverified");
+    assert!(
+        flag.evidence_text.contains("claimed by the clinic"),
+        "{}",
+        flag.evidence_text
+    );
+    assert!(find(&with(2, 1), "NO_NAMED_DOCTOR").is_none());
+    assert!(
+        find(
+            &evaluate(&book(), &with_facts(Facts::default())),
+            "NO_NAMED_DOCTOR"
+        )
+        .is_none(),
+        "not a clinic: the rule does not apply"
+    );
+}

@@ -93,6 +93,20 @@ pub struct Facts {
     /// `REVIEWS_ONLY_SELF_HOSTED`). `None` when the subject is not a listing (e.g. free text sent to
     /// `POST /v1/claim-checks`), so those rules do not apply.
     pub disclosures: Option<Disclosures>,
+    /// The clinic's named practitioners and how many of their licences a current verification
+    /// record confirms (the input of `NO_NAMED_DOCTOR`). `None` when the subject is not a clinic
+    /// (a package, an offer, free text), so the rule does not apply.
+    pub practitioners: Option<PractitionerFacts>,
+}
+
+/// What a clinic says about who treats, and what StemCare verified of it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PractitionerFacts {
+    /// Practitioners the clinic names (published, not deleted), any role.
+    pub named: usize,
+    /// Doctors (physician, surgeon, anaesthetist) among them whose licence a verification record
+    /// confirms today.
+    pub verified_doctor_licences: usize,
 }
 
 /// A fact a listing may state, state as absent, or not state at all.

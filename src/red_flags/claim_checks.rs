@@ -272,6 +272,7 @@ pub async fn check_claims(
                     .map(Disclosures::facts)
                     .unwrap_or_default(),
             ),
+            practitioners: None,
         },
     };
     let red_flags = engine::evaluate(&state.rules, &subject)
@@ -283,7 +284,10 @@ pub async fn check_claims(
         .rules()
         .iter()
         .map(|r| r.code.clone())
-        .partition(|code| RuleBook::is_evaluated(code));
+        // Free text has no practitioners on record, so the rules that read them are not evaluated here.
+        .partition(|code| {
+            RuleBook::is_evaluated(code) && !engine::RECORD_BASED_CODES.contains(&code.as_str())
+        });
     Ok(HttpResponse::Ok().json(ClaimCheckResponse {
         red_flags,
         evaluated_rules,

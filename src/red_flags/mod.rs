@@ -8,5 +8,6 @@ pub mod disclosures;
 pub use crate::red_flag_engine as engine;
 pub mod repo;
 mod routes;
+pub mod verified;
 
 pub use routes::{configure, RedFlag};

@@ -357,7 +357,7 @@ async fn search_parameters_are_checked_and_errors_are_operation_outcomes() {
 }
 
 #[tokio::test]
-async fn metadata_lists_the_three_resource_types_and_their_search_parameters() {
+async fn metadata_lists_the_resource_types_and_their_search_parameters() {
     let app = TestApp::spawn().await;
     let statement = fhir(&app, "/fhir/r4/metadata", 200).await;
     assert_fhir_json(&statement, "CapabilityStatement");
@@ -375,7 +375,16 @@ async fn metadata_lists_the_three_resource_types_and_their_search_parameters() {
         .iter()
         .map(|r| r["type"].as_str().expect("type"))
         .collect();
-    assert_eq!(types, ["Organization", "Location", "HealthcareService"]);
+    assert_eq!(
+        types,
+        [
+            "Organization",
+            "Location",
+            "HealthcareService",
+            "Practitioner",
+            "PractitionerRole"
+        ]
+    );
     for resource in resources {
         let interactions: Vec<&str> = resource["interaction"]
             .as_array()
@@ -393,7 +402,9 @@ async fn metadata_lists_the_three_resource_types_and_their_search_parameters() {
                 p["name"].as_str().expect("name")
             })
             .collect();
-        let expected: &[&str] = if resource["type"] == "HealthcareService" {
+        let expected: &[&str] = if ["HealthcareService", "Practitioner", "PractitionerRole"]
+            .contains(&resource["type"].as_str().unwrap_or_default())
+        {
             &["_lastUpdated"]
         } else {
             &["_lastUpdated", "address-country"]

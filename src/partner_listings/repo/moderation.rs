@@ -10,7 +10,7 @@ use crate::states::ListingStatus;
 
 const FLAGGED_COUNT: &str = "
 SELECT count(*) AS n FROM red_flag_detections d
-WHERE d.severity IN ('warn', 'critical')
+WHERE d.severity IN ('warn', 'critical') AND NOT (d.code = ANY($3))
   AND (d.subject_id = $1 OR d.subject_id IN (SELECT id FROM treatment_packages WHERE clinic_id = $1 AND status = $2))";
 
 #[derive(QueryableByName)]
@@ -20,7 +20,7 @@ struct Count {
 }
 
 /// Re-runs the red-flag rules and the score, then decides visibility: a listing with a warning or
-/// critical flag waits in moderation (`pending_review`); a clean one is published. Returns the status.
+/// critical flag (other than the record-based ones, `RECORD_BASED_CODES`) waits in moderation (`pending_review`); a clean one is published. Returns the status.
 pub async fn after_change(
     conn: &mut AsyncPgConnection,
     book: &crate::red_flags::engine::RuleBook,
@@ -30,6 +30,8 @@ pub async fn after_change(
     let flagged: Count = diesel::sql_query(FLAGGED_COUNT)
         .bind::<SqlUuid, _>(clinic_id)
         .bind::<Text, _>(ListingStatus::Published)
+        // Raised by what StemCare has not verified yet, not by what the partner wrote.
+        .bind::<diesel::sql_types::Array<Text>, _>(crate::red_flags::engine::RECORD_BASED_CODES)
         .get_result(conn)
         .await?;
     let status = if flagged.n > 0 {
