@@ -455,12 +455,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    treatment_records (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        offer_id -> Uuid,
+        clinic_id -> Uuid,
+        outcome -> Text,
+        treated_on -> Nullable<Date>,
+        cell_type_slug -> Nullable<Text>,
+        cell_source -> Nullable<Text>,
+        details_ciphertext -> Nullable<Bytea>,
+        not_treated_reason -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_by_key_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
 diesel::joinable!(offers -> quotes (quote_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(treatment_records -> quotes (quote_id));
+diesel::joinable!(treatment_records -> clinics (clinic_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -475,5 +496,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
-    red_flag_detections
+    red_flag_detections,
+    treatment_records
 );
