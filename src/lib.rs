@@ -24,6 +24,7 @@ pub mod exports;
 pub mod extract;
 pub mod fhir;
 pub mod filters;
+pub mod handover;
 pub mod health;
 pub mod http_cache;
 pub mod idempotency;

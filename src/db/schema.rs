@@ -474,6 +474,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    handover_links (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
@@ -482,6 +493,7 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(treatment_records -> quotes (quote_id));
 diesel::joinable!(treatment_records -> clinics (clinic_id));
+diesel::joinable!(handover_links -> quotes (quote_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -497,5 +509,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     red_flag_detections,
-    treatment_records
+    treatment_records,
+    handover_links
 );

@@ -11,6 +11,7 @@ mod errors;
 mod evidence;
 mod exports;
 mod fhir;
+mod handover;
 mod hardening;
 mod health;
 mod helpers;
