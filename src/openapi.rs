@@ -56,6 +56,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
         (name = "practitioners", description = "Named practitioners of clinics: partners manage them (ETag, JSON Merge Patch, idempotent create, moderation); the public sees each with its licence marked verified or claimed by the clinic."),
         (name = "verifications", description = "Coordinators' verification records: what was checked against which primary source, by whom, when, with what result and until when. Only a current verified record makes a claim count."),
+        (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

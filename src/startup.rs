@@ -55,6 +55,8 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::fhir::configure(cfg);
     crate::practitioners::configure(cfg);
     crate::verifications::configure(cfg);
+    crate::treatments::configure(cfg);
+    crate::handover::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -476,6 +476,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    treatment_records (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        offer_id -> Uuid,
+        clinic_id -> Uuid,
+        outcome -> Text,
+        treated_on -> Nullable<Date>,
+        cell_type_slug -> Nullable<Text>,
+        cell_source -> Nullable<Text>,
+        details_ciphertext -> Nullable<Bytea>,
+        not_treated_reason -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_by_key_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     verifications (id) {
         id -> Uuid,
         sequence -> Int8,
@@ -501,6 +520,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    handover_links (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
@@ -510,6 +540,9 @@ diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(practitioners -> clinics (clinic_id));
 diesel::joinable!(verifications -> clinics (clinic_id));
 diesel::joinable!(verification_expiries -> verifications (verification_id));
+diesel::joinable!(treatment_records -> quotes (quote_id));
+diesel::joinable!(treatment_records -> clinics (clinic_id));
+diesel::joinable!(handover_links -> quotes (quote_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -527,5 +560,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     red_flag_detections,
     practitioners,
     verifications,
-    verification_expiries
+    verification_expiries,
+    treatment_records,
+    handover_links
 );

@@ -30,17 +30,23 @@ pub enum EventType {
     QuoteErased,
     /// A moderator decided on one of the partner's listings.
     ListingModerated,
+    /// The treatment of a quote accepted with the partner's offer was recorded as delivered.
+    QuoteTreated,
+    /// A quote accepted with the partner's offer was recorded as not treated.
+    QuoteNotTreated,
 }
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 8] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
         Self::QuoteCancelled,
         Self::QuoteErased,
         Self::ListingModerated,
+        Self::QuoteTreated,
+        Self::QuoteNotTreated,
     ];
 
     /// The `type` on the wire, e.g. `offer.accepted`.
@@ -52,6 +58,8 @@ impl EventType {
             Self::QuoteCancelled => "quote.cancelled",
             Self::QuoteErased => "quote.erased",
             Self::ListingModerated => "listing.moderated",
+            Self::QuoteTreated => "quote.treated",
+            Self::QuoteNotTreated => "quote.not_treated",
         }
     }
 }
@@ -79,8 +87,8 @@ pub struct WebhookEventData {
 pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
-    /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased` or
-    /// `listing.moderated`.
+    /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
+    /// `listing.moderated`, `quote.treated` or `quote.not_treated`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,

@@ -71,8 +71,9 @@ async fn cancel(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> Result<
 /// Erase my data
 ///
 /// The patient erases the personal data of this quote: contact details, notes and the email
-/// fingerprint are deleted (and the stored idempotent response with them); an open or offered
-/// quote is cancelled. Anonymous facts (condition, country, dates, offers) remain for statistics,
+/// fingerprint are deleted (and the stored idempotent responses with them), so are a treatment
+/// record's clinical details and every doctor's handover link; an open or offered quote is
+/// cancelled. Anonymous facts (condition, country, dates, offers) remain for statistics,
 /// and the quote then reads as `erased`. Answers 204.
 #[utoipa::path(
     tag = "quotes",
