@@ -53,4 +53,6 @@ pub mod states;
 pub mod telemetry;
 pub mod text;
 pub mod treatment_packages;
+pub mod trial_registry;
+pub mod trials;
 pub mod webhooks;

@@ -54,6 +54,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
         (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
+        (name = "trials", description = "Registered clinical trials of stem cell and MSC treatments for the catalogue's conditions, mirrored from ClinicalTrials.gov: the legitimate alternative to paying a clinic. A registry listing is not an approval."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -53,6 +53,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
+    crate::trials::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
@@ -208,6 +209,16 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         state.settings.quote_rate_limit_per_hour,
     ));
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
+    // One registry client per instance, shared by both registry workers, so together they keep
+    // to one request at a time at STEMCARE_CTGOV_REQUESTS_PER_MINUTE.
+    match crate::trial_registry::client::RegistryClient::new(&state.settings) {
+        Ok(client) => {
+            let client = Arc::new(client);
+            crate::trial_registry::worker::spawn_worker(&state, client.clone());
+            crate::trials::refresh::spawn_worker(&state, client);
+        }
+        Err(e) => log::error!("trial registry checks are off: {e}"),
+    }
     state.reads.spawn_health_checks(state.pool.clone());
     let document = openapi_document();
     let spec = web::Data::new(SpecJson::new(openapi::render(&document)));

@@ -455,12 +455,80 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    trial_registry_lookups (nct_id) {
+        nct_id -> Text,
+        next_attempt_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        enqueued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trial_registry_snapshots (nct_id) {
+        nct_id -> Text,
+        record -> Text,
+        title -> Nullable<Text>,
+        overall_status -> Nullable<Text>,
+        phases -> Array<Text>,
+        lead_sponsor -> Nullable<Text>,
+        conditions -> Array<Text>,
+        interventions -> Array<Text>,
+        location_countries -> Array<Text>,
+        enrollment -> Nullable<Int4>,
+        results_posted -> Nullable<Bool>,
+        completion_date -> Nullable<Text>,
+        last_update_date -> Nullable<Date>,
+        fetched_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trial_registry_citations (subject_id, nct_id) {
+        subject_id -> Uuid,
+        clinic_id -> Uuid,
+        nct_id -> Text,
+    }
+}
+
+diesel::table! {
+    trial_registry_stale_clinics (clinic_id) {
+        clinic_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    trials (nct_id) {
+        id -> Uuid,
+        nct_id -> Text,
+        title -> Nullable<Text>,
+        overall_status -> Nullable<Text>,
+        phases -> Array<Text>,
+        lead_sponsor -> Nullable<Text>,
+        conditions -> Array<Text>,
+        interventions -> Array<Text>,
+        location_countries -> Array<Text>,
+        country_codes -> Array<Text>,
+        condition_slugs -> Array<Text>,
+        enrollment -> Nullable<Int4>,
+        results_posted -> Nullable<Bool>,
+        completion_date -> Nullable<Text>,
+        last_update_date -> Nullable<Date>,
+        origin -> Text,
+        source -> Jsonb,
+        fetched_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
 diesel::joinable!(offers -> quotes (quote_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(trial_registry_citations -> clinics (clinic_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -475,5 +543,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
-    red_flag_detections
+    red_flag_detections,
+    trial_registry_citations
 );
