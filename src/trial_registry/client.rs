@@ -23,7 +23,7 @@ pub const STUDY_FIELDS: &str = "NCTId|BriefTitle|OverallStatus|Phase|LeadSponsor
 /// What a lookup of one NCT id found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lookup {
-    Found(StudyRecord),
+    Found(Box<StudyRecord>),
     /// 404: the registry has no such study.
     NotFound,
 }
@@ -97,7 +97,7 @@ impl RegistryClient {
                 let study: ApiStudy =
                     serde_json::from_slice(&body).map_err(|e| RegistryError::Malformed(e.to_string()))?;
                 StudyRecord::from_api(study)
-                    .map(Lookup::Found)
+                    .map(|study| Lookup::Found(Box::new(study)))
                     .ok_or_else(|| RegistryError::Malformed("no nctId".into()))
             }
         }

@@ -7,7 +7,7 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 use diesel::QueryResult;
-use diesel_async::AsyncPgConnection;
+use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::client::{Lookup, RegistryClient, RegistryError};
 use super::repo;
@@ -81,7 +81,7 @@ pub async fn run_round(
         match answer {
             Ok(lookup) => {
                 let study = match &lookup {
-                    Lookup::Found(study) => Some(study),
+                    Lookup::Found(study) => Some(study.as_ref()),
                     Lookup::NotFound => None,
                 };
                 let recheck_at = now + Duration::days(RECHECK_DAYS);
@@ -111,10 +111,15 @@ pub async fn run_round(
     }
     let today = clock.today();
     for clinic_id in repo::take_stale(conn, EVALUATIONS_PER_ROUND).await? {
-        if super::evaluate_clinic(conn, book, clinic_id, today).await? {
-            // has_critical_flag and moderation read the detections through the listing refresh.
-            crate::listings::refresh_clinic(conn, book, clinic_id).await?;
-        }
+        // One transaction, so no reader sees the new flags before the listing's derived
+        // has_critical_flag (which keeps critically flagged listings out of default lists).
+        conn.transaction::<_, diesel::result::Error, _>(async |conn| {
+            if super::evaluate_clinic(conn, book, clinic_id, today).await? {
+                crate::listings::refresh_clinic(conn, book, clinic_id).await?;
+            }
+            Ok(())
+        })
+        .await?;
         round.evaluated += 1;
     }
     Ok(round)

@@ -26,5 +26,7 @@ mod replicas;
 mod rule_recheck;
 mod seed_honesty;
 mod streaming_replica;
+mod trial_registry;
+mod trials;
 mod trust;
 mod webhooks;
