@@ -135,9 +135,6 @@ pub const DEFAULT_REPLICA_CHECK_INTERVAL_MS: usize = 500;
 pub const DEFAULT_ECB_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
 /// ClinicalTrials.gov; its data API v2 is under `/api/v2/`.
 pub const DEFAULT_CTGOV_URL: &str = "https://clinicaltrials.gov";
-/// Below the 50 requests per minute third parties report, and at least the robots.txt
-/// `Crawl-delay: 1` apart (shared/reference/registries.md §1.5).
-pub const DEFAULT_CTGOV_REQUESTS_PER_MINUTE: usize = 30;
 
 impl Settings {
     /// Reads every setting from the process environment.
@@ -235,13 +232,9 @@ impl Settings {
                 reason: "expected an http or https URL such as the default, ".to_owned() + DEFAULT_CTGOV_URL,
             });
         }
-        let ctgov_requests_per_minute = parse_number(
-            &get,
-            "STEMCARE_CTGOV_REQUESTS_PER_MINUTE",
-            DEFAULT_CTGOV_REQUESTS_PER_MINUTE,
-            1,
-            6000,
-        )?;
+        // Under the 50/min third parties report and robots.txt's 1 s Crawl-delay (registries.md §1.5).
+        let ctgov_requests_per_minute =
+            parse_number(&get, "STEMCARE_CTGOV_REQUESTS_PER_MINUTE", 30, 1, 6000)?;
         let ctgov_timeout_secs = parse_number(&get, "STEMCARE_CTGOV_TIMEOUT_SECS", 20, 1, 300)?;
         let ctgov_lookup_interval_ms =
             parse_number(&get, "STEMCARE_CTGOV_LOOKUP_INTERVAL_MS", 1000, 0, 3_600_000)?;
@@ -311,8 +304,7 @@ impl Settings {
             read_replica_urls: ReplicaUrls::default(),
             replica_max_lag_ms: DEFAULT_REPLICA_MAX_LAG_MS,
             replica_check_interval_ms: DEFAULT_REPLICA_CHECK_INTERVAL_MS,
-            // Never the real registry: port 9 (discard) on loopback refuses at once, and both
-            // registry workers are off; registry tests point these at a fake server.
+            // Never the real registry (loopback port 9 refuses at once); both registry workers off.
             ctgov_url: "http://127.0.0.1:9".to_owned(),
             ctgov_requests_per_minute: 6000,
             ctgov_timeout_secs: 2,

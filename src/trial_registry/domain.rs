@@ -1,22 +1,10 @@
 //! Registry values: NCT identifiers, the study record StemCare keeps from an API v2 answer, and
 //! the matching of the registry's country names with ISO codes.
 
-use std::collections::BTreeSet;
-use std::sync::LazyLock;
-
 use chrono::NaiveDate;
-use regex::Regex;
 use serde::Deserialize;
 
-crate::text_enum! {
-    /// What the registry answered for an NCT id (the `trial_registry_snapshots_record` CHECK).
-    pub enum RegistryRecord {
-        /// The registry returned the study.
-        Found => "found",
-        /// The registry answered 404: no study has this identifier.
-        NotFound => "not_found",
-    }
-}
+pub use crate::red_flags::registry::{cited_ids, registry_url, RegistryRecord};
 
 /// The registry's `Status` values (API v2.0.5 `overallStatus`).
 pub const OVERALL_STATUSES: [&str; 14] = [
@@ -38,25 +26,6 @@ pub const OVERALL_STATUSES: [&str; 14] = [
 
 /// Statuses under which a study takes participants (expanded access `AVAILABLE` included).
 pub const TAKING_PARTICIPANTS: [&str; 3] = ["RECRUITING", "ENROLLING_BY_INVITATION", "AVAILABLE"];
-
-/// The study's page on the registry, the source of every registry flag and trial.
-pub fn registry_url(nct_id: &str) -> String {
-    format!("https://clinicaltrials.gov/study/{nct_id}")
-}
-
-static NCT_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?i)\bNCT(\d{8})\b").expect("valid regex"));
-
-/// Every distinct NCT identifier in `texts` (`NCT` and eight digits, as the engine recognises
-/// them), upper-cased and sorted.
-pub fn cited_ids<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<String> {
-    let mut ids = BTreeSet::new();
-    for text in texts {
-        for found in NCT_ID.captures_iter(text) {
-            ids.insert(format!("NCT{}", &found[1]));
-        }
-    }
-    ids.into_iter().collect()
-}
 
 /// A well-formed NCT identifier, upper-cased; `None` for anything else.
 pub fn parse_nct_id(raw: &str) -> Option<String> {

@@ -13,6 +13,7 @@
 pub mod client;
 pub mod domain;
 pub mod flags;
+pub mod queue;
 pub mod repo;
 pub mod worker;
 
@@ -49,7 +50,7 @@ pub async fn note_clinic(conn: &mut AsyncPgConnection, book: &RuleBook, clinic_i
     let mut ids: Vec<String> = citations.iter().map(|(_, id)| id.clone()).collect();
     ids.sort();
     ids.dedup();
-    repo::enqueue(conn, &ids).await?;
+    queue::enqueue(conn, &ids).await?;
     evaluate(conn, book, &facts, None).await?;
     // The time-dependent rule needs the clock, which only the worker has.
     repo::mark_stale(conn, clinic_id).await
@@ -65,7 +66,7 @@ pub async fn note_all_clinics(conn: &mut AsyncPgConnection, book: &RuleBook) -> 
 
 /// Queues lookups of the NCT ids in `texts` (an offer's texts).
 pub async fn enqueue_cited(conn: &mut AsyncPgConnection, texts: &[&str]) -> QueryResult<()> {
-    repo::enqueue(conn, &cited_ids(texts.iter().copied())).await
+    queue::enqueue(conn, &cited_ids(texts.iter().copied())).await
 }
 
 /// Re-evaluates the clinic's registry flags as of `today`. Returns whether any stored flag changed.

@@ -10,7 +10,7 @@ use diesel::QueryResult;
 use diesel_async::{AsyncConnection, AsyncPgConnection};
 
 use super::client::{Lookup, RegistryClient, RegistryError};
-use super::repo;
+use super::{queue, repo};
 use crate::clock::Clock;
 use crate::red_flag_engine::RuleBook;
 use crate::state::AppState;
@@ -72,7 +72,7 @@ pub async fn run_round(
 ) -> QueryResult<Round> {
     let mut round = Round::default();
     for _ in 0..LOOKUPS_PER_ROUND {
-        let Some(claimed) = repo::claim_due(conn, clock.now(), Duration::seconds(LEASE_SECONDS)).await?
+        let Some(claimed) = queue::claim_due(conn, clock.now(), Duration::seconds(LEASE_SECONDS)).await?
         else {
             break;
         };
@@ -85,7 +85,7 @@ pub async fn run_round(
                     Lookup::NotFound => None,
                 };
                 let recheck_at = now + Duration::days(RECHECK_DAYS);
-                repo::record_answer(conn, &claimed.nct_id, study, now, recheck_at).await?;
+                queue::record_answer(conn, &claimed.nct_id, study, now, recheck_at).await?;
                 round.answered += 1;
             }
             Err(error) => {
@@ -101,7 +101,7 @@ pub async fn run_round(
                     }
                 };
                 log::info!("trial registry lookup of {} failed: {error}", claimed.nct_id);
-                repo::record_failure(conn, &claimed.nct_id, &error.to_string(), now + wait).await?;
+                queue::record_failure(conn, &claimed.nct_id, &error.to_string(), now + wait).await?;
                 round.failed += 1;
                 if matches!(error, RegistryError::RateLimited { .. }) {
                     break;

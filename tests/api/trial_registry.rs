@@ -248,6 +248,46 @@ async fn a_cited_id_the_registry_does_not_know_becomes_critical_after_the_backgr
     // Critically flagged listings leave the default list (derived by the listing refresh).
     let listed = app.walk("/v1/clinics?page_size=100").await;
     assert!(listed.iter().all(|c| c["id"] != id.as_str()));
+
+    // A claim check reads what the registry said, and says which ids are not yet checked.
+    let checked = app
+        .post_json(
+            "/v1/claim-checks",
+            None,
+            &json!({"text": "Part of studies NCT00000404 and NCT22222222."}),
+        )
+        .await;
+    assert_eq!(checked.status().as_u16(), 200);
+    let checked: Value = checked.json().await.expect("json");
+    assert_eq!(flag(&checked, "REGISTRY_STUDY_NOT_FOUND")["severity"], "critical");
+    assert_eq!(
+        flag(&checked, "REGISTRY_CHECK_PENDING")["evidence_text"],
+        "NCT22222222: not yet checked against ClinicalTrials.gov."
+    );
+    assert_eq!(
+        checked["red_flags"][0]["severity"], "critical",
+        "most severe first"
+    );
+    let statuses: Vec<(&str, &str)> = checked["registry_checks"]
+        .as_array()
+        .expect("registry_checks")
+        .iter()
+        .map(|c| {
+            (
+                c["nct_id"].as_str().expect("id"),
+                c["status"].as_str().expect("status"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [("NCT00000404", "not_found"), ("NCT22222222", "pending")]
+    );
+    assert_eq!(
+        registry.requests_for("NCT22222222"),
+        0,
+        "a claim check queues nothing"
+    );
 }
 
 #[tokio::test]
@@ -382,7 +422,7 @@ async fn two_instances_never_fetch_one_id_twice() {
     .await;
     let ids: Vec<String> = (1..=8).map(|n| format!("NCT0000070{n}")).collect();
     let mut conn = first.db().await;
-    stemcare::trial_registry::repo::enqueue(&mut conn, &ids)
+    stemcare::trial_registry::queue::enqueue(&mut conn, &ids)
         .await
         .expect("enqueue");
     for _ in 0..150 {
