@@ -25,6 +25,11 @@
 //! | `STEMCARE_READ_REPLICA_URLS` | unset | comma-separated PostgreSQL URLs of streaming read replicas of `DATABASE_URL`; public catalogue and evidence reads go to a healthy one, everything else to the primary (`docs/SCALING.md`) |
 //! | `STEMCARE_REPLICA_MAX_LAG_MS` | `1000` | a replica further behind the primary than this is skipped until it catches up |
 //! | `STEMCARE_REPLICA_CHECK_INTERVAL_MS` | `500` | how often each replica's reachability and lag are measured (also the precision of the lag) |
+//! | `STEMCARE_CTGOV_URL` | `https://clinicaltrials.gov` | ClinicalTrials.gov (http or https); the API v2 is read under `<url>/api/v2/` to check cited NCT ids and refresh the trial finder |
+//! | `STEMCARE_CTGOV_REQUESTS_PER_MINUTE` | `30` | requests per minute one instance sends the registry, one at a time (it publishes no limit; third parties report 50/min per IP and robots.txt asks 1 s between requests: `docs/TRIALS.md`) |
+//! | `STEMCARE_CTGOV_TIMEOUT_SECS` | `20` | how long one registry request may take, connection included |
+//! | `STEMCARE_CTGOV_LOOKUP_INTERVAL_MS` | `1000` | milliseconds between rounds of the worker that looks up cited NCT ids (0: off; lookups then wait in the queue) |
+//! | `STEMCARE_TRIALS_REFRESH_INTERVAL_SECS` | `0` | seconds between refreshes of the trial finder's mirror from the registry (0: off; e.g. `86400`); the first runs at start-up |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -96,6 +101,16 @@ pub struct Settings {
     pub replica_max_lag_ms: usize,
     /// Milliseconds between two health and lag checks of the replicas.
     pub replica_check_interval_ms: usize,
+    /// ClinicalTrials.gov's base URL (`STEMCARE_CTGOV_URL`); the API is under `/api/v2/`.
+    pub ctgov_url: String,
+    /// Registry requests per minute per instance (sent one at a time).
+    pub ctgov_requests_per_minute: usize,
+    /// Time limit of one registry request, in seconds.
+    pub ctgov_timeout_secs: usize,
+    /// Milliseconds between rounds of the NCT lookup worker; 0 turns it off.
+    pub ctgov_lookup_interval_ms: usize,
+    /// Seconds between refreshes of the trial finder's mirror; 0 turns them off.
+    pub trials_refresh_interval_secs: usize,
 }
 
 /// Connection strings of the read replicas; they may hold passwords, so `Debug` prints a count.
@@ -118,6 +133,8 @@ pub const DEFAULT_REPLICA_MAX_LAG_MS: usize = 1000;
 pub const DEFAULT_REPLICA_CHECK_INTERVAL_MS: usize = 500;
 /// The ECB's daily euro foreign exchange reference rates.
 pub const DEFAULT_ECB_URL: &str = "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml";
+/// ClinicalTrials.gov; its data API v2 is under `/api/v2/`.
+pub const DEFAULT_CTGOV_URL: &str = "https://clinicaltrials.gov";
 
 impl Settings {
     /// Reads every setting from the process environment.
@@ -206,6 +223,23 @@ impl Settings {
             10,
             60_000,
         )?;
+        let ctgov_url = get("STEMCARE_CTGOV_URL").unwrap_or_else(|| DEFAULT_CTGOV_URL.into());
+        if !url::Url::parse(&ctgov_url).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host())
+        {
+            return Err(SettingError {
+                name: "STEMCARE_CTGOV_URL",
+                value: ctgov_url,
+                reason: "expected an http or https URL such as the default, ".to_owned() + DEFAULT_CTGOV_URL,
+            });
+        }
+        // Under the 50/min third parties report and robots.txt's 1 s Crawl-delay (registries.md §1.5).
+        let ctgov_requests_per_minute =
+            parse_number(&get, "STEMCARE_CTGOV_REQUESTS_PER_MINUTE", 30, 1, 6000)?;
+        let ctgov_timeout_secs = parse_number(&get, "STEMCARE_CTGOV_TIMEOUT_SECS", 20, 1, 300)?;
+        let ctgov_lookup_interval_ms =
+            parse_number(&get, "STEMCARE_CTGOV_LOOKUP_INTERVAL_MS", 1000, 0, 3_600_000)?;
+        let trials_refresh_interval_secs =
+            parse_number(&get, "STEMCARE_TRIALS_REFRESH_INTERVAL_SECS", 0, 0, 2_592_000)?;
         Ok(Self {
             database,
             bind,
@@ -231,6 +265,11 @@ impl Settings {
             read_replica_urls,
             replica_max_lag_ms,
             replica_check_interval_ms,
+            ctgov_url,
+            ctgov_requests_per_minute,
+            ctgov_timeout_secs,
+            ctgov_lookup_interval_ms,
+            trials_refresh_interval_secs,
         })
     }
 }
@@ -265,6 +304,12 @@ impl Settings {
             read_replica_urls: ReplicaUrls::default(),
             replica_max_lag_ms: DEFAULT_REPLICA_MAX_LAG_MS,
             replica_check_interval_ms: DEFAULT_REPLICA_CHECK_INTERVAL_MS,
+            // Never the real registry (loopback port 9 refuses at once); both registry workers off.
+            ctgov_url: "http://127.0.0.1:9".to_owned(),
+            ctgov_requests_per_minute: 6000,
+            ctgov_timeout_secs: 2,
+            ctgov_lookup_interval_ms: 0,
+            trials_refresh_interval_secs: 0,
         }
     }
 }

@@ -58,4 +58,6 @@ pub mod text;
 pub mod treatment_packages;
 pub mod verifications;
 pub mod treatments;
+pub mod trial_registry;
+pub mod trials;
 pub mod webhooks;

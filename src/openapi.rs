@@ -57,6 +57,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "practitioners", description = "Named practitioners of clinics: partners manage them (ETag, JSON Merge Patch, idempotent create, moderation); the public sees each with its licence marked verified or claimed by the clinic."),
         (name = "verifications", description = "Coordinators' verification records: what was checked against which primary source, by whom, when, with what result and until when. Only a current verified record makes a claim count."),
         (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
+        (name = "trials", description = "Registered clinical trials of stem cell and MSC treatments for the catalogue's conditions, mirrored from ClinicalTrials.gov: the legitimate alternative to paying a clinic. A registry listing is not an approval."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -57,6 +57,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::verifications::configure(cfg);
     crate::treatments::configure(cfg);
     crate::handover::configure(cfg);
+    crate::trials::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
@@ -213,6 +214,16 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     ));
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
     crate::verifications::expiry::spawn_worker(&state);
+    // One registry client per instance, shared by both registry workers, so together they keep
+    // to one request at a time at STEMCARE_CTGOV_REQUESTS_PER_MINUTE.
+    match crate::trial_registry::client::RegistryClient::new(&state.settings) {
+        Ok(client) => {
+            let client = Arc::new(client);
+            crate::trial_registry::worker::spawn_worker(&state, client.clone());
+            crate::trials::refresh::spawn_worker(&state, client);
+        }
+        Err(e) => log::error!("trial registry checks are off: {e}"),
+    }
     state.reads.spawn_health_checks(state.pool.clone());
     let document = openapi_document();
     let spec = web::Data::new(SpecJson::new(openapi::render(&document)));

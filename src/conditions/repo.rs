@@ -3,7 +3,7 @@
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
-use crate::db::schema::{clinics, conditions};
+use crate::db::schema::{clinics, conditions, trials};
 use crate::states::ListingStatus;
 
 /// A condition as stored.
@@ -48,6 +48,17 @@ pub async fn count_published_clinics_treating(conn: &mut AsyncPgConnection, slug
     clinics::table
         .filter(clinics::status.eq(ListingStatus::Published))
         .filter(clinics::condition_slugs.contains(vec![slug.to_owned()]))
+        .count()
+        .get_result(conn)
+        .await
+}
+
+/// Mirrored registry trials for the condition whose status is `RECRUITING` (the `trials` table
+/// of the trial finder, read here so the vocabulary imports nothing above it).
+pub async fn count_recruiting_trials(conn: &mut AsyncPgConnection, slug: &str) -> QueryResult<i64> {
+    trials::table
+        .filter(trials::condition_slugs.contains(vec![slug.to_owned()]))
+        .filter(trials::overall_status.eq("RECRUITING"))
         .count()
         .get_result(conn)
         .await

@@ -86,7 +86,20 @@ pub struct ConditionDetail {
     /// Published clinics with a package covering this condition (critically flagged ones
     /// included: a count, not a recommendation).
     pub clinics_offering_treatment: i64,
+    pub recruiting_trials: RecruitingTrials,
     pub disclaimer: Disclaimer,
+}
+
+/// Registered trials taking participants for this condition: the legitimate alternative to paying
+/// a clinic (trial finder, `GET /v1/trials`).
+#[derive(Serialize, ToSchema)]
+pub struct RecruitingTrials {
+    /// Mirrored ClinicalTrials.gov trials with status `RECRUITING` for this condition.
+    #[schema(example = 3)]
+    pub count: i64,
+    /// The finder's list of them, relative to the API's base URL.
+    #[schema(example = "/v1/trials?condition=spinal-cord-injury&status=RECRUITING")]
+    pub href: String,
 }
 
 /// List conditions
@@ -146,11 +159,16 @@ pub async fn get_condition(
         .await?
         .ok_or_else(|| ApiError::not_found(format!("no condition has slug {slug}")))?;
     let clinics_offering_treatment = repo::count_published_clinics_treating(&mut conn, &row.slug).await?;
+    let recruiting_trials = RecruitingTrials {
+        count: repo::count_recruiting_trials(&mut conn, &row.slug).await?,
+        href: format!("/v1/trials?condition={}&status=RECRUITING", row.slug),
+    };
     cacheable_json(
         &req,
         &ConditionDetail {
             condition: row.into(),
             clinics_offering_treatment,
+            recruiting_trials,
             disclaimer: DISCLAIMER,
         },
     )

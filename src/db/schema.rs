@@ -476,6 +476,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    trial_registry_lookups (nct_id) {
+        nct_id -> Text,
+        next_attempt_at -> Nullable<Timestamptz>,
+        attempts -> Int4,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_error -> Nullable<Text>,
+        enqueued_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     treatment_records (id) {
         id -> Uuid,
         quote_id -> Uuid,
@@ -491,6 +502,25 @@ diesel::table! {
         recorded_by_key_id -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trial_registry_snapshots (nct_id) {
+        nct_id -> Text,
+        record -> Text,
+        title -> Nullable<Text>,
+        overall_status -> Nullable<Text>,
+        phases -> Array<Text>,
+        lead_sponsor -> Nullable<Text>,
+        conditions -> Array<Text>,
+        interventions -> Array<Text>,
+        location_countries -> Array<Text>,
+        enrollment -> Nullable<Int4>,
+        results_posted -> Nullable<Bool>,
+        completion_date -> Nullable<Text>,
+        last_update_date -> Nullable<Date>,
+        fetched_at -> Timestamptz,
     }
 }
 
@@ -514,9 +544,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    trial_registry_citations (subject_id, nct_id) {
+        subject_id -> Uuid,
+        clinic_id -> Uuid,
+        nct_id -> Text,
+    }
+}
+
+diesel::table! {
     verification_expiries (verification_id) {
         verification_id -> Uuid,
         applied_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trial_registry_stale_clinics (clinic_id) {
+        clinic_id -> Uuid,
     }
 }
 
@@ -528,6 +572,29 @@ diesel::table! {
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    trials (nct_id) {
+        id -> Uuid,
+        nct_id -> Text,
+        title -> Nullable<Text>,
+        overall_status -> Nullable<Text>,
+        phases -> Array<Text>,
+        lead_sponsor -> Nullable<Text>,
+        conditions -> Array<Text>,
+        interventions -> Array<Text>,
+        location_countries -> Array<Text>,
+        country_codes -> Array<Text>,
+        condition_slugs -> Array<Text>,
+        enrollment -> Nullable<Int4>,
+        results_posted -> Nullable<Bool>,
+        completion_date -> Nullable<Text>,
+        last_update_date -> Nullable<Date>,
+        origin -> Text,
+        source -> Jsonb,
+        fetched_at -> Timestamptz,
     }
 }
 
@@ -543,6 +610,7 @@ diesel::joinable!(verification_expiries -> verifications (verification_id));
 diesel::joinable!(treatment_records -> quotes (quote_id));
 diesel::joinable!(treatment_records -> clinics (clinic_id));
 diesel::joinable!(handover_links -> quotes (quote_id));
+diesel::joinable!(trial_registry_citations -> clinics (clinic_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -562,5 +630,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     verifications,
     verification_expiries,
     treatment_records,
-    handover_links
+    handover_links,
+    trial_registry_citations
 );

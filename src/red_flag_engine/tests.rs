@@ -75,7 +75,16 @@ fn all_seed_rules_compile() {
 
 #[test]
 fn evaluated_status_matches_seed() {
-    let not_evaluated = ["PAY_TO_PARTICIPATE"];
+    // The REGISTRY_* rules and PAY_TO_PARTICIPATE are evaluated from ClinicalTrials.gov records by
+    // `trial_registry`, not by the engine.
+    let not_evaluated = [
+        "PAY_TO_PARTICIPATE",
+        "REGISTRY_STUDY_NOT_FOUND",
+        "REGISTRY_STUDY_NOT_AT_CLINIC",
+        "REGISTRY_NOT_RECRUITING",
+        "REGISTRY_RESULTS_OVERDUE",
+        "REGISTRY_CHECK_PENDING",
+    ];
     for rule in seed_rules() {
         let expected = match rule.detection {
             DetectionKind::Text | DetectionKind::Always => true,

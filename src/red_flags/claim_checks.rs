@@ -89,8 +89,12 @@ pub struct ClaimCheckResponse {
     pub red_flags: Vec<RedFlag>,
     /// Codes of rules that were applied.
     pub evaluated_rules: Vec<String>,
-    /// Codes of published rules not applied yet (StemCare does not record their fields).
+    /// Codes of published rules not applied to this text: StemCare does not record their fields,
+    /// or (the `REGISTRY_*` rules other than not-found and pending) they need a listing.
     pub not_evaluated_rules: Vec<String>,
+    /// The NCT ids the text cites and what ClinicalTrials.gov said of them when StemCare last
+    /// looked (`pending`: not yet checked; checks run for published listings, not for this text).
+    pub registry_checks: Vec<super::registry::RegistryCheck>,
     pub disclaimer: crate::disclaimer::Disclaimer,
 }
 
@@ -235,11 +239,16 @@ pub async fn check_claims(
         .select(inclusion_items::code)
         .load(&mut conn)
         .await?;
-    drop(conn);
     let errors = validate(&request, &known_conditions, &vocabulary);
     if !errors.is_empty() {
         return Err(ApiError::validation(errors));
     }
+    let cited = super::registry::cited_ids(
+        std::iter::once(request.text.as_str()).chain(request.claims.iter().map(String::as_str)),
+    );
+    let snapshots = super::repo::registry_snapshots(&mut conn, &cited).await?;
+    drop(conn);
+    let (registry_flags, registry_checks) = super::registry::claim_checks(&state.rules, &cited, &snapshots);
 
     let mut texts = vec![("/text".to_owned(), request.text.as_str())];
     texts.extend(
@@ -275,23 +284,33 @@ pub async fn check_claims(
             practitioners: None,
         },
     };
-    let red_flags = engine::evaluate(&state.rules, &subject)
+    let mut red_flags: Vec<RedFlag> = engine::evaluate(&state.rules, &subject)
         .into_iter()
         .map(RedFlag::from)
         .collect();
+    red_flags.extend(registry_flags);
+    let rank = |severity: &str| ["info", "warn", "critical"].iter().position(|s| *s == severity);
+    red_flags.sort_by(|a, b| {
+        rank(&b.severity)
+            .cmp(&rank(&a.severity))
+            .then_with(|| a.code.cmp(&b.code))
+    });
     let (evaluated_rules, not_evaluated_rules) = state
         .rules
         .rules()
         .iter()
         .map(|r| r.code.clone())
-        // Free text has no practitioners on record, so the rules that read them are not evaluated here.
+        // Free text has no practitioners on record, so the rules that read them are not evaluated
+        // here; the registry rules are, from what ClinicalTrials.gov said of each cited id.
         .partition(|code| {
-            RuleBook::is_evaluated(code) && !engine::RECORD_BASED_CODES.contains(&code.as_str())
+            (RuleBook::is_evaluated(code) && !engine::RECORD_BASED_CODES.contains(&code.as_str()))
+                || super::registry::CLAIM_CHECK_CODES.contains(&code.as_str())
         });
     Ok(HttpResponse::Ok().json(ClaimCheckResponse {
         red_flags,
         evaluated_rules,
         not_evaluated_rules,
+        registry_checks,
         disclaimer: crate::disclaimer::DISCLAIMER,
     }))
 }

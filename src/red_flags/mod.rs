@@ -6,6 +6,7 @@ mod claim_checks;
 pub mod disclosures;
 /// The engine is a pure library below the resources (no database, no HTTP).
 pub use crate::red_flag_engine as engine;
+pub mod registry;
 pub mod repo;
 mod routes;
 pub mod verified;

@@ -143,3 +143,28 @@ fn group_by_subject(rows: Vec<DetectionRow>) -> HashMap<Uuid, Vec<DetectionRow>>
     }
     grouped
 }
+
+/// What the registry answered for one NCT id, as the claim check shows it.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = crate::db::schema::trial_registry_snapshots)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct RegistrySnapshotRow {
+    pub nct_id: String,
+    pub record: String,
+    pub overall_status: Option<String>,
+    pub lead_sponsor: Option<String>,
+    pub fetched_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The stored registry snapshots of `nct_ids` (written by `trial_registry`'s lookup worker).
+pub async fn registry_snapshots(
+    conn: &mut AsyncPgConnection,
+    nct_ids: &[String],
+) -> QueryResult<Vec<RegistrySnapshotRow>> {
+    use crate::db::schema::trial_registry_snapshots;
+    trial_registry_snapshots::table
+        .filter(trial_registry_snapshots::nct_id.eq_any(nct_ids))
+        .select(RegistrySnapshotRow::as_select())
+        .load(conn)
+        .await
+}

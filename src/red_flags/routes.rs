@@ -112,7 +112,9 @@ pub async fn list_red_flag_rules(
         .await?
         .into_iter()
         .map(|r| RedFlagRuleResponse {
-            evaluated: RuleBook::is_evaluated(&r.code),
+            // Registry rules are evaluated from ClinicalTrials.gov records, not by the engine.
+            evaluated: RuleBook::is_evaluated(&r.code)
+                || super::registry::REGISTRY_CODES.contains(&r.code.as_str()),
             code: r.code,
             version: r.version,
             title: r.title,

@@ -9,6 +9,7 @@ mod checks;
 mod files;
 pub mod rule_sync;
 pub mod rules;
+mod trials;
 mod upserts;
 
 use diesel::sql_types::Jsonb;
@@ -25,6 +26,7 @@ const SEEDED_KEY: &str = "seeded_at";
 pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
     let files = SeedFiles::parse()?;
     let rules = rules::rule_file()?;
+    let seeded_trials = trials::seeded_trials()?;
     conn.transaction::<_, diesel::result::Error, _>(async |conn| {
         for (sql, data) in files.statements() {
             diesel::sql_query(sql)
@@ -44,6 +46,9 @@ pub async fn load(conn: &mut AsyncPgConnection) -> Result<(), String> {
             .await
             .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
         crate::evidence::refresh_certainty(conn).await?;
+        crate::trials::repo::upsert_seeded(conn, &seeded_trials).await?;
+        let book = crate::red_flags::repo::load_rule_book(conn).await?;
+        crate::trial_registry::note_all_clinics(conn, &book).await?;
         crate::listings::refresh_all(conn).await?;
         rules::mark_evaluated(conn).await
     })

@@ -30,6 +30,8 @@ mod seed_honesty;
 mod sparse_fields;
 mod streaming_replica;
 mod treatments;
+mod trial_registry;
+mod trials;
 mod trust;
 mod verifications;
 mod webhooks;

@@ -306,7 +306,14 @@ async fn claim_checks_flag_before_publishing() {
     }
     assert_eq!(
         body["not_evaluated_rules"],
-        serde_json::json!(["NO_NAMED_DOCTOR", "PAY_TO_PARTICIPATE"])
+        // The registry rules that need a listing apply to listings only (docs/TRIALS.md).
+        serde_json::json!([
+            "NO_NAMED_DOCTOR",
+            "PAY_TO_PARTICIPATE",
+            "REGISTRY_NOT_RECRUITING",
+            "REGISTRY_RESULTS_OVERDUE",
+            "REGISTRY_STUDY_NOT_AT_CLINIC"
+        ])
     );
 
     let careful = app

@@ -26,6 +26,8 @@ pub async fn after_change(
     book: &crate::red_flags::engine::RuleBook,
     clinic_id: Uuid,
 ) -> QueryResult<ListingStatus> {
+    // NCT ids the listing cites are queued for a registry check; its registry flags count below.
+    crate::trial_registry::note_clinic(conn, book, clinic_id).await?;
     crate::listings::refresh_clinic(conn, book, clinic_id).await?;
     let flagged: Count = diesel::sql_query(FLAGGED_COUNT)
         .bind::<SqlUuid, _>(clinic_id)

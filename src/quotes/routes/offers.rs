@@ -126,6 +126,9 @@ pub async fn create_offer(
         .map(RedFlag::from)
         .collect();
     let flags = serde_json::to_value(&flags).map_err(ApiError::internal)?;
+    // NCT ids in the offer's texts are checked against the registry in the background.
+    let offer_texts: Vec<&str> = offer.red_flag_subject().texts.iter().map(|(_, t)| *t).collect();
+    crate::trial_registry::enqueue_cited(&mut conn, &offer_texts).await?;
 
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
