@@ -33,7 +33,7 @@ const TERMINOLOGY: &str = "http://terminology.hl7.org/CodeSystem";
 
 crate::text_enum! {
     /// `VerificationResult.primarySource.validationStatus` codes this directory uses.
-    enum ValidationStatus {
+    pub enum ValidationStatus {
         Successful => "successful",
         Failed => "failed",
     }
