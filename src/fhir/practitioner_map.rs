@@ -31,6 +31,14 @@ pub const PLAN_NET_QUALIFICATION: &str =
     "http://hl7.org/fhir/us/davinci-pdex-plan-net/StructureDefinition/practitioner-qualification";
 const TERMINOLOGY: &str = "http://terminology.hl7.org/CodeSystem";
 
+crate::text_enum! {
+    /// `VerificationResult.primarySource.validationStatus` codes this directory uses.
+    pub enum ValidationStatus {
+        Successful => "successful",
+        Failed => "failed",
+    }
+}
+
 fn identifier(p: &PractitionerRow) -> Vec<Identifier> {
     vec![Identifier {
         system: PRACTITIONER_SYSTEM.to_owned(),
@@ -67,10 +75,14 @@ fn verification_result(
     });
     match record {
         Some(r) => {
-            let (validation, display) = if r.result == VerificationResult::Verified {
-                ("successful", "Successful")
+            let validation = if r.result == VerificationResult::Verified {
+                ValidationStatus::Successful
             } else {
-                ("failed", "Failed")
+                ValidationStatus::Failed
+            };
+            let display = match validation {
+                ValidationStatus::Successful => "Successful",
+                ValidationStatus::Failed => "Failed",
             };
             result["statusDate"] = json!(instant(r.checked_at));
             result["validationType"] = json!({"coding": [{"system": format!("{TERMINOLOGY}/validation-type"), "code": "primary", "display": "Primary Source"}]});
@@ -82,7 +94,7 @@ fn verification_result(
             result["primarySource"] = json!([{
                 "who": {"display": issuer},
                 "type": [{"coding": [{"system": format!("{TERMINOLOGY}/primary-source-type"), "code": "lic-board", "display": "License Board"}]}],
-                "validationStatus": {"coding": [{"system": format!("{TERMINOLOGY}/validation-status"), "code": validation, "display": display}]},
+                "validationStatus": {"coding": [{"system": format!("{TERMINOLOGY}/validation-status"), "code": validation.as_str(), "display": display}]},
                 "validationDate": instant(r.checked_at)
             }]);
             result["validator"] = json!([{"organization": {"display": "StemCare"}}]);

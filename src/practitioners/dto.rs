@@ -58,7 +58,7 @@ pub struct PartnerPractitionerResponse {
     /// Send as `If-Match` (quoted) to update.
     pub version: i32,
     /// `published`, or `pending_review` while a red-flag rule fires on its text (not shown to the public).
-    #[schema(value_type = String, example = "published")]
+    #[schema(value_type = String)]
     pub status: ListingStatus,
     /// The writable fields, as last accepted.
     pub practitioner: PractitionerInput,

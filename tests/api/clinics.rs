@@ -353,10 +353,17 @@ async fn every_spine_listing_carries_the_fda_information_flag() {
             .iter()
             .any(|f| f["code"] == "NOT_APPROVED_INDICATION"));
     }
-    // No invented flags: a careful listing gets the FDA context and, for what it does not state
-    // (protocol, ethics approval, deposit terms, review hosting), informational "not stated" flags.
+    // No invented flags: a careful listing gets the FDA context, for what it does not state
+    // (protocol, ethics approval, deposit terms, review hosting) informational "not stated" flags,
+    // and, naming no doctor whose licence StemCare verified, NO_NAMED_DOCTOR (docs/PRACTITIONERS.md).
     let juventa = clinic_by_slug(&app, "medical-center-juventa").await;
     let flags = juventa["red_flags"].as_array().expect("flags");
+    let (no_doctor, flags): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) =
+        flags.iter().partition(|f| f["code"] == "NO_NAMED_DOCTOR");
+    assert_eq!(no_doctor.len(), 1, "no practitioner is named");
+    assert!(no_doctor[0]["evidence_text"]
+        .as_str()
+        .is_some_and(|e| e.contains("names no practitioner")));
     assert!(flags.iter().all(|f| f["severity"] == "info"), "{flags:?}");
     assert!(codes(&juventa).contains("NOT_APPROVED_INDICATION"));
     for flag in flags.iter().filter(|f| f["code"] != "NOT_APPROVED_INDICATION") {
