@@ -46,6 +46,7 @@ pub mod red_flag_engine;
 pub mod red_flags;
 pub mod reference;
 pub mod request_context;
+pub mod reviews;
 pub mod seeds;
 pub mod startup;
 pub mod state;

@@ -455,12 +455,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reviews (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        clinic_id -> Uuid,
+        rating -> Int2,
+        body -> Text,
+        treated_month -> Date,
+        red_flags -> Jsonb,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    review_revisions (id) {
+        id -> Uuid,
+        review_id -> Uuid,
+        rating -> Int2,
+        body_ciphertext -> Bytea,
+        written_at -> Timestamptz,
+        replaced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_replies (review_id) {
+        review_id -> Uuid,
+        partner_id -> Uuid,
+        body -> Text,
+        red_flags -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
 diesel::joinable!(offers -> quotes (quote_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(reviews -> clinics (clinic_id));
+diesel::joinable!(review_revisions -> reviews (review_id));
+diesel::joinable!(review_replies -> reviews (review_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -475,5 +513,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_events,
     webhook_deliveries,
     webhook_attempts,
-    red_flag_detections
+    red_flag_detections,
+    reviews,
+    review_revisions,
+    review_replies
 );
