@@ -54,6 +54,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
         (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
+        (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -53,6 +53,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
+    crate::treatments::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

@@ -30,6 +30,10 @@ pub enum EventType {
     QuoteErased,
     /// A moderator decided on one of the partner's listings.
     ListingModerated,
+    /// The treatment of a quote accepted with the partner's offer was recorded as delivered.
+    QuoteTreated,
+    /// A quote accepted with the partner's offer was recorded as not treated.
+    QuoteNotTreated,
     /// A verified patient's review of one of the partner's clinics was published.
     ReviewPublished,
     /// The partner replied to a review of one of its clinics.
@@ -38,13 +42,15 @@ pub enum EventType {
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 10] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
         Self::QuoteCancelled,
         Self::QuoteErased,
         Self::ListingModerated,
+        Self::QuoteTreated,
+        Self::QuoteNotTreated,
         Self::ReviewPublished,
         Self::ReviewReplied,
     ];
@@ -58,6 +64,8 @@ impl EventType {
             Self::QuoteCancelled => "quote.cancelled",
             Self::QuoteErased => "quote.erased",
             Self::ListingModerated => "listing.moderated",
+            Self::QuoteTreated => "quote.treated",
+            Self::QuoteNotTreated => "quote.not_treated",
             Self::ReviewPublished => "review.published",
             Self::ReviewReplied => "review.replied",
         }
@@ -93,7 +101,8 @@ pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
     /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
-    /// `listing.moderated`, `review.published` or `review.replied`.
+    /// `listing.moderated`, `quote.treated`, `quote.not_treated`, `review.published` or
+    /// `review.replied`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,
