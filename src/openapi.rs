@@ -55,6 +55,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
         (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
+        (name = "reviews", description = "Verified reviews: a treated patient rates the clinic from 14 days after treatment (screened, red-flagged, never hidden), the clinic replies once; shown as \"verified patient, treated <Month YYYY>\", never by name. Information, not evidence of effect."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -54,6 +54,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
     crate::treatments::configure(cfg);
+    crate::reviews::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

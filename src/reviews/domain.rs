@@ -95,8 +95,18 @@ pub fn treated_month(treated_on: NaiveDate) -> NaiveDate {
 }
 
 const MONTHS: [&str; 12] = [
-    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-    "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 ];
 
 /// How a reviewer is shown: never by name, only as verified and the month of treatment.
@@ -224,10 +234,13 @@ mod tests {
             erased: false,
             treated_on: Some(date("2027-03-10")),
         };
-        let refused = may_review(&facts, date("2027-03-23")).err().expect("day 13 refused");
+        let refused = may_review(&facts, date("2027-03-23")).expect_err("day 13 refused");
         assert_eq!(refused.kind, ProblemKind::ReviewNotOpen);
         assert!(refused.detail.contains("2027-03-24"), "{}", refused.detail);
-        assert_eq!(may_review(&facts, date("2027-03-24")).ok(), Some(date("2027-03-10")));
+        assert_eq!(
+            may_review(&facts, date("2027-03-24")).ok(),
+            Some(date("2027-03-10"))
+        );
     }
 
     #[test]
@@ -237,7 +250,7 @@ mod tests {
             erased: false,
             treated_on: None,
         };
-        let refused = may_review(&untreated, date("2030-01-01")).err().expect("refused");
+        let refused = may_review(&untreated, date("2030-01-01")).expect_err("refused");
         assert_eq!(refused.kind, ProblemKind::ReviewNotOpen);
         let erased = ReviewFacts {
             treated: true,
@@ -254,7 +267,7 @@ mod tests {
     fn edits_are_allowed_for_thirty_days() {
         let written: DateTime<Utc> = "2027-04-01T12:00:00Z".parse().expect("instant");
         assert!(may_edit(written, written + Duration::days(29)).is_ok());
-        let late = may_edit(written, written + Duration::days(30)).err().expect("closed");
+        let late = may_edit(written, written + Duration::days(30)).expect_err("closed");
         assert_eq!(late.kind, ProblemKind::ReviewEditWindowClosed);
         assert!(late.detail.contains("2027-05-01T12:00:00Z"), "{}", late.detail);
     }
@@ -262,8 +275,14 @@ mod tests {
     #[test]
     fn the_reviewer_is_shown_by_month_only() {
         assert_eq!(treated_month(date("2027-03-17")), date("2027-03-01"));
-        assert_eq!(reviewer_label(date("2027-03-01")), "verified patient, treated March 2027");
-        assert_eq!(reviewer_label(date("2026-12-01")), "verified patient, treated December 2026");
+        assert_eq!(
+            reviewer_label(date("2027-03-01")),
+            "verified patient, treated March 2027"
+        );
+        assert_eq!(
+            reviewer_label(date("2026-12-01")),
+            "verified patient, treated December 2026"
+        );
     }
 
     #[test]
@@ -272,7 +291,9 @@ mod tests {
         let invalid = ReviewInput::parse(6, " ".into()).err().expect("invalid");
         assert_eq!(invalid.kind, ProblemKind::ValidationFailed);
         assert_eq!(invalid.errors.len(), 2);
-        let screened = ReviewInput::parse(4, "Mail me at a@b.com".into()).err().expect("screened");
+        let screened = ReviewInput::parse(4, "Mail me at a@b.com".into())
+            .err()
+            .expect("screened");
         assert_eq!(screened.kind, ProblemKind::TextScreenedOut);
         assert_eq!(screened.errors[0].pointer, "/text");
         assert!(screened.errors[0].message.contains("\"a@b.com\""));

@@ -6,4 +6,13 @@
 //! See `docs/REVIEWS.md`.
 
 pub mod domain;
+pub mod dto;
+pub mod model;
+pub mod repo;
+mod routes;
 pub mod screening;
+
+/// Registers the review endpoints.
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    routes::configure(cfg);
+}

@@ -57,7 +57,8 @@ const MAX_EXCERPT: usize = 80;
 static EMAIL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)[a-z0-9._%+-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}").expect("regex"));
 /// A run of digits with the separators phone numbers are written with.
-static PHONE_LIKE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\+?\(?\d[\d\s().\-/]{5,}\d").expect("regex"));
+static PHONE_LIKE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\+?\(?\d[\d\s().\-/]{5,}\d").expect("regex"));
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?i)\b(?:https?://|www\.)\S+|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|net|org|info|io|me|co|biz|clinic|health|hospital|care|tr|mx|ru|ua|pa|cr|co\.uk|de|es|in|th|cn)\b(?:/\S*)?",
@@ -77,13 +78,33 @@ static OTHER_PERSON: LazyLock<Regex> = LazyLock::new(|| {
 });
 /// A small list of abusive words, matched as whole words (the documented list: docs/REVIEWS.md).
 pub const ABUSIVE_WORDS: &[&str] = &[
-    "fuck", "fucking", "fucked", "fucker", "motherfucker", "shit", "shitty", "bullshit", "cunt", "asshole",
-    "arsehole", "bastard", "bastards", "bitch", "bitches", "dickhead", "wanker", "twat", "scumbag",
-    "scumbags", "whore", "slut", "retard", "retarded",
+    "fuck",
+    "fucking",
+    "fucked",
+    "fucker",
+    "motherfucker",
+    "shit",
+    "shitty",
+    "bullshit",
+    "cunt",
+    "asshole",
+    "arsehole",
+    "bastard",
+    "bastards",
+    "bitch",
+    "bitches",
+    "dickhead",
+    "wanker",
+    "twat",
+    "scumbag",
+    "scumbags",
+    "whore",
+    "slut",
+    "retard",
+    "retarded",
 ];
-static ABUSE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(&format!(r"(?i)\b(?:{})\b", ABUSIVE_WORDS.join("|"))).expect("regex")
-});
+static ABUSE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(&format!(r"(?i)\b(?:{})\b", ABUSIVE_WORDS.join("|"))).expect("regex"));
 
 /// Every finding in `text`, in the order of the checks (contact details first), at most one per
 /// excerpt. Empty: the text may be published.
@@ -175,12 +196,19 @@ mod tests {
         assert_eq!(kinds("see www.example.org"), ["url"]);
         assert_eq!(kinds("their site stemcellclinic.com is clear"), ["url"]);
         assert_eq!(kinds("find me on Instagram @jane_doe_88"), ["handle"]);
-        assert_eq!(kinds("mail me: jane@example.com"), ["email"], "an email is not also a URL or handle");
+        assert_eq!(
+            kinds("mail me: jane@example.com"),
+            ["email"],
+            "an email is not also a URL or handle"
+        );
     }
 
     #[test]
     fn another_persons_health_is_found() {
-        assert_eq!(kinds("My friend Maria has MS and she also went there."), ["other"]);
+        assert_eq!(
+            kinds("My friend Maria has MS and she also went there."),
+            ["other"]
+        );
         assert_eq!(kinds("my husband was diagnosed with cancer last year"), ["other"]);
         assert_eq!(kinds("Our neighbour suffers from diabetes."), ["other"]);
         // Its limits, documented: a name without a relation word is not recognised.
@@ -196,7 +224,13 @@ mod tests {
 
     #[test]
     fn dates_prices_and_years_are_not_phone_numbers() {
-        for text in ["2019-2021", "12.03.2025", "USD 12,500", "between 1999 and 2001", "ODI 42 → 30"] {
+        for text in [
+            "2019-2021",
+            "12.03.2025",
+            "USD 12,500",
+            "between 1999 and 2001",
+            "ODI 42 → 30",
+        ] {
             assert!(kinds(text).is_empty(), "{text}");
         }
     }

@@ -91,8 +91,12 @@ fn event_example(event_type: EventType) -> serde_json::Value {
         EventType::QuoteNotTreated => {
             json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": QuoteStatus::NotTreated})
         }
-        EventType::ReviewPublished => json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Published}),
-        EventType::ReviewReplied => json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Replied}),
+        EventType::ReviewPublished => {
+            json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Published})
+        }
+        EventType::ReviewReplied => {
+            json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Replied})
+        }
     };
     json!({
         "id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10",

@@ -23,6 +23,7 @@ mod quotes;
 mod rates;
 mod red_flag_corpus;
 mod replicas;
+mod reviews;
 mod rule_recheck;
 mod seed_honesty;
 mod streaming_replica;
