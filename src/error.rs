@@ -37,11 +37,17 @@ pub enum ProblemKind {
     TooManyRequests,
     Internal,
     Unavailable,
+    /// A review was asked for before the quote's treatment opened it (issue 20 §4).
+    ReviewNotOpen,
+    /// A review edit after its edit window closed.
+    ReviewEditWindowClosed,
+    /// Text refused by automatic screening (contact details, another person's health, abuse).
+    TextScreenedOut,
 }
 
 impl ProblemKind {
     /// Every kind, for documentation.
-    pub const ALL: [ProblemKind; 20] = [
+    pub const ALL: [ProblemKind; 23] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::InvalidQuery,
@@ -62,6 +68,9 @@ impl ProblemKind {
         Self::TooManyRequests,
         Self::Internal,
         Self::Unavailable,
+        Self::ReviewNotOpen,
+        Self::ReviewEditWindowClosed,
+        Self::TextScreenedOut,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -86,6 +95,9 @@ impl ProblemKind {
             Self::TooManyRequests => "too-many-requests",
             Self::Internal => "internal-error",
             Self::Unavailable => "service-unavailable",
+            Self::ReviewNotOpen => "review-not-open",
+            Self::ReviewEditWindowClosed => "review-edit-window-closed",
+            Self::TextScreenedOut => "text-screened-out",
         }
     }
 
@@ -111,6 +123,9 @@ impl ProblemKind {
             Self::TooManyRequests => "Too many requests",
             Self::Internal => "Internal server error",
             Self::Unavailable => "Service unavailable",
+            Self::ReviewNotOpen => "Reviews are not open for this quote",
+            Self::ReviewEditWindowClosed => "The review can no longer be edited",
+            Self::TextScreenedOut => "Text refused by screening",
         }
     }
 
@@ -119,14 +134,16 @@ impl ProblemKind {
             Self::BadRequest | Self::MalformedJson | Self::InvalidQuery | Self::InvalidPageToken => {
                 StatusCode::BAD_REQUEST
             }
-            Self::ValidationFailed | Self::IdempotencyConflict => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::ValidationFailed | Self::IdempotencyConflict | Self::TextScreenedOut => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Gone => StatusCode::GONE,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::ReviewNotOpen | Self::ReviewEditWindowClosed => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

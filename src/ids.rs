@@ -89,6 +89,10 @@ id_type!(
     /// A partner's webhook endpoint (`webhook_endpoints.id`).
     WebhookEndpointId
 );
+id_type!(
+    /// A patient's verified review of a clinic (`reviews.id`).
+    ReviewId
+);
 
 #[cfg(test)]
 mod tests {

@@ -48,6 +48,7 @@ pub mod red_flag_engine;
 pub mod red_flags;
 pub mod reference;
 pub mod request_context;
+pub mod reviews;
 pub mod seeds;
 pub mod sparse_fields;
 pub mod startup;

@@ -58,6 +58,7 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "verifications", description = "Coordinators' verification records: what was checked against which primary source, by whom, when, with what result and until when. Only a current verified record makes a claim count."),
         (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
         (name = "trials", description = "Registered clinical trials of stem cell and MSC treatments for the catalogue's conditions, mirrored from ClinicalTrials.gov: the legitimate alternative to paying a clinic. A registry listing is not an approval."),
+        (name = "reviews", description = "Verified reviews: a treated patient rates the clinic from 14 days after treatment (screened, red-flagged, never hidden), the clinic replies once; shown as \"verified patient, treated <Month YYYY>\", never by name. Information, not evidence of effect."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -58,6 +58,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::treatments::configure(cfg);
     crate::handover::configure(cfg);
     crate::trials::configure(cfg);
+    crate::reviews::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.

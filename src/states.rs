@@ -57,3 +57,13 @@ crate::text_enum! {
         Expired => "expired",
     }
 }
+
+crate::text_enum! {
+    /// What happened to a review, as the `data.status` of its webhook events says.
+    pub enum ReviewEvent {
+        /// The review passed screening and is public.
+        Published => "published",
+        /// The clinic's reply to it is public.
+        Replied => "replied",
+    }
+}

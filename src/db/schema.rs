@@ -576,6 +576,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    reviews (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        clinic_id -> Uuid,
+        rating -> Int2,
+        body -> Text,
+        treated_month -> Date,
+        red_flags -> Jsonb,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    review_revisions (id) {
+        id -> Uuid,
+        review_id -> Uuid,
+        rating -> Int2,
+        body_ciphertext -> Bytea,
+        written_at -> Timestamptz,
+        replaced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    review_replies (review_id) {
+        review_id -> Uuid,
+        partner_id -> Uuid,
+        body -> Text,
+        red_flags -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     trials (nct_id) {
         id -> Uuid,
         nct_id -> Text,
@@ -611,6 +646,9 @@ diesel::joinable!(treatment_records -> quotes (quote_id));
 diesel::joinable!(treatment_records -> clinics (clinic_id));
 diesel::joinable!(handover_links -> quotes (quote_id));
 diesel::joinable!(trial_registry_citations -> clinics (clinic_id));
+diesel::joinable!(reviews -> clinics (clinic_id));
+diesel::joinable!(review_revisions -> reviews (review_id));
+diesel::joinable!(review_replies -> reviews (review_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -631,5 +669,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     verification_expiries,
     treatment_records,
     handover_links,
-    trial_registry_citations
+    trial_registry_citations,
+    reviews,
+    review_revisions,
+    review_replies
 );

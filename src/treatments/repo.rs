@@ -51,6 +51,7 @@ pub async fn announce(
             quote_id: Some(row.quote_id),
             offer_id: Some(row.offer_id),
             clinic_id: Some(row.clinic_id),
+            review_id: None,
             status: row.outcome.as_str().to_owned(),
         };
         outbox::enqueue(conn, partner_id, event_type, data).await?;

@@ -10,7 +10,7 @@ pub mod routes;
 pub mod signing;
 pub mod url_check;
 
-use crate::states::{ListingStatus, OfferStatus, QuoteStatus};
+use crate::states::{ListingStatus, OfferStatus, QuoteStatus, ReviewEvent};
 use serde_json::json;
 
 use crate::webhooks::outbox::EventType;
@@ -55,6 +55,15 @@ health data is sent: read the record through `GET /v1/quotes/{quote_id}/treatmen
             "A quote accepted with your clinic's offer was recorded as not treated. `data`: \
 `quote_id`, `offer_id`, `clinic_id`, `status` = `not_treated`."
         }
+        EventType::ReviewPublished => {
+            "A verified patient's review of one of your clinics was published (it passed screening). \
+`data`: `review_id`, `clinic_id`, `status` = `published`; no quote id, so the event does not say which \
+patient wrote it. Read it with `GET /v1/clinics/{clinic_id}/reviews`; reply once with `POST \
+/v1/partner/clinics/{clinic_id}/reviews/{review_id}/reply`."
+        }
+        EventType::ReviewReplied => {
+            "Your reply to a review was published. `data`: `review_id`, `clinic_id`, `status` = `replied`."
+        }
     }
 }
 
@@ -62,6 +71,7 @@ fn event_example(event_type: EventType) -> serde_json::Value {
     let quote = "5b0c6f1e-2d4a-4c8e-9a7b-1f2e3d4c5b6a";
     let clinic = "6f1c2b7e-4c1a-4f5e-9d0b-3a2e1c0b9a88";
     let offer = "7d9e8f7a-6b5c-4d3e-8f1a-2b3c4d5e6f70";
+    let review = "8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c21";
     let data = match event_type {
         EventType::QuoteRouted => {
             json!({"quote_id": quote, "clinic_id": clinic, "status": QuoteStatus::Open})
@@ -80,6 +90,12 @@ fn event_example(event_type: EventType) -> serde_json::Value {
         }
         EventType::QuoteNotTreated => {
             json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": QuoteStatus::NotTreated})
+        }
+        EventType::ReviewPublished => {
+            json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Published})
+        }
+        EventType::ReviewReplied => {
+            json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Replied})
         }
     };
     json!({

@@ -34,11 +34,15 @@ pub enum EventType {
     QuoteTreated,
     /// A quote accepted with the partner's offer was recorded as not treated.
     QuoteNotTreated,
+    /// A verified patient's review of one of the partner's clinics was published.
+    ReviewPublished,
+    /// The partner replied to a review of one of its clinics.
+    ReviewReplied,
 }
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 8] = [
+    pub const ALL: [EventType; 10] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
@@ -47,6 +51,8 @@ impl EventType {
         Self::ListingModerated,
         Self::QuoteTreated,
         Self::QuoteNotTreated,
+        Self::ReviewPublished,
+        Self::ReviewReplied,
     ];
 
     /// The `type` on the wire, e.g. `offer.accepted`.
@@ -60,6 +66,8 @@ impl EventType {
             Self::ListingModerated => "listing.moderated",
             Self::QuoteTreated => "quote.treated",
             Self::QuoteNotTreated => "quote.not_treated",
+            Self::ReviewPublished => "review.published",
+            Self::ReviewReplied => "review.replied",
         }
     }
 }
@@ -76,8 +84,13 @@ pub struct WebhookEventData {
     /// The partner's clinic concerned, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub clinic_id: Option<Uuid>,
+    /// The review concerned (`review.*` events; these carry no quote id, so the clinic is not
+    /// told which patient wrote it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub review_id: Option<Uuid>,
     /// The new state: the quote's (`open`, `cancelled`, `erased`), the offer's (`accepted`,
-    /// `declined`) or the listing's moderation status (`published`, `rejected`, …).
+    /// `declined`), the listing's moderation status (`published`, `rejected`, …), or the review's
+    /// (`published`, `replied`).
     #[schema(example = json!(crate::states::OfferStatus::Accepted))]
     pub status: String,
 }
@@ -88,7 +101,8 @@ pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
     /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
-    /// `listing.moderated`, `quote.treated` or `quote.not_treated`.
+    /// `listing.moderated`, `quote.treated`, `quote.not_treated`, `review.published` or
+    /// `review.replied`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,
@@ -160,6 +174,7 @@ pub async fn quote_routed(
                 quote_id: Some(quote_id),
                 offer_id: None,
                 clinic_id: Some(clinic_id),
+                review_id: None,
                 status: status.to_owned(),
             };
             enqueue(conn, partner_id, EventType::QuoteRouted, data).await?;
@@ -187,6 +202,7 @@ pub async fn offer_changed(
             quote_id: Some(quote_id),
             offer_id: Some(offer_id),
             clinic_id: Some(clinic_id),
+            review_id: None,
             status: status.to_owned(),
         };
         enqueue(conn, partner_id, event_type, data).await?;
@@ -213,6 +229,7 @@ pub async fn quote_changed(
             quote_id: Some(quote_id),
             offer_id: None,
             clinic_id: None,
+            review_id: None,
             status: status.to_owned(),
         };
         enqueue(conn, partner_id, event_type, data).await?;
@@ -232,6 +249,7 @@ pub async fn listing_moderated(
         quote_id: None,
         offer_id: None,
         clinic_id: Some(clinic_id),
+        review_id: None,
         status: status.to_owned(),
     };
     enqueue(conn, partner_id, EventType::ListingModerated, data).await

@@ -25,6 +25,7 @@ mod quotes;
 mod rates;
 mod red_flag_corpus;
 mod replicas;
+mod reviews;
 mod rule_recheck;
 mod seed_honesty;
 mod sparse_fields;

@@ -102,6 +102,8 @@ pub async fn erase_quote(
             cancel(conn, id).await?;
         }
         repo::erase_personal_data(conn, id).await?;
+        // The review is personal data linked to this quote: it goes with its revisions and reply.
+        crate::reviews::repo::erase_for_quote(conn, crate::ids::QuoteId(id)).await?;
         outbox::quote_changed(conn, id, EventType::QuoteErased, "erased").await?;
         Ok(())
     })
