@@ -53,7 +53,7 @@ pub(super) fn find<'d>(detections: &'d [Detection], code: &str) -> Option<&'d De
 #[test]
 fn all_seed_rules_compile() {
     let rules = seed_rules();
-    assert_eq!(rules.len(), 21);
+    assert_eq!(rules.len(), 26);
     let book = RuleBook::compile(rules).expect("compile");
     for (rule, compiled) in book.rules().iter().zip(&book.patterns) {
         assert_eq!(
