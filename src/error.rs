@@ -35,11 +35,15 @@ pub enum ProblemKind {
     TooManyRequests,
     Internal,
     Unavailable,
+    /// A follow-up answered or skipped before its window opened.
+    FollowUpWindowNotOpen,
+    /// A follow-up answered or skipped after its window closed.
+    FollowUpWindowClosed,
 }
 
 impl ProblemKind {
     /// Every kind, for documentation.
-    pub const ALL: [ProblemKind; 18] = [
+    pub const ALL: [ProblemKind; 20] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::InvalidQuery,
@@ -58,6 +62,8 @@ impl ProblemKind {
         Self::TooManyRequests,
         Self::Internal,
         Self::Unavailable,
+        Self::FollowUpWindowNotOpen,
+        Self::FollowUpWindowClosed,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -80,6 +86,8 @@ impl ProblemKind {
             Self::TooManyRequests => "too-many-requests",
             Self::Internal => "internal-error",
             Self::Unavailable => "service-unavailable",
+            Self::FollowUpWindowNotOpen => "follow-up-window-not-open",
+            Self::FollowUpWindowClosed => "follow-up-window-closed",
         }
     }
 
@@ -103,6 +111,8 @@ impl ProblemKind {
             Self::TooManyRequests => "Too many requests",
             Self::Internal => "Internal server error",
             Self::Unavailable => "Service unavailable",
+            Self::FollowUpWindowNotOpen => "Follow-up window not open yet",
+            Self::FollowUpWindowClosed => "Follow-up window closed",
         }
     }
 
@@ -116,7 +126,9 @@ impl ProblemKind {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict => StatusCode::CONFLICT,
+            Self::Conflict | Self::FollowUpWindowNotOpen | Self::FollowUpWindowClosed => {
+                StatusCode::CONFLICT
+            }
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

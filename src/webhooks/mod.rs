@@ -46,6 +46,11 @@ any copy you hold. `data`: `quote_id`, `status` = `erased`."
             "A moderator decided on one of your listings. `data`: `clinic_id`, `status` (the \
 moderation outcome, e.g. `published` or `rejected`)."
         }
+        EventType::FollowUpDue => {
+            "Staff endpoints only (`/v1/admin/webhook-endpoints`): a patient's follow-up window \
+opened. `data`: `quote_id`, `time_point` (`baseline`, `month_3`, `month_6`, `month_12`, \
+`month_24`), `status` = `due`. Never a score: the answers stay in the API."
+        }
     }
 }
 
@@ -66,6 +71,7 @@ fn event_example(event_type: EventType) -> serde_json::Value {
         EventType::QuoteCancelled => json!({"quote_id": quote, "status": QuoteStatus::Cancelled}),
         EventType::QuoteErased => json!({"quote_id": quote, "status": "erased"}),
         EventType::ListingModerated => json!({"clinic_id": clinic, "status": ListingStatus::Published}),
+        EventType::FollowUpDue => json!({"quote_id": quote, "status": "due", "time_point": "month_3"}),
     };
     json!({
         "id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10",

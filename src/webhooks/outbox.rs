@@ -30,17 +30,20 @@ pub enum EventType {
     QuoteErased,
     /// A moderator decided on one of the partner's listings.
     ListingModerated,
+    /// A patient's follow-up window opened (for staff endpoints: the coordinators).
+    FollowUpDue,
 }
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 6] = [
+    pub const ALL: [EventType; 7] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
         Self::QuoteCancelled,
         Self::QuoteErased,
         Self::ListingModerated,
+        Self::FollowUpDue,
     ];
 
     /// The `type` on the wire, e.g. `offer.accepted`.
@@ -52,6 +55,7 @@ impl EventType {
             Self::QuoteCancelled => "quote.cancelled",
             Self::QuoteErased => "quote.erased",
             Self::ListingModerated => "listing.moderated",
+            Self::FollowUpDue => "follow_up.due",
         }
     }
 }
@@ -72,6 +76,10 @@ pub struct WebhookEventData {
     /// `declined`) or the listing's moderation status (`published`, `rejected`, …).
     #[schema(example = json!(crate::states::OfferStatus::Accepted))]
     pub status: String,
+    /// The follow-up time point (`follow_up.due`): `baseline`, `month_3`, `month_6`, `month_12`
+    /// or `month_24`. Never a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_point: Option<String>,
 }
 
 /// The JSON body of every webhook delivery.
@@ -79,8 +87,8 @@ pub struct WebhookEventData {
 pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
-    /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased` or
-    /// `listing.moderated`.
+    /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
+    /// `listing.moderated` or `follow_up.due`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,
@@ -90,16 +98,36 @@ pub struct WebhookEvent {
     pub data: WebhookEventData,
 }
 
+// `IS NOT DISTINCT FROM`: a NULL owner is staff, whose endpoints have no partner.
 const FAN_OUT: &str = "
 INSERT INTO webhook_deliveries (event_id, endpoint_id, partner_id, next_attempt_at)
 SELECT $1, e.id, e.partner_id, $3 FROM webhook_endpoints e
-WHERE e.partner_id = $2 AND e.deleted_at IS NULL";
+WHERE e.partner_id IS NOT DISTINCT FROM $2 AND e.deleted_at IS NULL";
 
 /// Writes one event for `partner_id` and a pending delivery to each of its active endpoints.
 /// Call it inside the transaction that makes the change. Returns the event id.
 pub async fn enqueue(
     conn: &mut AsyncPgConnection,
     partner_id: Uuid,
+    event_type: EventType,
+    data: WebhookEventData,
+) -> QueryResult<Uuid> {
+    enqueue_for(conn, Some(partner_id), event_type, data).await
+}
+
+/// Writes one event for staff (the coordinators) and a pending delivery to each active staff
+/// endpoint. Call it inside the transaction that makes the change. Returns the event id.
+pub async fn enqueue_for_staff(
+    conn: &mut AsyncPgConnection,
+    event_type: EventType,
+    data: WebhookEventData,
+) -> QueryResult<Uuid> {
+    enqueue_for(conn, None, event_type, data).await
+}
+
+async fn enqueue_for(
+    conn: &mut AsyncPgConnection,
+    partner_id: Option<Uuid>,
     event_type: EventType,
     data: WebhookEventData,
 ) -> QueryResult<Uuid> {
@@ -126,7 +154,7 @@ pub async fn enqueue(
     crate::db::sql::prepared(
         diesel::sql_query(FAN_OUT)
             .bind::<SqlUuid, _>(event.id)
-            .bind::<SqlUuid, _>(partner_id)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(partner_id)
             .bind::<Timestamptz, _>(created_at),
     )
     .execute(conn)
@@ -153,6 +181,7 @@ pub async fn quote_routed(
                 offer_id: None,
                 clinic_id: Some(clinic_id),
                 status: status.to_owned(),
+                time_point: None,
             };
             enqueue(conn, partner_id, EventType::QuoteRouted, data).await?;
         }
@@ -180,6 +209,7 @@ pub async fn offer_changed(
             offer_id: Some(offer_id),
             clinic_id: Some(clinic_id),
             status: status.to_owned(),
+            time_point: None,
         };
         enqueue(conn, partner_id, event_type, data).await?;
     }
@@ -206,10 +236,23 @@ pub async fn quote_changed(
             offer_id: None,
             clinic_id: None,
             status: status.to_owned(),
+            time_point: None,
         };
         enqueue(conn, partner_id, event_type, data).await?;
     }
     Ok(())
+}
+
+/// `follow_up.due` for staff: ids and the time point only, never a score.
+pub async fn follow_up_due(conn: &mut AsyncPgConnection, quote_id: Uuid, time_point: &str) -> QueryResult<Uuid> {
+    let data = WebhookEventData {
+        quote_id: Some(quote_id),
+        offer_id: None,
+        clinic_id: None,
+        status: "due".to_owned(),
+        time_point: Some(time_point.to_owned()),
+    };
+    enqueue_for_staff(conn, EventType::FollowUpDue, data).await
 }
 
 /// `listing.moderated` for the partner owning `clinic_id`; `status` is the moderation outcome.
@@ -225,6 +268,7 @@ pub async fn listing_moderated(
         offer_id: None,
         clinic_id: Some(clinic_id),
         status: status.to_owned(),
+        time_point: None,
     };
     enqueue(conn, partner_id, EventType::ListingModerated, data).await
 }
