@@ -25,6 +25,7 @@
 //! | `STEMCARE_READ_REPLICA_URLS` | unset | comma-separated PostgreSQL URLs of streaming read replicas of `DATABASE_URL`; public catalogue and evidence reads go to a healthy one, everything else to the primary (`docs/SCALING.md`) |
 //! | `STEMCARE_REPLICA_MAX_LAG_MS` | `1000` | a replica further behind the primary than this is skipped until it catches up |
 //! | `STEMCARE_REPLICA_CHECK_INTERVAL_MS` | `500` | how often each replica's reachability and lag are measured (also the precision of the lag) |
+//! | `STEMCARE_FOLLOW_UP_INTERVAL_MS` | `60000` | milliseconds between rounds of the worker that announces due follow-ups (`follow_up.due`) and refreshes the outcome registry (0: off) |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -96,6 +97,8 @@ pub struct Settings {
     pub replica_max_lag_ms: usize,
     /// Milliseconds between two health and lag checks of the replicas.
     pub replica_check_interval_ms: usize,
+    /// Milliseconds between rounds of the follow-up worker; 0 turns it off.
+    pub follow_up_interval_ms: usize,
 }
 
 /// Connection strings of the read replicas; they may hold passwords, so `Debug` prints a count.
@@ -206,6 +209,8 @@ impl Settings {
             10,
             60_000,
         )?;
+        let follow_up_interval_ms =
+            parse_number(&get, "STEMCARE_FOLLOW_UP_INTERVAL_MS", 60_000, 0, 86_400_000)?;
         Ok(Self {
             database,
             bind,
@@ -231,6 +236,7 @@ impl Settings {
             read_replica_urls,
             replica_max_lag_ms,
             replica_check_interval_ms,
+            follow_up_interval_ms,
         })
     }
 }
@@ -265,6 +271,8 @@ impl Settings {
             read_replica_urls: ReplicaUrls::default(),
             replica_max_lag_ms: DEFAULT_REPLICA_MAX_LAG_MS,
             replica_check_interval_ms: DEFAULT_REPLICA_CHECK_INTERVAL_MS,
+            // Off: the follow-up tests turn it on with a short interval.
+            follow_up_interval_ms: 0,
         }
     }
 }

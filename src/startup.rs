@@ -53,6 +53,8 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
+    crate::follow_ups::configure(cfg);
+    crate::outcome_registry::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
@@ -209,6 +211,10 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     ));
     crate::exchange_rates::refresh::spawn_worker(&state, reference.clone().into_inner());
     state.reads.spawn_health_checks(state.pool.clone());
+    crate::follow_ups::announce::spawn_worker(&state);
+    let erasure_steps = web::Data::new(crate::quotes::erasure::ErasureSteps(vec![
+        crate::follow_ups::erasure::erasure_step,
+    ]));
     let document = openapi_document();
     let spec = web::Data::new(SpecJson::new(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));
@@ -225,6 +231,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         app.app_data(state.clone())
             .app_data(reference.clone())
             .app_data(rate_limits.clone())
+            .app_data(erasure_steps.clone())
             .app_data(spec.clone())
             .app_data(table.clone())
             .app_data(extract::json_config(body_limit))

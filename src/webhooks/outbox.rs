@@ -244,7 +244,11 @@ pub async fn quote_changed(
 }
 
 /// `follow_up.due` for staff: ids and the time point only, never a score.
-pub async fn follow_up_due(conn: &mut AsyncPgConnection, quote_id: Uuid, time_point: &str) -> QueryResult<Uuid> {
+pub async fn follow_up_due(
+    conn: &mut AsyncPgConnection,
+    quote_id: Uuid,
+    time_point: &str,
+) -> QueryResult<Uuid> {
     let data = WebhookEventData {
         quote_id: Some(quote_id),
         offer_id: None,

@@ -82,7 +82,11 @@ pub async fn own_endpoints(
 }
 
 /// Marks the owner's endpoint deleted; false when it has no such active endpoint.
-pub async fn delete_endpoint(conn: &mut AsyncPgConnection, owner: Option<Uuid>, id: Uuid) -> QueryResult<bool> {
+pub async fn delete_endpoint(
+    conn: &mut AsyncPgConnection,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> QueryResult<bool> {
     let deleted = diesel::update(
         webhook_endpoints::table
             .find(id)

@@ -11,6 +11,7 @@ mod errors;
 mod evidence;
 mod exports;
 mod fhir;
+mod follow_ups;
 mod hardening;
 mod health;
 mod helpers;

@@ -130,13 +130,11 @@ pub(super) async fn create_endpoint(
             if active >= MAX_ENDPOINTS {
                 return Err(ApiError::validation(vec![FieldError {
                     pointer: "/url".into(),
-                    message: format!(
-                        "an owner may have at most {MAX_ENDPOINTS} endpoints; delete one first"
-                    ),
+                    message: format!("an owner may have at most {MAX_ENDPOINTS} endpoints; delete one first"),
                 }]));
             }
-            let row = repo::insert_endpoint(conn, owner, &request.url, &sealed, description.as_deref())
-                .await?;
+            let row =
+                repo::insert_endpoint(conn, owner, &request.url, &sealed, description.as_deref()).await?;
             let id = row.0;
             let stored = StoredResponse::created(
                 format!("{collection}/{id}"),
