@@ -54,6 +54,8 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "webhooks", description = "Partners' signed event notifications (Standard Webhooks): endpoints, deliveries and retries. Events are described in the top-level `webhooks` section."),
         (name = "exports", description = "Incremental sync out: the public catalogue, or what changed in it since a point in time, as streamed NDJSON with tombstones (like FHIR bulk `$export` with `_since`)."),
         (name = "fhir", description = "A read-only FHIR R4 directory of the public listings: Organization, Location and HealthcareService (`application/fhir+json`, errors as OperationOutcome)."),
+        (name = "follow-ups", description = "Outcome follow-up after treatment: a baseline and 3, 6, 12 and 24 months, each with a window; answers (pain NRS, ODI score, PGIC, adverse events, further procedures, work) are encrypted at rest, never logged, never in webhooks; a separate, revocable registry consent."),
+        (name = "outcome-registry", description = "The public outcome registry: de-identified, consented follow-up answers per clinic and per condition × cell type × country. Self-reported, unblinded, uncontrolled; very low certainty. Never a GRADE rating, never a ranking by outcome."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -1,5 +1,6 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
+mod after_the_offer;
 mod auth_first;
 mod bounds;
 mod catalogue;
