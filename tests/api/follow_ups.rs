@@ -332,7 +332,7 @@ async fn every_follow_up_endpoint_checks_the_caller() {
     let (id, token) = accepted_quote(&app, "owner@example.com", &liv_key, &liv_id).await;
     let (other_id, other_token) = accepted_quote(&app, "other@example.com", &liv_key, &liv_id).await;
     // A partner whose clinic never saw the quote.
-    let stranger = app.partner_key("Stranger", "cellmedicine-panama").await;
+    let stranger = app.partner_key("Stranger", "cellular-hope-institute").await;
     let coordinator = app.staff_key("coordinator").await;
     let admin = app.staff_key("admin").await;
     let list = format!("/v1/quotes/{id}/follow-ups");
