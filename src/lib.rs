@@ -55,4 +55,5 @@ pub mod states;
 pub mod telemetry;
 pub mod text;
 pub mod treatment_packages;
+pub mod treatments;
 pub mod webhooks;

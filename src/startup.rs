@@ -53,6 +53,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::webhooks::configure(cfg);
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
+    crate::treatments::configure(cfg);
     crate::follow_ups::configure(cfg);
     crate::outcome_registry::configure(cfg);
 }

@@ -5,8 +5,8 @@
 //!
 //! Listings: only `published` reaches patients; partners' edits that raise a red flag wait in
 //! `pending_review` for staff. Quotes: `open → offered → accepted | cancelled | expired` (an open
-//! quote may also be cancelled or expire). Offers: `pending → accepted | declined | withdrawn |
-//! expired`.
+//! quote may also be cancelled or expire), then `accepted → treated | not_treated`. Offers:
+//! `pending → accepted | declined | withdrawn | expired`.
 
 crate::text_enum! {
     /// Moderation state of a clinic or package listing.
@@ -35,6 +35,10 @@ crate::text_enum! {
         Cancelled => "cancelled",
         /// Past `expires_at` without an accepted offer.
         Expired => "expired",
+        /// After acceptance: the clinic (or staff) recorded the treatment as delivered.
+        Treated => "treated",
+        /// After acceptance: the treatment did not happen (the record says why).
+        NotTreated => "not_treated",
     }
 }
 

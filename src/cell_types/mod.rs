@@ -1,6 +1,6 @@
 //! Cell types (in clinical use or research only) and the methods used to administer them.
 
-mod repo;
+pub mod repo;
 mod routes;
 
 pub use routes::configure;

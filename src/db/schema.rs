@@ -456,6 +456,25 @@ diesel::table! {
 }
 
 diesel::table! {
+    treatment_records (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        offer_id -> Uuid,
+        clinic_id -> Uuid,
+        outcome -> Text,
+        treated_on -> Nullable<Date>,
+        cell_type_slug -> Nullable<Text>,
+        cell_source -> Nullable<Text>,
+        details_ciphertext -> Nullable<Bytea>,
+        not_treated_reason -> Nullable<Text>,
+        recorded_by -> Text,
+        recorded_by_key_id -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     follow_up_responses (quote_id, time_point) {
         quote_id -> Uuid,
         time_point -> Text,
@@ -507,6 +526,8 @@ diesel::joinable!(quote_routes -> quotes (quote_id));
 diesel::joinable!(offers -> quotes (quote_id));
 diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
+diesel::joinable!(treatment_records -> quotes (quote_id));
+diesel::joinable!(treatment_records -> clinics (clinic_id));
 diesel::joinable!(follow_up_responses -> quotes (quote_id));
 diesel::joinable!(follow_up_announcements -> quotes (quote_id));
 diesel::joinable!(registry_consents -> quotes (quote_id));
@@ -525,6 +546,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_deliveries,
     webhook_attempts,
     red_flag_detections,
+    treatment_records,
     follow_up_responses,
     follow_up_announcements,
     registry_consents,

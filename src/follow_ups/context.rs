@@ -8,6 +8,7 @@ use crate::error::ApiError;
 use crate::follow_ups::domain::{schedule, Treatment, Window};
 use crate::follow_ups::repo::{self, AcceptedQuote};
 use crate::ids::QuoteId;
+use crate::treatments::domain::TreatmentOutcome;
 
 /// An accepted quote with where its treatment stands.
 pub struct FollowUpContext {
@@ -37,8 +38,17 @@ pub async fn with_treatment(
     conn: &mut AsyncPgConnection,
     quote: AcceptedQuote,
 ) -> Result<FollowUpContext, ApiError> {
-    let _ = (conn, QuoteId(quote.quote_id));
-    let (treatment, cell_type_slug) = (Treatment::Pending, None);
+    let record = crate::treatments::repo::find_by_quote(conn, QuoteId(quote.quote_id)).await?;
+    let (treatment, cell_type_slug) = match record {
+        None => (Treatment::Pending, None),
+        Some(row) => match (row.outcome, row.treated_on) {
+            (TreatmentOutcome::Treated, Some(on)) => (Treatment::Treated(on), row.cell_type_slug),
+            // A treated record always has a date (treatment_records_treated_shape).
+            (TreatmentOutcome::Treated, None) | (TreatmentOutcome::NotTreated, _) => {
+                (Treatment::NotTreated, None)
+            }
+        },
+    };
     Ok(FollowUpContext {
         quote,
         treatment,

@@ -6,14 +6,13 @@
 //! each later time point is open from 30 days before to 30 days after the date that many months
 //! after the treatment date (inclusive). A late answer inside the window counts.
 
-use chrono::{Duration, Months, NaiveDate};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, FieldError, ProblemKind};
-pub use crate::outcome_registry::domain::TimePoint;
-
-/// Days a post-treatment window stays open on either side of its target date.
-pub const WINDOW_DAYS: i64 = 30;
+pub use crate::outcome_registry::domain::{TimePoint, AFTER_TREATMENT};
+pub use crate::treatments::domain::FOLLOW_UP_WINDOW_DAYS as WINDOW_DAYS;
+use crate::treatments::domain::{follow_up_schedule, AdverseEventCategory, AdverseEventSeverity};
 
 /// Where the treatment of an accepted quote stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,32 +37,31 @@ pub struct Window {
 }
 
 /// The schedule of a quote accepted on `accepted_on`: every time point in order, or nothing
-/// when the patient was not treated.
+/// when the patient was not treated. Once treated, the dates are the treatment record's
+/// [`follow_up_schedule`]; before, the baseline is open-ended and the rest has no dates.
 pub fn schedule(accepted_on: NaiveDate, treatment: Treatment) -> Vec<Window> {
-    let treated_on = match treatment {
-        Treatment::NotTreated => return Vec::new(),
-        Treatment::Pending => None,
-        Treatment::Treated(on) => Some(on),
-    };
-    let baseline = Window {
-        time_point: TimePoint::Baseline,
-        opens_on: Some(accepted_on),
-        due_on: treated_on,
-        closes_on: treated_on,
-    };
-    let later = TimePoint::AFTER_TREATMENT.into_iter().map(|time_point| {
-        let target = treated_on.and_then(|on| {
-            let months = time_point.months_after_treatment()?;
-            on.checked_add_months(Months::new(months))
-        });
-        Window {
-            time_point,
-            opens_on: target.map(|t| t - Duration::days(WINDOW_DAYS)),
-            due_on: target,
-            closes_on: target.map(|t| t + Duration::days(WINDOW_DAYS)),
-        }
-    });
-    std::iter::once(baseline).chain(later).collect()
+    match treatment {
+        Treatment::NotTreated => Vec::new(),
+        Treatment::Pending => std::iter::once(TimePoint::Baseline)
+            .chain(AFTER_TREATMENT)
+            .map(|time_point| Window {
+                time_point,
+                opens_on: (time_point == TimePoint::Baseline).then_some(accepted_on),
+                due_on: None,
+                closes_on: None,
+            })
+            .collect(),
+        Treatment::Treated(on) => follow_up_schedule(on)
+            .into_iter()
+            .map(|s| Window {
+                time_point: s.time_point,
+                // The baseline opens at acceptance (the record leaves it to us).
+                opens_on: s.window_opens.or(Some(accepted_on)),
+                due_on: Some(s.due_on),
+                closes_on: Some(s.window_closes),
+            })
+            .collect(),
+    }
 }
 
 crate::text_enum! {
@@ -199,12 +197,12 @@ crate::text_enum! {
 /// The CTCAE version whose general grades `severity` uses (outcomes.md §6).
 pub const CTCAE_VERSION: &str = "5.0";
 
-/// An adverse event since the last answer.
+/// An adverse event since the last answer, in the treatment record's vocabulary.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdverseEvent {
-    pub category: String,
-    /// CTCAE general grade 1–5.
-    pub severity: u8,
+    pub category: AdverseEventCategory,
+    pub severity: AdverseEventSeverity,
+    pub description: Option<String>,
     pub care_needed: CareNeeded,
 }
 
@@ -231,8 +229,7 @@ pub struct Answer {
 
 /// The most adverse events or procedures one answer lists.
 pub const MAX_ITEMS: usize = 20;
-/// The longest category or description, in characters.
-pub const MAX_CATEGORY: usize = 100;
+/// The longest description, in characters.
 pub const MAX_DESCRIPTION: usize = 500;
 
 /// The raw values of an answer as received, before checks.
@@ -242,7 +239,7 @@ pub struct RawAnswer {
     pub odi_score: Option<f64>,
     pub pgic: Option<i64>,
     pub pgic_version: Option<PgicVersion>,
-    pub adverse_events: Vec<(String, i64, CareNeeded)>,
+    pub adverse_events: Vec<AdverseEvent>,
     pub further_procedures: Vec<(ProcedureKind, Option<String>)>,
     pub work_status: Option<WorkStatus>,
 }
@@ -299,26 +296,27 @@ impl Answer {
             errors.push(error("/further_procedures", "at most 20"));
         }
         let mut adverse_events = Vec::new();
-        for (i, (category, severity, care_needed)) in raw.adverse_events.into_iter().enumerate() {
-            let category = category.trim().to_owned();
-            if category.is_empty() || category.chars().count() > MAX_CATEGORY {
-                errors.push(error(
-                    &format!("/adverse_events/{i}/category"),
-                    "1 to 100 characters",
-                ));
+        for (i, mut event) in raw.adverse_events.into_iter().enumerate() {
+            event.description = event
+                .description
+                .map(|d| d.trim().to_owned())
+                .filter(|d| !d.is_empty());
+            match &event.description {
+                Some(d) if d.chars().count() > MAX_DESCRIPTION => {
+                    errors.push(error(
+                        &format!("/adverse_events/{i}/description"),
+                        "at most 500 characters",
+                    ));
+                }
+                None if event.category == AdverseEventCategory::Other => {
+                    errors.push(error(
+                        &format!("/adverse_events/{i}/description"),
+                        "required for category `other`",
+                    ));
+                }
+                _ => {}
             }
-            let severity = u8::try_from(severity).ok().filter(|s| (1..=5).contains(s));
-            if severity.is_none() {
-                errors.push(error(
-                    &format!("/adverse_events/{i}/severity"),
-                    "a CTCAE grade from 1 to 5",
-                ));
-            }
-            adverse_events.push(AdverseEvent {
-                category,
-                severity: severity.unwrap_or(0),
-                care_needed,
-            });
+            adverse_events.push(event);
         }
         let mut further_procedures = Vec::new();
         for (i, (kind, description)) in raw.further_procedures.into_iter().enumerate() {
@@ -424,7 +422,12 @@ mod tests {
             odi_score: Some(32.0),
             pgic: Some(2),
             pgic_version: Some(PgicVersion::Phenx7),
-            adverse_events: vec![("injection site pain".into(), 1, CareNeeded::None)],
+            adverse_events: vec![AdverseEvent {
+                category: AdverseEventCategory::Other,
+                severity: AdverseEventSeverity::Mild,
+                description: Some("injection site pain".into()),
+                care_needed: CareNeeded::None,
+            }],
             further_procedures: vec![],
             work_status: None,
         }

@@ -9,6 +9,7 @@ use crate::disclaimer::Disclaimer;
 use crate::follow_ups::domain::{
     CareNeeded, FollowUpState, PgicVersion, ProcedureKind, TimePoint, WorkStatus,
 };
+use crate::treatments::domain::{AdverseEventCategory, AdverseEventSeverity};
 
 /// One time point of a patient's follow-up.
 #[derive(Debug, Serialize, ToSchema)]
@@ -46,17 +47,16 @@ pub struct FollowUpList {
     pub disclaimer: Disclaimer,
 }
 
-/// An adverse event since the last answer.
+/// An adverse event since the last answer (the treatment record's categories and CTCAE severities).
 // Health data: no `Debug`, so it cannot reach a log line.
 #[derive(Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AdverseEventInput {
-    /// What happened, in a few words (1–100 characters), e.g. "infection at the injection site".
-    #[schema(min_length = 1, max_length = 100)]
-    pub category: String,
-    /// CTCAE v5.0 general grade: 1 mild … 5 death related to the event.
-    #[schema(minimum = 1, maximum = 5)]
-    pub severity: i64,
+    pub category: AdverseEventCategory,
+    pub severity: AdverseEventSeverity,
+    /// What happened, in words (at most 500 characters); required for category `other`.
+    #[schema(max_length = 500, example = "pain at the injection site for three days")]
+    pub description: Option<String>,
     pub care_needed: CareNeeded,
 }
 

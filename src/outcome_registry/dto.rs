@@ -15,10 +15,20 @@ pub struct OutcomeRegistryParams {
     /// Only this clinic.
     pub clinic_id: Option<Uuid>,
     /// Only this condition (slug).
-    #[param(min_length = 1, max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "sciatica")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "sciatica"
+    )]
     pub condition: Option<String>,
     /// Only this cell type (slug).
-    #[param(min_length = 1, max_length = 64, pattern = "^[a-z0-9]+(-[a-z0-9]+)*$", example = "bm-msc")]
+    #[param(
+        min_length = 1,
+        max_length = 64,
+        pattern = "^[a-z0-9]+(-[a-z0-9]+)*$",
+        example = "bm-msc"
+    )]
     pub cell_type: Option<String>,
     /// Only clinics in this country (ISO 3166-1 alpha-2).
     #[param(min_length = 2, max_length = 2, pattern = "^[A-Z]{2}$", example = "TR")]

@@ -22,7 +22,7 @@ pub const SMALL_SAMPLE: u32 = 20;
 
 /// The summaries of one group's rows, one per time point after treatment.
 pub fn time_points(rows: &[&EntryRow]) -> Vec<TimePointSummary> {
-    TimePoint::AFTER_TREATMENT
+    crate::outcome_registry::domain::AFTER_TREATMENT
         .into_iter()
         .map(|time_point| {
             let at: Vec<&EntryRow> = rows

@@ -46,6 +46,15 @@ any copy you hold. `data`: `quote_id`, `status` = `erased`."
             "A moderator decided on one of your listings. `data`: `clinic_id`, `status` (the \
 moderation outcome, e.g. `published` or `rejected`)."
         }
+        EventType::QuoteTreated => {
+            "Your clinic's treatment of a patient was recorded (by your key or by staff). No \
+health data is sent: read the record through `GET /v1/quotes/{quote_id}/treatment`. `data`: \
+`quote_id`, `offer_id`, `clinic_id`, `status` = `treated`."
+        }
+        EventType::QuoteNotTreated => {
+            "A quote accepted with your clinic's offer was recorded as not treated. `data`: \
+`quote_id`, `offer_id`, `clinic_id`, `status` = `not_treated`."
+        }
         EventType::FollowUpDue => {
             "Staff endpoints only (`/v1/admin/webhook-endpoints`): a patient's follow-up window \
 opened. `data`: `quote_id`, `time_point` (`baseline`, `month_3`, `month_6`, `month_12`, \
@@ -71,6 +80,12 @@ fn event_example(event_type: EventType) -> serde_json::Value {
         EventType::QuoteCancelled => json!({"quote_id": quote, "status": QuoteStatus::Cancelled}),
         EventType::QuoteErased => json!({"quote_id": quote, "status": "erased"}),
         EventType::ListingModerated => json!({"clinic_id": clinic, "status": ListingStatus::Published}),
+        EventType::QuoteTreated => {
+            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": QuoteStatus::Treated})
+        }
+        EventType::QuoteNotTreated => {
+            json!({"quote_id": quote, "offer_id": offer, "clinic_id": clinic, "status": QuoteStatus::NotTreated})
+        }
         EventType::FollowUpDue => json!({"quote_id": quote, "status": "due", "time_point": "month_3"}),
     };
     json!({

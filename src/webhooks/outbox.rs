@@ -30,19 +30,25 @@ pub enum EventType {
     QuoteErased,
     /// A moderator decided on one of the partner's listings.
     ListingModerated,
+    /// The treatment of a quote accepted with the partner's offer was recorded as delivered.
+    QuoteTreated,
+    /// A quote accepted with the partner's offer was recorded as not treated.
+    QuoteNotTreated,
     /// A patient's follow-up window opened (for staff endpoints: the coordinators).
     FollowUpDue,
 }
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 7] = [
+    pub const ALL: [EventType; 9] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
         Self::QuoteCancelled,
         Self::QuoteErased,
         Self::ListingModerated,
+        Self::QuoteTreated,
+        Self::QuoteNotTreated,
         Self::FollowUpDue,
     ];
 
@@ -55,6 +61,8 @@ impl EventType {
             Self::QuoteCancelled => "quote.cancelled",
             Self::QuoteErased => "quote.erased",
             Self::ListingModerated => "listing.moderated",
+            Self::QuoteTreated => "quote.treated",
+            Self::QuoteNotTreated => "quote.not_treated",
             Self::FollowUpDue => "follow_up.due",
         }
     }
@@ -88,7 +96,7 @@ pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
     /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
-    /// `listing.moderated` or `follow_up.due`.
+    /// `listing.moderated`, `quote.treated`, `quote.not_treated` or `follow_up.due`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,

@@ -32,7 +32,9 @@ fn type7(sorted: &[f64], p: f64) -> f64 {
     let h = (sorted.len() as f64 - 1.0) * p + 1.0;
     let j = h.floor() as usize;
     let below = sorted[j - 1];
-    sorted.get(j).map_or(below, |above| below + (h - j as f64) * (above - below))
+    sorted
+        .get(j)
+        .map_or(below, |above| below + (h - j as f64) * (above - below))
 }
 
 /// Wilson score interval, 95 %.
@@ -58,7 +60,10 @@ async fn worker_round(app: &TestApp) -> usize {
 }
 
 fn due_events_for(events: &[Value], time_point: &str) -> usize {
-    events.iter().filter(|e| e["data"]["time_point"] == time_point).count()
+    events
+        .iter()
+        .filter(|e| e["data"]["time_point"] == time_point)
+        .count()
 }
 
 #[tokio::test]
@@ -78,8 +83,20 @@ async fn twelve_patients_from_quote_to_the_registry() {
     // 2. Baselines (every patient: back 7, leg 4, ODI 40) and registry consent (all twelve).
     for (id, token) in &patients {
         let path = format!("/v1/quotes/{id}/follow-ups/baseline");
-        assert_eq!(put_json(&app, &path, Some(token), &baseline(7, 4, 40.0)).await.status().as_u16(), 200);
-        let consent = put_json(&app, &format!("/v1/quotes/{id}/registry-consent"), Some(token), &json!({"granted": true})).await;
+        assert_eq!(
+            put_json(&app, &path, Some(token), &baseline(7, 4, 40.0))
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+        let consent = put_json(
+            &app,
+            &format!("/v1/quotes/{id}/registry-consent"),
+            Some(token),
+            &json!({"granted": true}),
+        )
+        .await;
         assert_eq!(consent.status().as_u16(), 200);
     }
 
@@ -98,7 +115,13 @@ async fn twelve_patients_from_quote_to_the_registry() {
 
     // 4. Three months: too early the day before the window, then eleven answer inside it.
     advance_to(&app, date(&m3["opens_on"]) - Duration::days(1));
-    let early = put_json(&app, &format!("/v1/quotes/{first_id}/follow-ups/month_3"), Some(first_token), &answer(7, 4, 40.0)).await;
+    let early = put_json(
+        &app,
+        &format!("/v1/quotes/{first_id}/follow-ups/month_3"),
+        Some(first_token),
+        &answer(7, 4, 40.0),
+    )
+    .await;
     assert_problem(early, 409, "follow-up-window-not-open").await;
     app.clock.advance(Duration::days(1));
     assert_eq!(worker_round(&app).await, 12, "every 3-month follow-up announced");
@@ -106,27 +129,58 @@ async fn twelve_patients_from_quote_to_the_registry() {
         let (back, leg, odi) = MONTH_3[n];
         let mut body = answer(back, leg, odi);
         if n == 0 {
-            body["adverse_events"] = json!([{"category": "injection site pain", "severity": 1, "care_needed": "none"}]);
+            body["adverse_events"] =
+                json!([{"category": "other", "severity": "mild", "description": "pain at the injection site", "care_needed": "none"}]);
         }
-        let response = put_json(&app, &format!("/v1/quotes/{id}/follow-ups/month_3"), Some(token), &body).await;
+        let response = put_json(
+            &app,
+            &format!("/v1/quotes/{id}/follow-ups/month_3"),
+            Some(token),
+            &body,
+        )
+        .await;
         assert_eq!(response.status().as_u16(), 200);
     }
     // Patient 11 answers late (the window's last day) with numbers that must not reach the
     // registry, then withdraws the registry consent.
     advance_to(&app, date(&m3["closes_on"]));
     let (withdrawing_id, withdrawing_token) = &patients[11];
-    let late = put_json(&app, &format!("/v1/quotes/{withdrawing_id}/follow-ups/month_3"), Some(withdrawing_token), &answer(0, 0, 0.0)).await;
+    let late = put_json(
+        &app,
+        &format!("/v1/quotes/{withdrawing_id}/follow-ups/month_3"),
+        Some(withdrawing_token),
+        &answer(0, 0, 0.0),
+    )
+    .await;
     assert_eq!(late.status().as_u16(), 200, "late but inside the window counts");
     let registry: Value = app.get_json("/v1/outcome-registry", 200).await;
     let month_3 = &registry["by_clinic"][0]["time_points"][0];
-    assert_eq!(month_3["figures"]["answered"], 12, "twelve consenting answers before the withdrawal");
-    let withdraw = put_json(&app, &format!("/v1/quotes/{withdrawing_id}/registry-consent"), Some(withdrawing_token), &json!({"granted": false})).await;
+    assert_eq!(
+        month_3["figures"]["answered"], 12,
+        "twelve consenting answers before the withdrawal"
+    );
+    let withdraw = put_json(
+        &app,
+        &format!("/v1/quotes/{withdrawing_id}/registry-consent"),
+        Some(withdrawing_token),
+        &json!({"granted": false}),
+    )
+    .await;
     assert_eq!(withdraw.status().as_u16(), 200);
-    assert_eq!(follow_ups(&app, withdrawing_id, withdrawing_token).await["registry_consent"], false);
+    assert_eq!(
+        follow_ups(&app, withdrawing_id, withdrawing_token).await["registry_consent"],
+        false
+    );
 
     // Patient 10 erases everything: the answers go, the consented registry rows stay unlinked.
     let (erasing_id, erasing_token) = &patients[10];
-    let erase = app.client.delete(app.url(&format!("/v1/quotes/{erasing_id}"))).bearer_auth(erasing_token).send().await.expect("DELETE");
+    let erase = app
+        .client
+        .delete(app.url(&format!("/v1/quotes/{erasing_id}")))
+        .bearer_auth(erasing_token)
+        .send()
+        .await
+        .expect("DELETE");
     assert_eq!(erase.status().as_u16(), 204);
     {
         use diesel::prelude::*;
@@ -151,9 +205,19 @@ async fn twelve_patients_from_quote_to_the_registry() {
 
     // 5. Six months: patients 0–9 answer (ten answers: "10 or fewer").
     advance_to(&app, date(&m6["due_on"]));
-    assert_eq!(worker_round(&app).await, 11, "the erased quote is not followed any more");
+    assert_eq!(
+        worker_round(&app).await,
+        11,
+        "the erased quote is not followed any more"
+    );
     for (id, token) in patients.iter().take(10) {
-        let response = put_json(&app, &format!("/v1/quotes/{id}/follow-ups/month_6"), Some(token), &answer(4, 2, 30.0)).await;
+        let response = put_json(
+            &app,
+            &format!("/v1/quotes/{id}/follow-ups/month_6"),
+            Some(token),
+            &answer(4, 2, 30.0),
+        )
+        .await;
         assert_eq!(response.status().as_u16(), 200);
     }
 
@@ -161,17 +225,43 @@ async fn twelve_patients_from_quote_to_the_registry() {
     advance_to(&app, date(&m12["due_on"]));
     assert_eq!(worker_round(&app).await, 11);
     for (id, token) in patients.iter().take(8) {
-        let response = put_json(&app, &format!("/v1/quotes/{id}/follow-ups/month_12"), Some(token), &answer(3, 2, 24.0)).await;
+        let response = put_json(
+            &app,
+            &format!("/v1/quotes/{id}/follow-ups/month_12"),
+            Some(token),
+            &answer(3, 2, 24.0),
+        )
+        .await;
         assert_eq!(response.status().as_u16(), 200);
     }
     advance_to(&app, date(&m12["closes_on"]));
     let (id8, token8) = &patients[8];
-    assert_eq!(put_json(&app, &format!("/v1/quotes/{id8}/follow-ups/month_12"), Some(token8), &answer(3, 2, 24.0)).await.status().as_u16(), 200);
+    assert_eq!(
+        put_json(
+            &app,
+            &format!("/v1/quotes/{id8}/follow-ups/month_12"),
+            Some(token8),
+            &answer(3, 2, 24.0)
+        )
+        .await
+        .status()
+        .as_u16(),
+        200
+    );
     app.clock.advance(Duration::days(1));
     let (id9, token9) = &patients[9];
-    let too_late = put_json(&app, &format!("/v1/quotes/{id9}/follow-ups/month_12"), Some(token9), &answer(3, 2, 24.0)).await;
+    let too_late = put_json(
+        &app,
+        &format!("/v1/quotes/{id9}/follow-ups/month_12"),
+        Some(token9),
+        &answer(3, 2, 24.0),
+    )
+    .await;
     assert_problem(too_late, 409, "follow-up-window-closed").await;
-    assert_eq!(item(&follow_ups(&app, id9, token9).await, "month_12")["state"], "missed");
+    assert_eq!(
+        item(&follow_ups(&app, id9, token9).await, "month_12")["state"],
+        "missed"
+    );
 
     // 7. The outbox: one `follow_up.due` per patient and time point reached, ids only.
     let events = follow_up_events(&app).await;
@@ -193,14 +283,30 @@ async fn twelve_patients_from_quote_to_the_registry() {
     assert_eq!(response.status().as_u16(), 200);
     let etag = response.headers()["etag"].to_str().expect("etag").to_owned();
     let registry: Value = response.json().await.expect("json");
-    let again = app.client.get(app.url("/v1/outcome-registry")).header("If-None-Match", &etag).send().await.expect("GET");
+    let again = app
+        .client
+        .get(app.url("/v1/outcome-registry"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(again.status().as_u16(), 304);
-    assert_eq!(registry["label"], "registry: self-reported, unblinded, uncontrolled; very low certainty");
+    assert_eq!(
+        registry["label"],
+        "registry: self-reported, unblinded, uncontrolled; very low certainty"
+    );
     assert_eq!(registry["quantile_method"], "hyndman_fan_7");
     let clinic = &registry["by_clinic"][0];
     assert_eq!(clinic["clinic_id"], liv_id.as_str());
     let group = &registry["by_condition_cell_type_country"][0];
-    assert_eq!((group["condition"].as_str(), group["cell_type"].as_str(), group["country"].as_str()), (Some("sciatica"), Some("bm-msc"), Some("TR")));
+    assert_eq!(
+        (
+            group["condition"].as_str(),
+            group["cell_type"].as_str(),
+            group["country"].as_str()
+        ),
+        (Some("sciatica"), Some("bm-msc"), Some("TR"))
+    );
     for time_points in [&clinic["time_points"], &group["time_points"]] {
         // Six months: ten answers, shown only as "10 or fewer"; twelve months: nine.
         for (index, time_point) in [(1, "month_6"), (2, "month_12")] {
@@ -208,7 +314,10 @@ async fn twelve_patients_from_quote_to_the_registry() {
             assert_eq!(cell["time_point"], time_point);
             assert_eq!(cell["suppressed"], true);
             assert_eq!(cell["note"], "10 or fewer");
-            assert!(cell.get("figures").is_none(), "no figure for a group of 10 or fewer");
+            assert!(
+                cell.get("figures").is_none(),
+                "no figure for a group of 10 or fewer"
+            );
         }
         // Three months: eleven answers (patients 0–10; the erased one's row stays, unlinked; the
         // withdrawn one's is gone), every figure as computed by hand.
@@ -230,10 +339,16 @@ async fn twelve_patients_from_quote_to_the_registry() {
         close(&summary["q1"], 1.5);
         close(&summary["median_improvement"], 3.0);
         close(&summary["q3"], 4.0);
-        assert_eq!((type7(&back, 0.25), type7(&back, 0.5), type7(&back, 0.75)), (1.5, 3.0, 4.0));
+        assert_eq!(
+            (type7(&back, 0.25), type7(&back, 0.5), type7(&back, 0.75)),
+            (1.5, 3.0, 4.0)
+        );
         // MIC: ≥ 2 points (or ≥ 30 % of 7 = 2.1) → 8 of 11; Wilson 95 % ≈ 0.4343–0.9025.
         let mic = &summary["reached_mic"];
-        assert_eq!((mic["count"].as_u64(), mic["denominator"].as_u64()), (Some(8), Some(11)));
+        assert_eq!(
+            (mic["count"].as_u64(), mic["denominator"].as_u64()),
+            (Some(8), Some(11))
+        );
         let (low, high) = wilson(8.0, 11.0);
         close(&mic["share"], 8.0 / 11.0);
         close(&mic["wilson_95_low"], low);
@@ -259,7 +374,10 @@ async fn twelve_patients_from_quote_to_the_registry() {
         assert_eq!(odi["reached_mic"]["count"], 5);
         // Adverse events: 1 of 11; Wilson ≈ 0.0162–0.3774 (outcomes.md: 1/11 → 0.016–0.377).
         let adverse = &f["adverse_events"];
-        assert_eq!((adverse["count"].as_u64(), adverse["denominator"].as_u64()), (Some(1), Some(11)));
+        assert_eq!(
+            (adverse["count"].as_u64(), adverse["denominator"].as_u64()),
+            (Some(1), Some(11))
+        );
         let (low, high) = wilson(1.0, 11.0);
         close(&adverse["wilson_95_low"], low);
         close(&adverse["wilson_95_high"], high);

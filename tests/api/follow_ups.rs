@@ -532,7 +532,7 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
     second.clock.advance(Duration::days(days));
     let mut m3_answer = answer(3, 2, 21.0);
     m3_answer["adverse_events"] =
-        json!([{"category": "zebra-marker headache", "severity": 1, "care_needed": "none"}]);
+        json!([{"category": "other", "severity": "mild", "description": "zebra-marker headache", "care_needed": "none"}]);
     let events = wait_for(2).await;
     assert_eq!(
         put_json(

@@ -28,5 +28,6 @@ mod replicas;
 mod rule_recheck;
 mod seed_honesty;
 mod streaming_replica;
+mod treatments;
 mod trust;
 mod webhooks;

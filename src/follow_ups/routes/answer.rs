@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem, ProblemKind};
-use crate::follow_ups::domain::{Answer, RawAnswer, ResponseState, TimePoint};
+use crate::follow_ups::domain::{AdverseEvent, Answer, RawAnswer, ResponseState, TimePoint};
 use crate::follow_ups::dto::{FollowUpAnswerRequest, FollowUpItem};
 use crate::follow_ups::routes::list::item;
 use crate::follow_ups::routes::{open_window, patient_only, time_point};
@@ -25,7 +25,12 @@ fn raw(request: FollowUpAnswerRequest) -> RawAnswer {
         adverse_events: request
             .adverse_events
             .into_iter()
-            .map(|e| (e.category, e.severity, e.care_needed))
+            .map(|e| AdverseEvent {
+                category: e.category,
+                severity: e.severity,
+                description: e.description,
+                care_needed: e.care_needed,
+            })
             .collect(),
         further_procedures: request
             .further_procedures

@@ -2,7 +2,7 @@
 //! rules with triggers, see the quotes migration), and the values parsed from requests.
 //!
 //! quote: `open → offered → accepted | cancelled | expired` (an open quote may also be cancelled
-//! or expire); offer: `pending → accepted | declined | withdrawn | expired`.
+//! or expire), `accepted → treated | not_treated`; offer: `pending → accepted | declined | withdrawn | expired`.
 
 mod new_offer;
 mod new_quote;
@@ -24,7 +24,8 @@ impl QuoteStatus {
         match self {
             Open => matches!(to, Offered | Cancelled | Expired),
             Offered => matches!(to, Accepted | Cancelled | Expired),
-            Accepted | Cancelled | Expired => false,
+            Accepted => matches!(to, Treated | NotTreated),
+            Cancelled | Expired | Treated | NotTreated => false,
         }
     }
 
@@ -78,11 +79,18 @@ mod tests {
         assert!(Q::Offered.may_become(Q::Accepted));
         assert!(!Q::Open.may_become(Q::Accepted), "accepting needs an offer");
         assert!(!Q::Accepted.may_become(Q::Cancelled));
+        assert!(Q::Accepted.may_become(Q::Treated));
+        assert!(Q::Accepted.may_become(Q::NotTreated));
+        assert!(
+            !Q::Offered.may_become(Q::Treated),
+            "a treatment follows an accepted offer"
+        );
+        assert!(!Q::Treated.may_become(Q::NotTreated));
         assert!(!Q::Expired.may_become(Q::Open));
         assert!(O::Pending.may_become(O::Withdrawn));
         assert!(!O::Accepted.may_become(O::Declined));
         let legal_quote_moves = Q::ALL.iter().flat_map(|a| Q::ALL.iter().map(move |b| (a, b)));
-        assert_eq!(legal_quote_moves.filter(|(a, b)| a.may_become(**b)).count(), 6);
+        assert_eq!(legal_quote_moves.filter(|(a, b)| a.may_become(**b)).count(), 8);
     }
 
     #[test]
