@@ -129,8 +129,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
         let (back, leg, odi) = MONTH_3[n];
         let mut body = answer(back, leg, odi);
         if n == 0 {
-            body["adverse_events"] =
-                json!([{"category": "other", "severity": "mild", "description": "pain at the injection site", "care_needed": "none"}]);
+            body["adverse_events"] = json!([{"category": "other", "severity": "mild", "description": "pain at the injection site", "care_needed": "none"}]);
         }
         let response = put_json(
             &app,

@@ -532,8 +532,7 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
     app.clock.advance(Duration::days(days));
     second.clock.advance(Duration::days(days));
     let mut m3_answer = answer(3, 2, 21.0);
-    m3_answer["adverse_events"] =
-        json!([{"category": "other", "severity": "mild", "description": "zebra-marker headache", "care_needed": "none"}]);
+    m3_answer["adverse_events"] = json!([{"category": "other", "severity": "mild", "description": "zebra-marker headache", "care_needed": "none"}]);
     let events = wait_for(2).await;
     assert_eq!(
         put_json(
@@ -588,7 +587,10 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
     }
     // The answer's distinctive values (field names appear in logged migration text, so the
     // check looks for the data).
-    assert!(lines.iter().any(|l| l.contains("follow-up")), "the worker's own lines were captured");
+    assert!(
+        lines.iter().any(|l| l.contains("follow-up")),
+        "the worker's own lines were captured"
+    );
     for needle in ["73.25", "zebra"] {
         let leaks: Vec<&String> = lines.iter().filter(|l| l.contains(needle)).collect();
         assert!(leaks.is_empty(), "{needle} in a log line: {leaks:?}");
