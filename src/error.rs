@@ -26,7 +26,9 @@ pub enum ProblemKind {
     Forbidden,
     NotFound,
     MethodNotAllowed,
+    NotAcceptable,
     Conflict,
+    Gone,
     IdempotencyConflict,
     PreconditionFailed,
     PreconditionRequired,
@@ -43,7 +45,7 @@ pub enum ProblemKind {
 
 impl ProblemKind {
     /// Every kind, for documentation.
-    pub const ALL: [ProblemKind; 20] = [
+    pub const ALL: [ProblemKind; 22] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::InvalidQuery,
@@ -53,7 +55,9 @@ impl ProblemKind {
         Self::Forbidden,
         Self::NotFound,
         Self::MethodNotAllowed,
+        Self::NotAcceptable,
         Self::Conflict,
+        Self::Gone,
         Self::IdempotencyConflict,
         Self::PreconditionFailed,
         Self::PreconditionRequired,
@@ -77,6 +81,8 @@ impl ProblemKind {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not-found",
             Self::MethodNotAllowed => "method-not-allowed",
+            Self::NotAcceptable => "not-acceptable",
+            Self::Gone => "gone",
             Self::Conflict => "conflict",
             Self::IdempotencyConflict => "idempotency-key-reused",
             Self::PreconditionFailed => "precondition-failed",
@@ -102,6 +108,8 @@ impl ProblemKind {
             Self::Forbidden => "Not allowed",
             Self::NotFound => "Not found",
             Self::MethodNotAllowed => "Method not allowed",
+            Self::NotAcceptable => "Not acceptable",
+            Self::Gone => "Gone",
             Self::Conflict => "Conflict",
             Self::IdempotencyConflict => "Idempotency key reused with another request",
             Self::PreconditionFailed => "Precondition failed",
@@ -126,6 +134,8 @@ impl ProblemKind {
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Self::Gone => StatusCode::GONE,
             Self::Conflict | Self::FollowUpWindowNotOpen | Self::FollowUpWindowClosed => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,

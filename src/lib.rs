@@ -25,6 +25,7 @@ pub mod extract;
 pub mod fhir;
 pub mod filters;
 pub mod follow_ups;
+pub mod handover;
 pub mod health;
 pub mod http_cache;
 pub mod idempotency;

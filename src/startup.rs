@@ -54,6 +54,7 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::exports::configure(cfg);
     crate::fhir::configure(cfg);
     crate::treatments::configure(cfg);
+    crate::handover::configure(cfg);
     crate::follow_ups::configure(cfg);
     crate::outcome_registry::configure(cfg);
 }

@@ -1,7 +1,7 @@
 //! Conditions: the back problems people seek treatment for, with the cell types and methods the
 //! source describes for each and how many listed clinics offer treatment.
 
-mod repo;
+pub mod repo;
 mod routes;
 
 pub use routes::configure;

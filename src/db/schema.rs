@@ -475,6 +475,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    handover_links (id) {
+        id -> Uuid,
+        quote_id -> Uuid,
+        token_hash -> Bytea,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     follow_up_responses (quote_id, time_point) {
         quote_id -> Uuid,
         time_point -> Text,
@@ -528,6 +539,7 @@ diesel::joinable!(webhook_deliveries -> webhook_events (event_id));
 diesel::joinable!(webhook_deliveries -> webhook_endpoints (endpoint_id));
 diesel::joinable!(treatment_records -> quotes (quote_id));
 diesel::joinable!(treatment_records -> clinics (clinic_id));
+diesel::joinable!(handover_links -> quotes (quote_id));
 diesel::joinable!(follow_up_responses -> quotes (quote_id));
 diesel::joinable!(follow_up_announcements -> quotes (quote_id));
 diesel::joinable!(registry_consents -> quotes (quote_id));
@@ -547,6 +559,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     red_flag_detections,
     treatment_records,
+    handover_links,
     follow_up_responses,
     follow_up_announcements,
     registry_consents,

@@ -13,6 +13,7 @@ mod evidence;
 mod exports;
 mod fhir;
 mod follow_ups;
+mod handover;
 mod hardening;
 mod health;
 mod helpers;

@@ -71,10 +71,11 @@ async fn cancel(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> Result<
 /// Erase my data
 ///
 /// The patient erases the personal data of this quote: contact details, notes and the email
-/// fingerprint are deleted (and the stored idempotent response with them); an open or offered
-/// quote is cancelled. Follow-up answers and the registry consent are deleted; answers already
-/// given to the outcome registry with consent stay there only unlinked (no pseudonym). Anonymous
-/// facts (condition, country, dates, offers) remain for statistics, and the quote then reads as
+/// fingerprint are deleted (and the stored idempotent responses with them), so are a treatment
+/// record's clinical details and every doctor's handover link; an open or offered quote is
+/// cancelled. Follow-up answers and the registry consent are deleted; answers already given to
+/// the outcome registry with consent stay there only unlinked (no pseudonym). Anonymous facts
+/// (condition, country, dates, offers) remain for statistics, and the quote then reads as
 /// `erased`. Answers 204.
 #[utoipa::path(
     tag = "quotes",
