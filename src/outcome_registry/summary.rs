@@ -121,10 +121,7 @@ fn proportion(count: u32, denominator: u32) -> Proportion {
 }
 
 /// Groups rows by `key`, in key order (never by outcome).
-pub fn group_by<'r, K: Ord>(
-    rows: &'r [EntryRow],
-    key: impl Fn(&EntryRow) -> K,
-) -> BTreeMap<K, Vec<&'r EntryRow>> {
+pub fn group_by<K: Ord>(rows: &[EntryRow], key: impl Fn(&EntryRow) -> K) -> BTreeMap<K, Vec<&EntryRow>> {
     let mut groups: BTreeMap<K, Vec<&EntryRow>> = BTreeMap::new();
     for row in rows {
         groups.entry(key(row)).or_default().push(row);

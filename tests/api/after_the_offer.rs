@@ -352,7 +352,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
         close(&mic["share"], 8.0 / 11.0);
         close(&mic["wilson_95_low"], low);
         close(&mic["wilson_95_high"], high);
-        assert!((low - 0.4343).abs() < 5e-5 && (high - 0.9025).abs() < 5e-5);
+        assert_eq!(((low * 1e4).round(), (high * 1e4).round()), (4343.0, 9025.0));
         assert_eq!(mic["small_sample"], true, "n ≤ 20 is labelled a small sample");
         // Leg pain 4 − x: sorted [0,0,0,1,1,1,2,2,3,3,4] → Q1 0.5, median 1, Q3 2.5; MIC: ≥ 2
         // points, or ≥ 30 % of 4 (1 point is 25 %: not enough) → 5 of 11 (Wilson ≈ 0.2127–0.7199).
@@ -380,7 +380,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
         let (low, high) = wilson(1.0, 11.0);
         close(&adverse["wilson_95_low"], low);
         close(&adverse["wilson_95_high"], high);
-        assert!((low - 0.0162).abs() < 5e-5 && (high - 0.3774).abs() < 5e-5);
+        assert_eq!(((low * 1e4).round(), (high * 1e4).round()), (162.0, 3774.0));
     }
     // A filter that matches nothing shows nothing; the registry names no quote and no date.
     let other_country: Value = app.get_json("/v1/outcome-registry?country=DE", 200).await;
