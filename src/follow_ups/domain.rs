@@ -25,6 +25,22 @@ pub enum Treatment {
     NotTreated,
 }
 
+crate::text_enum! {
+    /// Where a quote stands for follow-up (shown with its schedule).
+    pub enum FollowUpStage {
+        /// No offer accepted yet: nothing to follow up.
+        NotAccepted => "not_accepted",
+        /// The patient erased the quote's data.
+        Erased => "erased",
+        /// Accepted; the treatment is not recorded yet.
+        Pending => "pending",
+        /// Treated: the schedule has dates.
+        Treated => "treated",
+        /// Recorded as not treated: nothing to follow up.
+        NotTreated => "not_treated",
+    }
+}
+
 /// One time point's window; `None` dates are not known yet (no treatment date) or open-ended
 /// (a baseline before the treatment is recorded).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

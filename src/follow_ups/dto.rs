@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::disclaimer::Disclaimer;
 use crate::follow_ups::domain::{
-    CareNeeded, FollowUpState, PgicVersion, ProcedureKind, TimePoint, WorkStatus,
+    CareNeeded, FollowUpStage, FollowUpState, PgicVersion, ProcedureKind, TimePoint, WorkStatus,
 };
 use crate::treatments::domain::{AdverseEventCategory, AdverseEventSeverity};
 
@@ -36,10 +36,8 @@ pub struct FollowUpItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FollowUpList {
     pub quote_id: Uuid,
-    /// `pending` (accepted, treatment not recorded), `treated`, `not_treated` (nothing to follow
-    /// up) or `not_accepted` (no offer accepted yet).
-    #[schema(example = "treated")]
-    pub treatment: &'static str,
+    /// Where the quote stands for follow-up.
+    pub treatment: FollowUpStage,
     /// The baseline, then 3, 6, 12 and 24 months after treatment.
     pub items: Vec<FollowUpItem>,
     /// Whether the patient currently lets de-identified answers join the public outcome registry.

@@ -9,7 +9,7 @@ use crate::auth::BearerToken;
 use crate::disclaimer::DISCLAIMER;
 use crate::error::{ApiError, Problem};
 use crate::follow_ups::context::{self, FollowUpContext};
-use crate::follow_ups::domain::{Treatment, Window};
+use crate::follow_ups::domain::{FollowUpStage, Treatment, Window};
 use crate::follow_ups::dto::{FollowUpItem, FollowUpList};
 use crate::follow_ups::repo;
 use crate::follow_ups::routes::patient_or_staff;
@@ -38,13 +38,13 @@ pub async fn follow_up_list(
     let context: Option<FollowUpContext> = context::load(conn, quote_id).await?;
     let responses = repo::responses(conn, quote_id).await?;
     let (treatment, items) = match &context {
-        None => ("not_accepted", Vec::new()),
-        Some(c) if c.quote.erased => ("erased", Vec::new()),
+        None => (FollowUpStage::NotAccepted, Vec::new()),
+        Some(c) if c.quote.erased => (FollowUpStage::Erased, Vec::new()),
         Some(c) => (
             match c.treatment {
-                Treatment::Pending => "pending",
-                Treatment::Treated(_) => "treated",
-                Treatment::NotTreated => "not_treated",
+                Treatment::Pending => FollowUpStage::Pending,
+                Treatment::Treated(_) => FollowUpStage::Treated,
+                Treatment::NotTreated => FollowUpStage::NotTreated,
             },
             c.schedule().iter().map(|w| item(w, &responses, today)).collect(),
         ),
