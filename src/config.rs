@@ -30,6 +30,7 @@
 //! | `STEMCARE_CTGOV_TIMEOUT_SECS` | `20` | how long one registry request may take, connection included |
 //! | `STEMCARE_CTGOV_LOOKUP_INTERVAL_MS` | `1000` | milliseconds between rounds of the worker that looks up cited NCT ids (0: off; lookups then wait in the queue) |
 //! | `STEMCARE_TRIALS_REFRESH_INTERVAL_SECS` | `0` | seconds between refreshes of the trial finder's mirror from the registry (0: off; e.g. `86400`); the first runs at start-up |
+//! | `STEMCARE_FOLLOW_UP_INTERVAL_MS` | `60000` | milliseconds between rounds of the worker that announces due follow-ups (`follow_up.due`) and refreshes the outcome registry (0: off) |
 //! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
 //! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
 
@@ -111,6 +112,8 @@ pub struct Settings {
     pub ctgov_lookup_interval_ms: usize,
     /// Seconds between refreshes of the trial finder's mirror; 0 turns them off.
     pub trials_refresh_interval_secs: usize,
+    /// Milliseconds between rounds of the follow-up worker; 0 turns it off.
+    pub follow_up_interval_ms: usize,
 }
 
 /// Connection strings of the read replicas; they may hold passwords, so `Debug` prints a count.
@@ -240,6 +243,8 @@ impl Settings {
             parse_number(&get, "STEMCARE_CTGOV_LOOKUP_INTERVAL_MS", 1000, 0, 3_600_000)?;
         let trials_refresh_interval_secs =
             parse_number(&get, "STEMCARE_TRIALS_REFRESH_INTERVAL_SECS", 0, 0, 2_592_000)?;
+        let follow_up_interval_ms =
+            parse_number(&get, "STEMCARE_FOLLOW_UP_INTERVAL_MS", 60_000, 0, 86_400_000)?;
         Ok(Self {
             database,
             bind,
@@ -270,6 +275,7 @@ impl Settings {
             ctgov_timeout_secs,
             ctgov_lookup_interval_ms,
             trials_refresh_interval_secs,
+            follow_up_interval_ms,
         })
     }
 }
@@ -310,6 +316,8 @@ impl Settings {
             ctgov_timeout_secs: 2,
             ctgov_lookup_interval_ms: 0,
             trials_refresh_interval_secs: 0,
+            // Off: the follow-up tests turn it on with a short interval.
+            follow_up_interval_ms: 0,
         }
     }
 }

@@ -43,11 +43,15 @@ pub enum ProblemKind {
     ReviewEditWindowClosed,
     /// Text refused by automatic screening (contact details, another person's health, abuse).
     TextScreenedOut,
+    /// A follow-up answered or skipped before its window opened.
+    FollowUpWindowNotOpen,
+    /// A follow-up answered or skipped after its window closed.
+    FollowUpWindowClosed,
 }
 
 impl ProblemKind {
     /// Every kind, for documentation.
-    pub const ALL: [ProblemKind; 23] = [
+    pub const ALL: [ProblemKind; 25] = [
         Self::BadRequest,
         Self::MalformedJson,
         Self::InvalidQuery,
@@ -71,6 +75,8 @@ impl ProblemKind {
         Self::ReviewNotOpen,
         Self::ReviewEditWindowClosed,
         Self::TextScreenedOut,
+        Self::FollowUpWindowNotOpen,
+        Self::FollowUpWindowClosed,
     ];
 
     pub fn slug(self) -> &'static str {
@@ -98,6 +104,8 @@ impl ProblemKind {
             Self::ReviewNotOpen => "review-not-open",
             Self::ReviewEditWindowClosed => "review-edit-window-closed",
             Self::TextScreenedOut => "text-screened-out",
+            Self::FollowUpWindowNotOpen => "follow-up-window-not-open",
+            Self::FollowUpWindowClosed => "follow-up-window-closed",
         }
     }
 
@@ -126,6 +134,8 @@ impl ProblemKind {
             Self::ReviewNotOpen => "Reviews are not open for this quote",
             Self::ReviewEditWindowClosed => "The review can no longer be edited",
             Self::TextScreenedOut => "Text refused by screening",
+            Self::FollowUpWindowNotOpen => "Follow-up window not open yet",
+            Self::FollowUpWindowClosed => "Follow-up window closed",
         }
     }
 
@@ -143,7 +153,11 @@ impl ProblemKind {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
             Self::Gone => StatusCode::GONE,
-            Self::Conflict | Self::ReviewNotOpen | Self::ReviewEditWindowClosed => StatusCode::CONFLICT,
+            Self::Conflict
+            | Self::ReviewNotOpen
+            | Self::ReviewEditWindowClosed
+            | Self::FollowUpWindowNotOpen
+            | Self::FollowUpWindowClosed => StatusCode::CONFLICT,
             Self::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Self::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

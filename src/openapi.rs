@@ -59,6 +59,8 @@ upsert by their own ids, bulk import. Flagged listings wait for moderation."),
         (name = "treatments", description = "After the offer: what the treating clinic delivered (or why nothing was), recorded by the clinic or staff; clinical details encrypted at rest and never in webhooks."),
         (name = "trials", description = "Registered clinical trials of stem cell and MSC treatments for the catalogue's conditions, mirrored from ClinicalTrials.gov: the legitimate alternative to paying a clinic. A registry listing is not an approval."),
         (name = "reviews", description = "Verified reviews: a treated patient rates the clinic from 14 days after treatment (screened, red-flagged, never hidden), the clinic replies once; shown as \"verified patient, treated <Month YYYY>\", never by name. Information, not evidence of effect."),
+        (name = "follow-ups", description = "Outcome follow-up after treatment: a baseline and 3, 6, 12 and 24 months, each with a window; answers (pain NRS, ODI score, PGIC, adverse events, further procedures, work) are encrypted at rest, never logged, never in webhooks; a separate, revocable registry consent."),
+        (name = "outcome-registry", description = "The public outcome registry: de-identified, consented follow-up answers per clinic and per condition × cell type × country. Self-reported, unblinded, uncontrolled; very low certainty. Never a GRADE rating, never a ranking by outcome."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&BearerAuth)

@@ -59,6 +59,8 @@ fn routes(cfg: &mut ServiceConfig) {
     crate::handover::configure(cfg);
     crate::trials::configure(cfg);
     crate::reviews::configure(cfg);
+    crate::follow_ups::configure(cfg);
+    crate::outcome_registry::configure(cfg);
 }
 
 /// The OpenAPI document generated from the handlers, as `stemcare openapi` prints it.
@@ -226,6 +228,10 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         Err(e) => log::error!("trial registry checks are off: {e}"),
     }
     state.reads.spawn_health_checks(state.pool.clone());
+    crate::follow_ups::announce::spawn_worker(&state);
+    let erasure_steps = web::Data::new(crate::quotes::erasure::ErasureSteps(vec![
+        crate::follow_ups::erasure::erasure_step,
+    ]));
     let document = openapi_document();
     let spec = web::Data::new(SpecJson::new(openapi::render(&document)));
     let table = web::Data::new(RouteTable::from_openapi(&document));
@@ -242,6 +248,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
         app.app_data(state.clone())
             .app_data(reference.clone())
             .app_data(rate_limits.clone())
+            .app_data(erasure_steps.clone())
             .app_data(spec.clone())
             .app_data(table.clone())
             .app_data(extract::json_config(body_limit))

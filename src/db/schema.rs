@@ -407,7 +407,7 @@ diesel::table! {
 diesel::table! {
     webhook_endpoints (id) {
         id -> Uuid,
-        partner_id -> Uuid,
+        partner_id -> Nullable<Uuid>,
         url -> Text,
         secret_ciphertext -> Bytea,
         description -> Nullable<Text>,
@@ -419,7 +419,7 @@ diesel::table! {
 diesel::table! {
     webhook_events (id) {
         id -> Uuid,
-        partner_id -> Uuid,
+        partner_id -> Nullable<Uuid>,
         #[sql_name = "type"]
         type_ -> Text,
         payload -> Jsonb,
@@ -432,7 +432,7 @@ diesel::table! {
         id -> Uuid,
         event_id -> Uuid,
         endpoint_id -> Uuid,
-        partner_id -> Uuid,
+        partner_id -> Nullable<Uuid>,
         status -> Text,
         attempts -> Int4,
         next_attempt_at -> Nullable<Timestamptz>,
@@ -633,6 +633,52 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    follow_up_responses (quote_id, time_point) {
+        quote_id -> Uuid,
+        time_point -> Text,
+        state -> Text,
+        answer_ciphertext -> Nullable<Bytea>,
+        responded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_up_announcements (quote_id, time_point) {
+        quote_id -> Uuid,
+        time_point -> Text,
+        announced_at -> Timestamptz,
+        event_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    registry_consents (quote_id) {
+        quote_id -> Uuid,
+        granted_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outcome_registry_entries (id) {
+        id -> Int8,
+        pseudonym -> Nullable<Bytea>,
+        clinic_id -> Uuid,
+        condition_slug -> Text,
+        cell_type_slug -> Text,
+        country_code -> Bpchar,
+        time_point -> Text,
+        answered -> Bool,
+        back_pain_baseline -> Nullable<Int2>,
+        back_pain -> Nullable<Int2>,
+        leg_pain_baseline -> Nullable<Int2>,
+        leg_pain -> Nullable<Int2>,
+        odi_baseline -> Nullable<Float8>,
+        odi -> Nullable<Float8>,
+        adverse_event -> Nullable<Bool>,
+    }
+}
+
 diesel::joinable!(treatment_packages -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> clinics (clinic_id));
 diesel::joinable!(quote_routes -> quotes (quote_id));
@@ -649,6 +695,9 @@ diesel::joinable!(trial_registry_citations -> clinics (clinic_id));
 diesel::joinable!(reviews -> clinics (clinic_id));
 diesel::joinable!(review_revisions -> reviews (review_id));
 diesel::joinable!(review_replies -> reviews (review_id));
+diesel::joinable!(follow_up_responses -> quotes (quote_id));
+diesel::joinable!(follow_up_announcements -> quotes (quote_id));
+diesel::joinable!(registry_consents -> quotes (quote_id));
 diesel::allow_tables_to_appear_in_same_query!(
     clinics,
     treatment_packages,
@@ -672,5 +721,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     trial_registry_citations,
     reviews,
     review_revisions,
-    review_replies
+    review_replies,
+    follow_up_responses,
+    follow_up_announcements,
+    registry_consents,
+    outcome_registry_entries
 );

@@ -4,6 +4,7 @@
 pub mod contact;
 pub mod domain;
 pub mod dto;
+pub mod erasure;
 pub mod expiry;
 pub mod matching;
 pub mod model;

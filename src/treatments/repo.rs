@@ -53,6 +53,7 @@ pub async fn announce(
             clinic_id: Some(row.clinic_id),
             review_id: None,
             status: row.outcome.as_str().to_owned(),
+            time_point: None,
         };
         outbox::enqueue(conn, partner_id, event_type, data).await?;
     }

@@ -64,6 +64,11 @@ patient wrote it. Read it with `GET /v1/clinics/{clinic_id}/reviews`; reply once
         EventType::ReviewReplied => {
             "Your reply to a review was published. `data`: `review_id`, `clinic_id`, `status` = `replied`."
         }
+        EventType::FollowUpDue => {
+            "Staff endpoints only (`/v1/admin/webhook-endpoints`): a patient's follow-up window \
+opened. `data`: `quote_id`, `time_point` (`baseline`, `month_3`, `month_6`, `month_12`, \
+`month_24`), `status` = `due`. Never a score: the answers stay in the API."
+        }
     }
 }
 
@@ -97,6 +102,7 @@ fn event_example(event_type: EventType) -> serde_json::Value {
         EventType::ReviewReplied => {
             json!({"clinic_id": clinic, "review_id": review, "status": ReviewEvent::Replied})
         }
+        EventType::FollowUpDue => json!({"quote_id": quote, "status": "due", "time_point": "month_3"}),
     };
     json!({
         "id": "0193a5c3-0000-7c3a-9f2b-5e8d4c3b2a10",

@@ -38,11 +38,13 @@ pub enum EventType {
     ReviewPublished,
     /// The partner replied to a review of one of its clinics.
     ReviewReplied,
+    /// A patient's follow-up window opened (for staff endpoints: the coordinators).
+    FollowUpDue,
 }
 
 impl EventType {
     /// Every event type, in documentation order.
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 11] = [
         Self::QuoteRouted,
         Self::OfferAccepted,
         Self::OfferDeclined,
@@ -53,6 +55,7 @@ impl EventType {
         Self::QuoteNotTreated,
         Self::ReviewPublished,
         Self::ReviewReplied,
+        Self::FollowUpDue,
     ];
 
     /// The `type` on the wire, e.g. `offer.accepted`.
@@ -68,6 +71,7 @@ impl EventType {
             Self::QuoteNotTreated => "quote.not_treated",
             Self::ReviewPublished => "review.published",
             Self::ReviewReplied => "review.replied",
+            Self::FollowUpDue => "follow_up.due",
         }
     }
 }
@@ -93,6 +97,10 @@ pub struct WebhookEventData {
     /// (`published`, `replied`).
     #[schema(example = json!(crate::states::OfferStatus::Accepted))]
     pub status: String,
+    /// The follow-up time point (`follow_up.due`): `baseline`, `month_3`, `month_6`, `month_12`
+    /// or `month_24`. Never a score.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_point: Option<String>,
 }
 
 /// The JSON body of every webhook delivery.
@@ -101,8 +109,8 @@ pub struct WebhookEvent {
     /// The event id; also sent as `webhook-id`, the same on every retry (deduplicate on it).
     pub id: Uuid,
     /// `quote.routed`, `offer.accepted`, `offer.declined`, `quote.cancelled`, `quote.erased`,
-    /// `listing.moderated`, `quote.treated`, `quote.not_treated`, `review.published` or
-    /// `review.replied`.
+    /// `listing.moderated`, `quote.treated`, `quote.not_treated`, `review.published`,
+    /// `review.replied` or `follow_up.due`.
     #[serde(rename = "type")]
     #[schema(example = "offer.accepted")]
     pub event_type: String,
@@ -112,16 +120,36 @@ pub struct WebhookEvent {
     pub data: WebhookEventData,
 }
 
+// `IS NOT DISTINCT FROM`: a NULL owner is staff, whose endpoints have no partner.
 const FAN_OUT: &str = "
 INSERT INTO webhook_deliveries (event_id, endpoint_id, partner_id, next_attempt_at)
 SELECT $1, e.id, e.partner_id, $3 FROM webhook_endpoints e
-WHERE e.partner_id = $2 AND e.deleted_at IS NULL";
+WHERE e.partner_id IS NOT DISTINCT FROM $2 AND e.deleted_at IS NULL";
 
 /// Writes one event for `partner_id` and a pending delivery to each of its active endpoints.
 /// Call it inside the transaction that makes the change. Returns the event id.
 pub async fn enqueue(
     conn: &mut AsyncPgConnection,
     partner_id: Uuid,
+    event_type: EventType,
+    data: WebhookEventData,
+) -> QueryResult<Uuid> {
+    enqueue_for(conn, Some(partner_id), event_type, data).await
+}
+
+/// Writes one event for staff (the coordinators) and a pending delivery to each active staff
+/// endpoint. Call it inside the transaction that makes the change. Returns the event id.
+pub async fn enqueue_for_staff(
+    conn: &mut AsyncPgConnection,
+    event_type: EventType,
+    data: WebhookEventData,
+) -> QueryResult<Uuid> {
+    enqueue_for(conn, None, event_type, data).await
+}
+
+async fn enqueue_for(
+    conn: &mut AsyncPgConnection,
+    partner_id: Option<Uuid>,
     event_type: EventType,
     data: WebhookEventData,
 ) -> QueryResult<Uuid> {
@@ -148,7 +176,7 @@ pub async fn enqueue(
     crate::db::sql::prepared(
         diesel::sql_query(FAN_OUT)
             .bind::<SqlUuid, _>(event.id)
-            .bind::<SqlUuid, _>(partner_id)
+            .bind::<diesel::sql_types::Nullable<SqlUuid>, _>(partner_id)
             .bind::<Timestamptz, _>(created_at),
     )
     .execute(conn)
@@ -176,6 +204,7 @@ pub async fn quote_routed(
                 clinic_id: Some(clinic_id),
                 review_id: None,
                 status: status.to_owned(),
+                time_point: None,
             };
             enqueue(conn, partner_id, EventType::QuoteRouted, data).await?;
         }
@@ -204,6 +233,7 @@ pub async fn offer_changed(
             clinic_id: Some(clinic_id),
             review_id: None,
             status: status.to_owned(),
+            time_point: None,
         };
         enqueue(conn, partner_id, event_type, data).await?;
     }
@@ -231,10 +261,28 @@ pub async fn quote_changed(
             clinic_id: None,
             review_id: None,
             status: status.to_owned(),
+            time_point: None,
         };
         enqueue(conn, partner_id, event_type, data).await?;
     }
     Ok(())
+}
+
+/// `follow_up.due` for staff: ids and the time point only, never a score.
+pub async fn follow_up_due(
+    conn: &mut AsyncPgConnection,
+    quote_id: Uuid,
+    time_point: &str,
+) -> QueryResult<Uuid> {
+    let data = WebhookEventData {
+        quote_id: Some(quote_id),
+        offer_id: None,
+        clinic_id: None,
+        review_id: None,
+        status: "due".to_owned(),
+        time_point: Some(time_point.to_owned()),
+    };
+    enqueue_for_staff(conn, EventType::FollowUpDue, data).await
 }
 
 /// `listing.moderated` for the partner owning `clinic_id`; `status` is the moderation outcome.
@@ -251,6 +299,7 @@ pub async fn listing_moderated(
         clinic_id: Some(clinic_id),
         review_id: None,
         status: status.to_owned(),
+        time_point: None,
     };
     enqueue(conn, partner_id, EventType::ListingModerated, data).await
 }

@@ -12,20 +12,21 @@ use crate::webhooks::domain::DeliveryStatus;
 /// An endpoint as shown to its partner: id, url, description, created_at.
 pub type EndpointRow = (Uuid, String, Option<String>, DateTime<Utc>);
 
-/// Serialises concurrent registrations of one partner until the transaction ends, so a cap on
-/// its endpoints holds.
-pub async fn lock_partner_endpoints(conn: &mut AsyncPgConnection, partner_id: Uuid) -> QueryResult<()> {
+/// Serialises concurrent registrations of one owner (a partner, or staff when `None`) until the
+/// transaction ends, so a cap on its endpoints holds.
+pub async fn lock_partner_endpoints(conn: &mut AsyncPgConnection, owner: Option<Uuid>) -> QueryResult<()> {
+    let owner = owner.map_or_else(|| "staff".to_owned(), |id| id.to_string());
     diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind::<diesel::sql_types::Text, _>(format!("webhook-endpoints:{partner_id}"))
+        .bind::<diesel::sql_types::Text, _>(format!("webhook-endpoints:{owner}"))
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// The partner's endpoints that are not deleted.
-pub async fn count_active_endpoints(conn: &mut AsyncPgConnection, partner_id: Uuid) -> QueryResult<i64> {
+/// The owner's endpoints that are not deleted (staff's when `owner` is `None`).
+pub async fn count_active_endpoints(conn: &mut AsyncPgConnection, owner: Option<Uuid>) -> QueryResult<i64> {
     webhook_endpoints::table
-        .filter(webhook_endpoints::partner_id.eq(partner_id))
+        .filter(webhook_endpoints::partner_id.is_not_distinct_from(owner))
         .filter(webhook_endpoints::deleted_at.is_null())
         .count()
         .get_result(conn)
@@ -35,14 +36,14 @@ pub async fn count_active_endpoints(conn: &mut AsyncPgConnection, partner_id: Uu
 /// Stores a new endpoint with its sealed signing secret.
 pub async fn insert_endpoint(
     conn: &mut AsyncPgConnection,
-    partner_id: Uuid,
+    owner: Option<Uuid>,
     url: &str,
     secret_ciphertext: &[u8],
     description: Option<&str>,
 ) -> QueryResult<EndpointRow> {
     diesel::insert_into(webhook_endpoints::table)
         .values((
-            webhook_endpoints::partner_id.eq(partner_id),
+            webhook_endpoints::partner_id.eq(owner),
             webhook_endpoints::url.eq(url),
             webhook_endpoints::secret_ciphertext.eq(secret_ciphertext),
             webhook_endpoints::description.eq(description),
@@ -57,14 +58,14 @@ pub async fn insert_endpoint(
         .await
 }
 
-/// The partner's active endpoints, oldest first; only `id` when given.
+/// The owner's active endpoints (staff's when `owner` is `None`), oldest first; only `id` when given.
 pub async fn own_endpoints(
     conn: &mut AsyncPgConnection,
-    partner_id: Uuid,
+    owner: Option<Uuid>,
     id: Option<Uuid>,
 ) -> QueryResult<Vec<EndpointRow>> {
     let mut query = webhook_endpoints::table
-        .filter(webhook_endpoints::partner_id.eq(partner_id))
+        .filter(webhook_endpoints::partner_id.is_not_distinct_from(owner))
         .filter(webhook_endpoints::deleted_at.is_null())
         .select((
             webhook_endpoints::id,
@@ -80,12 +81,16 @@ pub async fn own_endpoints(
     query.load(conn).await
 }
 
-/// Marks the partner's endpoint deleted; false when it has no such active endpoint.
-pub async fn delete_endpoint(conn: &mut AsyncPgConnection, partner_id: Uuid, id: Uuid) -> QueryResult<bool> {
+/// Marks the owner's endpoint deleted; false when it has no such active endpoint.
+pub async fn delete_endpoint(
+    conn: &mut AsyncPgConnection,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> QueryResult<bool> {
     let deleted = diesel::update(
         webhook_endpoints::table
             .find(id)
-            .filter(webhook_endpoints::partner_id.eq(partner_id))
+            .filter(webhook_endpoints::partner_id.is_not_distinct_from(owner))
             .filter(webhook_endpoints::deleted_at.is_null()),
     )
     .set(webhook_endpoints::deleted_at.eq(diesel::dsl::now))

@@ -1,5 +1,6 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
+mod after_the_offer;
 mod auth_first;
 mod bounds;
 mod catalogue;
@@ -11,6 +12,7 @@ mod errors;
 mod evidence;
 mod exports;
 mod fhir;
+mod follow_ups;
 mod handover;
 mod hardening;
 mod health;

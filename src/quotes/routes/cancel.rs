@@ -73,8 +73,10 @@ async fn cancel(conn: &mut diesel_async::AsyncPgConnection, id: Uuid) -> Result<
 /// The patient erases the personal data of this quote: contact details, notes and the email
 /// fingerprint are deleted (and the stored idempotent responses with them), so are a treatment
 /// record's clinical details and every doctor's handover link; an open or offered quote is
-/// cancelled. Anonymous facts (condition, country, dates, offers) remain for statistics,
-/// and the quote then reads as `erased`. Answers 204.
+/// cancelled. Follow-up answers and the registry consent are deleted; answers already given to
+/// the outcome registry with consent stay there only unlinked (no pseudonym). Anonymous facts
+/// (condition, country, dates, offers) remain for statistics, and the quote then reads as
+/// `erased`. Answers 204.
 #[utoipa::path(
     tag = "quotes",
     params(("id" = Uuid, Path, description = "Quote id")),
@@ -91,6 +93,7 @@ pub async fn erase_quote(
     state: web::Data<AppState>,
     bearer: BearerToken,
     id: web::Path<Uuid>,
+    steps: Option<web::Data<crate::quotes::erasure::ErasureSteps>>,
 ) -> Result<HttpResponse, ApiError> {
     let id = *id;
     let mut conn = state.pool.get().await?;
@@ -104,6 +107,10 @@ pub async fn erase_quote(
         repo::erase_personal_data(conn, id).await?;
         // The review is personal data linked to this quote: it goes with its revisions and reply.
         crate::reviews::repo::erase_for_quote(conn, crate::ids::QuoteId(id)).await?;
+        // Other resources' data of this quote (follow-up answers, registry links).
+        for step in steps.iter().flat_map(|s| s.0.iter()) {
+            step(conn, &state.data_key, id).await?;
+        }
         outbox::quote_changed(conn, id, EventType::QuoteErased, "erased").await?;
         Ok(())
     })

@@ -52,6 +52,7 @@ async fn announce(
             clinic_id: Some(review.clinic_id.uuid()),
             review_id: Some(review.id.uuid()),
             status: status.as_str().to_owned(),
+            time_point: None,
         };
         outbox::enqueue(conn, partner_id.uuid(), event_type, data).await?;
     }

@@ -67,10 +67,31 @@ pub async fn create_webhook_endpoint(
     let request = body.into_inner();
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
+    create_endpoint(&state, conn, Some(partner_id), idempotency_key, request).await
+}
+
+/// Where an owner's endpoints are served: the partner's or the staff's collection.
+pub(super) fn collection(owner: Option<Uuid>) -> &'static str {
+    match owner {
+        Some(_) => "/v1/partner/webhook-endpoints",
+        None => "/v1/admin/webhook-endpoints",
+    }
+}
+
+/// Registers an endpoint for `owner` (a partner, or staff when `None`) once the caller is known.
+pub(super) async fn create_endpoint(
+    state: &AppState,
+    mut conn: crate::db::DbConn,
+    owner: Option<Uuid>,
+    idempotency_key: IdempotencyKey,
+    request: CreateWebhookEndpointRequest,
+) -> Result<HttpResponse, ApiError> {
+    let collection = collection(owner);
+    let scope_owner = owner.map_or_else(|| "staff".to_owned(), |id| id.to_string());
     // A retry whose response was lost gets the same endpoint and secret, not a second endpoint.
     let idempotent = Idempotent::new(
         &state.data_key,
-        format!("POST /v1/partner/webhook-endpoints {partner_id}"),
+        format!("POST {collection} {scope_owner}"),
         idempotency_key,
         &serde_json::to_value(&request).map_err(ApiError::internal)?,
     );
@@ -104,21 +125,19 @@ pub async fn create_webhook_endpoint(
     let sealed = state.data_key.encrypt(secret.as_bytes());
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
-            repo::lock_partner_endpoints(conn, partner_id).await?;
-            let active = repo::count_active_endpoints(conn, partner_id).await?;
+            repo::lock_partner_endpoints(conn, owner).await?;
+            let active = repo::count_active_endpoints(conn, owner).await?;
             if active >= MAX_ENDPOINTS {
                 return Err(ApiError::validation(vec![FieldError {
                     pointer: "/url".into(),
-                    message: format!(
-                        "a partner may have at most {MAX_ENDPOINTS} endpoints; delete one first"
-                    ),
+                    message: format!("an owner may have at most {MAX_ENDPOINTS} endpoints; delete one first"),
                 }]));
             }
-            let row = repo::insert_endpoint(conn, partner_id, &request.url, &sealed, description.as_deref())
-                .await?;
+            let row =
+                repo::insert_endpoint(conn, owner, &request.url, &sealed, description.as_deref()).await?;
             let id = row.0;
             let stored = StoredResponse::created(
-                format!("/v1/partner/webhook-endpoints/{id}"),
+                format!("{collection}/{id}"),
                 &CreatedWebhookEndpoint {
                     endpoint: present(row),
                     secret: secret.clone(),
@@ -152,7 +171,15 @@ pub async fn list_webhook_endpoints(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
-    let items = repo::own_endpoints(&mut conn, partner_id, None)
+    list_endpoints(&mut conn, Some(partner_id)).await
+}
+
+/// The owner's endpoints, presented.
+pub(super) async fn list_endpoints(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: Option<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let items = repo::own_endpoints(conn, owner, None)
         .await?
         .into_iter()
         .map(present)
@@ -182,7 +209,16 @@ pub async fn get_webhook_endpoint(
 ) -> Result<HttpResponse, ApiError> {
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
-    let row = repo::own_endpoints(&mut conn, partner_id, Some(*id))
+    get_endpoint(&mut conn, Some(partner_id), *id).await
+}
+
+/// One of the owner's endpoints, or 404.
+pub(super) async fn get_endpoint(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
+    let row = repo::own_endpoints(conn, owner, Some(id))
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found(format!("no webhook endpoint has id {id}")))?;
@@ -213,8 +249,17 @@ pub async fn delete_webhook_endpoint(
     let id = *id;
     let mut conn = state.pool.get().await?;
     let partner_id = partner_of(&bearer, &mut conn).await?;
+    delete_endpoint(&mut conn, Some(partner_id), id).await
+}
+
+/// Deletes one of the owner's endpoints, or 404.
+pub(super) async fn delete_endpoint(
+    conn: &mut diesel_async::AsyncPgConnection,
+    owner: Option<Uuid>,
+    id: Uuid,
+) -> Result<HttpResponse, ApiError> {
     conn.transaction::<_, ApiError, _>(async |conn| {
-        if !repo::delete_endpoint(conn, partner_id, id).await? {
+        if !repo::delete_endpoint(conn, owner, id).await? {
             return Err(ApiError::new(
                 ProblemKind::NotFound,
                 format!("no webhook endpoint has id {id}"),

@@ -2,6 +2,7 @@
 
 pub mod deliveries;
 pub mod endpoints;
+pub mod staff_endpoints;
 
 use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
@@ -19,7 +20,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(endpoints::get_webhook_endpoint)
         .service(endpoints::delete_webhook_endpoint)
         .service(deliveries::list_webhook_deliveries)
-        .service(deliveries::retry_webhook_delivery);
+        .service(deliveries::retry_webhook_delivery)
+        .service(staff_endpoints::create_staff_webhook_endpoint)
+        .service(staff_endpoints::list_staff_webhook_endpoints)
+        .service(staff_endpoints::get_staff_webhook_endpoint)
+        .service(staff_endpoints::delete_staff_webhook_endpoint);
 }
 
 /// The calling partner's id; staff keys get 403, patients' tokens 403, no credentials 401.
