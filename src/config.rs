@@ -1,38 +1,7 @@
 //! Settings read from the environment, validated once at start-up.
 //!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `DATABASE_URL` | unset | PostgreSQL URL; unset → a private embedded cluster under `STEMCARE_DATA_DIR` |
-//! | `STEMCARE_BIND` | `127.0.0.1:8080` | socket address the HTTP server listens on |
-//! | `STEMCARE_DATA_DIR` | `./.stemcare` | where the embedded cluster keeps its data (`<dir>/pgdata`) |
-//! | `STEMCARE_BODY_LIMIT` | `65536` | largest accepted request body, in bytes |
-//! | `STEMCARE_DB_POOL_SIZE` | `16` | maximum database connections per instance |
-//! | `STEMCARE_WORKERS` | number of CPUs | HTTP worker threads |
-//! | `STEMCARE_DATA_KEY` | unset | 64 hex chars: AES-256 key for personal data; required with `DATABASE_URL`, created in `<data_dir>/data.key` for the embedded database |
-//! | `STEMCARE_QUOTE_TTL_DAYS` | `30` | days after which an open quote expires |
-//! | `STEMCARE_QUOTES_PER_EMAIL_PER_DAY` | `5` | quote requests accepted per email address per 24 hours |
-//! | `STEMCARE_WEBHOOK_ALLOW_INSECURE_LOCALHOST` | `false` | `true` lets webhook endpoints be `http://127.0.0.1:<port>` (and nothing else local): tests and local development only |
-//! | `STEMCARE_STATEMENT_TIMEOUT_MS` | `5000` | Postgres `statement_timeout` for every pooled connection |
-//! | `STEMCARE_REFERENCE_TTL_SECONDS` | `5` | how long rates, evidence links and vocabularies are cached per process (0: never) |
-//! | `STEMCARE_DB_POOL_TIMEOUT_MS` | `5000` | how long a request waits for a pooled connection before a 503 |
-//! | `STEMCARE_DB_SHARED_CONNECTIONS` | `2` | connections per HTTP worker shared by concurrent catalogue reads of clinics and packages, the least busy one taken first (see `db::shared`); `0`: they use the pool |
-//! | `STEMCARE_CORS_ORIGINS` | unset | comma-separated origins allowed to call the API from browsers (none by default) |
-//! | `STEMCARE_RATE_LIMIT_PER_MINUTE` | `600` | requests per minute per client IP (or per API key when one is sent) |
-//! | `STEMCARE_QUOTE_RATE_LIMIT_PER_HOUR` | `30` | `POST /v1/quotes` per client IP per hour |
-//! | `STEMCARE_ECB_URL` | `https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml` | the ECB daily reference-rate file (http or https) that `stemcare rates refresh` and the periodic refresh read |
-//! | `STEMCARE_ECB_REFRESH_INTERVAL_SECS` | `0` | seconds between periodic refreshes of the exchange rates from `STEMCARE_ECB_URL` in `serve` (0: off; e.g. `3600`); the first runs at start-up |
-//! | `STEMCARE_ECB_TIMEOUT_SECS` | `20` | how long one download of the ECB file may take, connection included |
-//! | `STEMCARE_READ_REPLICA_URLS` | unset | comma-separated PostgreSQL URLs of streaming read replicas of `DATABASE_URL`; public catalogue and evidence reads go to a healthy one, everything else to the primary (`docs/SCALING.md`) |
-//! | `STEMCARE_REPLICA_MAX_LAG_MS` | `1000` | a replica further behind the primary than this is skipped until it catches up |
-//! | `STEMCARE_REPLICA_CHECK_INTERVAL_MS` | `500` | how often each replica's reachability and lag are measured (also the precision of the lag) |
-//! | `STEMCARE_CTGOV_URL` | `https://clinicaltrials.gov` | ClinicalTrials.gov (http or https); the API v2 is read under `<url>/api/v2/` to check cited NCT ids and refresh the trial finder |
-//! | `STEMCARE_CTGOV_REQUESTS_PER_MINUTE` | `30` | requests per minute one instance sends the registry, one at a time (it publishes no limit; third parties report 50/min per IP and robots.txt asks 1 s between requests: `docs/TRIALS.md`) |
-//! | `STEMCARE_CTGOV_TIMEOUT_SECS` | `20` | how long one registry request may take, connection included |
-//! | `STEMCARE_CTGOV_LOOKUP_INTERVAL_MS` | `1000` | milliseconds between rounds of the worker that looks up cited NCT ids (0: off; lookups then wait in the queue) |
-//! | `STEMCARE_TRIALS_REFRESH_INTERVAL_SECS` | `0` | seconds between refreshes of the trial finder's mirror from the registry (0: off; e.g. `86400`); the first runs at start-up |
-//! | `STEMCARE_FOLLOW_UP_INTERVAL_MS` | `60000` | milliseconds between rounds of the worker that announces due follow-ups (`follow_up.due`) and refreshes the outcome registry (0: off) |
-//! | `PG_BIN` | unset | directory holding `initdb`/`pg_ctl`/`postgres` for the embedded cluster |
-//! | `RUST_LOG` | `info` | log filter (env_logger syntax) |
+//! Every variable with its default and meaning is listed once, in the README's "Configuration"
+//! table (a test keeps that table and the names read here in step).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -406,6 +375,27 @@ fn parse_number(
 
 #[cfg(test)]
 mod tests {
+    /// The README's configuration table is the one list of variables: each one read here is in it.
+    #[test]
+    fn the_readme_lists_every_variable() {
+        let readme = include_str!("../README.md");
+        let source = include_str!("config.rs");
+        let names: std::collections::BTreeSet<&str> = source
+            .split('"')
+            .filter(|s| {
+                s.len() > "STEMCARE_".len()
+                    && s.starts_with("STEMCARE_")
+                    && s.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            })
+            .collect();
+        assert!(names.len() > 20, "found {names:?}");
+        let missing: Vec<_> = names
+            .iter()
+            .filter(|n| !readme.contains(&format!("`{n}`")))
+            .collect();
+        assert!(missing.is_empty(), "README configuration table lacks {missing:?}");
+    }
+
     use super::*;
     use std::collections::HashMap;
 
