@@ -318,6 +318,12 @@ impl Answer {
                 .map(|d| d.trim().to_owned())
                 .filter(|d| !d.is_empty());
             match &event.description {
+                Some(d) if crate::text::has_forbidden_control(d) => {
+                    errors.push(error(
+                        &format!("/adverse_events/{i}/description"),
+                        "must not contain control characters",
+                    ));
+                }
                 Some(d) if d.chars().count() > MAX_DESCRIPTION => {
                     errors.push(error(
                         &format!("/adverse_events/{i}/description"),
@@ -339,7 +345,7 @@ impl Answer {
             let description = description.map(|d| d.trim().to_owned()).filter(|d| !d.is_empty());
             if description
                 .as_ref()
-                .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+                .is_some_and(|d| !crate::text::is_free_text(d, MAX_DESCRIPTION))
             {
                 errors.push(error(
                     &format!("/further_procedures/{i}/description"),

@@ -53,7 +53,11 @@ pub struct AdverseEventInput {
     pub category: AdverseEventCategory,
     pub severity: AdverseEventSeverity,
     /// What happened, in words (at most 500 characters); required for category `other`.
-    #[schema(max_length = 500, example = "pain at the injection site for three days")]
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$",
+        example = "pain at the injection site for three days"
+    )]
     pub description: Option<String>,
     pub care_needed: CareNeeded,
 }
@@ -64,8 +68,11 @@ pub struct AdverseEventInput {
 #[serde(deny_unknown_fields)]
 pub struct FurtherProcedureInput {
     pub kind: ProcedureKind,
-    /// Optional detail, at most 500 characters.
-    #[schema(max_length = 500)]
+    /// Optional detail, at most 500 characters, no control characters.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]*$"
+    )]
     pub description: Option<String>,
 }
 

@@ -383,8 +383,15 @@ async fn red_flag_rules_are_published() {
         .expect("rule");
     assert_eq!(guaranteed["severity"], "critical");
     assert_eq!(guaranteed["evaluated"], true);
-    assert!(
-        rules.iter().any(|r| r["evaluated"] == false),
-        "unevaluated rules are said to be so"
-    );
+    assert!(rules.iter().all(|r| r["evaluated"].is_boolean()));
+    // Rules read from records rather than text are evaluated too: named practitioners and
+    // verifications (NO_NAMED_DOCTOR), ClinicalTrials.gov records (PAY_TO_PARTICIPATE, REGISTRY_*).
+    for code in [
+        "NO_NAMED_DOCTOR",
+        "PAY_TO_PARTICIPATE",
+        "REGISTRY_STUDY_NOT_FOUND",
+    ] {
+        let rule = rules.iter().find(|r| r["code"] == code).expect(code);
+        assert_eq!(rule["evaluated"], true, "{code}");
+    }
 }

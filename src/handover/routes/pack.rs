@@ -67,7 +67,7 @@ pub async fn get_handover(
 /// or revoked link a 410.
 #[utoipa::path(
     tag = "treatments",
-    params(("token" = String, Path, description = "The link's token (`hl_…`)", min_length = 1, max_length = 200)),
+    params(("token" = String, Path, description = "The link's token (`hl_` and 43 URL-safe base64 characters)", min_length = 46, max_length = 46, pattern = "^hl_[A-Za-z0-9_-]{43}$")),
     responses(
         (status = 200, description = "The pack", content(
             (HandoverPack = "application/json"),
