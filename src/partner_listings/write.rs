@@ -41,7 +41,8 @@ impl PartnerResource {
             };
         };
         let bytes = raw.as_bytes();
-        if bytes.is_empty() || bytes.len() > MAX_IF_MATCH || !bytes.iter().all(|b| (b' '..=b'~').contains(b)) {
+        if bytes.is_empty() || bytes.len() > MAX_IF_MATCH || !bytes.iter().all(|b| (b' '..=b'~').contains(b))
+        {
             let message = "must be 1 to 1024 visible ASCII characters: an ETag, a list of them, or *";
             return Err(
                 ApiError::bad_request(format!("If-Match {message}")).with_field("/header/If-Match", message)
@@ -71,10 +72,7 @@ impl PartnerResource {
     pub fn lost_race(self) -> ApiError {
         ApiError::new(
             ProblemKind::PreconditionFailed,
-            format!(
-                "the {} changed while you were writing; read it again",
-                self.noun
-            ),
+            format!("the {} changed while you were writing; read it again", self.noun),
         )
     }
 }

@@ -9,10 +9,10 @@ use crate::auth::Principal;
 use crate::crypto::DataKey;
 use crate::error::ApiError;
 use crate::quotes::contact::{open_text, PatientContact};
+use crate::quotes::domain::cited_texts;
 use crate::quotes::dto::{
     Deposit, LineItem, MoneyInput, OfferResponse, PriceChange, QuoteResponse, RefundPolicy, TravelWindow,
 };
-use crate::quotes::domain::cited_texts;
 use crate::quotes::model::{Offer, Quote};
 use crate::quotes::repo;
 use crate::red_flag_engine::{RuleBook, Severity};

@@ -273,7 +273,13 @@ pub fn evaluate(
                 None => recruits && listing_charges,
             },
         };
-        flags.extend(check_citation(claimant, citer, nct_id, snapshots.get(nct_id), today));
+        flags.extend(check_citation(
+            claimant,
+            citer,
+            nct_id,
+            snapshots.get(nct_id),
+            today,
+        ));
     }
     flags
 }
@@ -439,7 +445,9 @@ mod tests {
         let cited = offer("Now recruiting for our study nct00000001.", true);
         let pending = evaluate_offer(&cited, &HashMap::new(), today);
         assert_eq!(codes(&pending), [PAY_TO_PARTICIPATE, CHECK_PENDING]);
-        assert!(pending.iter().all(|f| f.subject_id == cited.offer_id && f.nct_id == "NCT00000001"));
+        assert!(pending
+            .iter()
+            .all(|f| f.subject_id == cited.offer_id && f.nct_id == "NCT00000001"));
         assert!(pending[0].evidence.starts_with("The offer cites"));
         let snapshots = HashMap::from([(
             "NCT00000001".to_owned(),

@@ -58,9 +58,7 @@ async fn offer_with_notes(app: &TestApp, email: &str, notes: &str) -> (String, S
 
 /// The only offer of the quote, as `bearer` reads it.
 async fn read_offer(app: &TestApp, quote_id: &str, bearer: &str) -> Value {
-    let response = app
-        .get_as(&format!("/v1/quotes/{quote_id}/offers"), bearer)
-        .await;
+    let response = app.get_as(&format!("/v1/quotes/{quote_id}/offers"), bearer).await;
     assert_eq!(response.status().as_u16(), 200);
     let list: Value = response.json().await.expect("json");
     list["items"][0].clone()
@@ -108,7 +106,11 @@ async fn an_offer_citing_an_unknown_study_is_pending_at_once_then_critical_after
         );
         assert!(!codes(&offer).contains(&"REGISTRY_STUDY_NOT_FOUND".to_owned()));
     }
-    assert_eq!(registry.requests_for("NCT00000404"), 0, "nothing waited on the registry");
+    assert_eq!(
+        registry.requests_for("NCT00000404"),
+        0,
+        "nothing waited on the registry"
+    );
 
     assert_eq!(rounds_until_asked(&app, &registry, "NCT00000404").await, 1);
     assert_eq!(registry.requests_for("NCT00000404"), 1);
@@ -173,7 +175,10 @@ async fn an_offer_citing_a_recruiting_study_of_another_sponsor_is_not_at_this_cl
     );
     // The registry says it recruits, as the offer does.
     let found = codes(&seen);
-    assert!(!found.contains(&"REGISTRY_NOT_RECRUITING".to_owned()), "{found:?}");
+    assert!(
+        !found.contains(&"REGISTRY_NOT_RECRUITING".to_owned()),
+        "{found:?}"
+    );
     assert!(!found.contains(&"REGISTRY_CHECK_PENDING".to_owned()), "{found:?}");
 
     // Nobody else sees the offer: another patient, or a partner the quote was not sent to.
@@ -192,8 +197,12 @@ async fn with_the_registry_down_an_offer_reads_the_same_plus_not_yet_checked() {
     }))
     .await;
     let app = spawn_at(&registry.url).await;
-    let (plain_quote, plain_token, _, _) =
-        offer_with_notes(&app, "registry-plain@example.com", "Price confirmed after reviewing your MRI.").await;
+    let (plain_quote, plain_token, _, _) = offer_with_notes(
+        &app,
+        "registry-plain@example.com",
+        "Price confirmed after reviewing your MRI.",
+    )
+    .await;
     let (quote_id, token, _, _) = offer_with_notes(
         &app,
         "registry-down@example.com",
@@ -203,7 +212,10 @@ async fn with_the_registry_down_an_offer_reads_the_same_plus_not_yet_checked() {
     let before = read_offer(&app, &quote_id, &token).await;
     rounds_until_asked(&app, &registry, "NCT12345678").await;
     let after = read_offer(&app, &quote_id, &token).await;
-    assert_eq!(after["red_flags"], before["red_flags"], "a failed lookup changes nothing");
+    assert_eq!(
+        after["red_flags"], before["red_flags"],
+        "a failed lookup changes nothing"
+    );
     assert_eq!(after["status"], "pending");
     let pending = flag(&after, "REGISTRY_CHECK_PENDING");
     assert_eq!(

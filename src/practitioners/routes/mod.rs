@@ -60,9 +60,7 @@ async fn own_practitioner_or_404(
 }
 
 /// Practitioners in problems: "the practitioner changed …" (`partner_listings::write`).
-const PRACTITIONER: PartnerResource = PartnerResource {
-    noun: "practitioner",
-};
+const PRACTITIONER: PartnerResource = PartnerResource { noun: "practitioner" };
 
 /// The partner's view of a practitioner as a response (kept for `Idempotency-Key` replays).
 async fn practitioner_response(

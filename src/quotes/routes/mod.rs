@@ -72,10 +72,15 @@ async fn offer_view(
     state: &AppState,
     offer: Offer,
 ) -> Result<OfferResponse, ApiError> {
-    offer_responses(conn, &state.rules, state.clock.today(), std::slice::from_ref(&offer))
-        .await?
-        .pop()
-        .ok_or_else(|| ApiError::internal("an offer presented as nothing"))
+    offer_responses(
+        conn,
+        &state.rules,
+        state.clock.today(),
+        std::slice::from_ref(&offer),
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| ApiError::internal("an offer presented as nothing"))
 }
 
 /// The offer of this quote, locked, or 404.
