@@ -51,11 +51,6 @@ fn pending_review_example() -> ListingStatus {
     ListingStatus::PendingReview
 }
 
-/// The ETag of a versioned listing.
-pub fn etag(version: i32) -> String {
-    format!("\"{version}\"")
-}
-
 /// The partner's view of one of its clinics, with its packages and their red flags.
 pub async fn partner_view(
     conn: &mut AsyncPgConnection,

@@ -1,16 +1,23 @@
 //! Builds quote and offer responses with the visibility rules of each reader.
 
+use chrono::NaiveDate;
 use diesel_async::AsyncPgConnection;
+use rust_decimal::Decimal;
+use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::crypto::DataKey;
 use crate::error::ApiError;
 use crate::quotes::contact::{open_text, PatientContact};
+use crate::quotes::domain::cited_texts;
 use crate::quotes::dto::{
     Deposit, LineItem, MoneyInput, OfferResponse, PriceChange, QuoteResponse, RefundPolicy, TravelWindow,
 };
 use crate::quotes::model::{Offer, Quote};
 use crate::quotes::repo;
+use crate::red_flag_engine::{RuleBook, Severity};
+use crate::red_flags::RedFlag;
+use crate::trial_registry::flags::OfferFacts;
 
 /// The status a reader sees: `erased` once the patient erased their data.
 pub fn visible_status(quote: &Quote) -> String {
@@ -113,7 +120,72 @@ async fn build(
     })
 }
 
-pub fn offer_response(offer: &Offer, clinic_name: &str) -> OfferResponse {
+/// Offers as every reader sees them (the patient, the offering partner, staff, the patient's
+/// export): the flags their texts raised when they were made, plus the registry checks of the NCT
+/// ids they cite, evaluated now from the stored snapshots as of `today` (docs/TRIALS.md).
+pub async fn offer_responses(
+    conn: &mut AsyncPgConnection,
+    book: &RuleBook,
+    today: NaiveDate,
+    offers: &[Offer],
+) -> Result<Vec<OfferResponse>, ApiError> {
+    let clinic_ids: Vec<Uuid> = offers.iter().map(|o| o.clinic_id).collect();
+    let clinics = repo::offering_clinics(conn, &clinic_ids).await?;
+    let mut views = Vec::with_capacity(offers.len());
+    let mut facts = Vec::with_capacity(offers.len());
+    for offer in offers {
+        let (name, country) = clinics
+            .iter()
+            .find(|(id, _, _)| *id == offer.clinic_id)
+            .map_or(("", ""), |(_, name, country)| (name.as_str(), country.as_str()));
+        let view = offer_response(offer, name);
+        let texts = cited_texts(
+            view.notes.as_deref(),
+            view.outcome_guarantee.as_deref(),
+            &view.price_change,
+            &view.refund_policy,
+            &view.line_items,
+        );
+        facts.push(OfferFacts {
+            offer_id: view.id,
+            clinic_name: name.to_owned(),
+            country_code: country.to_owned(),
+            texts: texts.into_iter().map(str::to_owned).collect(),
+            charges: view.total > Decimal::ZERO,
+        });
+        views.push(view);
+    }
+    let mut registry = crate::trial_registry::offers::offer_flags(conn, book, &facts, today).await?;
+    for view in &mut views {
+        if let Some(found) = registry.remove(&view.id) {
+            add_flags(&mut view.red_flags, found);
+        }
+    }
+    Ok(views)
+}
+
+/// Adds registry flags to an offer's own, in the engine's order: most severe first, then by code,
+/// so a critical registry flag leads the list as a critical text flag does.
+fn add_flags(flags: &mut Vec<RedFlag>, found: Vec<RedFlag>) {
+    for flag in found {
+        if !flags.iter().any(|f| f.code == flag.code) {
+            flags.push(flag);
+        }
+    }
+    let rank = |severity: &str| {
+        [Severity::Info, Severity::Warn, Severity::Critical]
+            .iter()
+            .position(|s| s.as_str() == severity)
+            .unwrap_or(0)
+    };
+    flags.sort_by(|a, b| {
+        rank(&b.severity)
+            .cmp(&rank(&a.severity))
+            .then_with(|| a.code.cmp(&b.code))
+    });
+}
+
+fn offer_response(offer: &Offer, clinic_name: &str) -> OfferResponse {
     let deposit: Deposit = serde_json::from_value(offer.deposit.clone()).unwrap_or(Deposit {
         amount: rust_decimal::Decimal::ZERO,
         due: "unknown".into(),

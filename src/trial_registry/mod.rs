@@ -7,12 +7,15 @@
 //! (`worker`) fetches due ids in the background, one request at a time at the configured rate, and
 //! re-evaluates the clinics citing them. Nothing a patient requests waits on the registry.
 //!
-//! Registry flags are stored in `red_flag_detections` under their own subject type (`repo`), so
-//! they appear wherever a listing's red flags appear and count for `has_critical_flag`.
+//! A listing's registry flags are stored in `red_flag_detections` under their own subject type
+//! (`repo`), so they appear wherever a listing's red flags appear and count for
+//! `has_critical_flag`. An offer's are computed whenever it is read (`offers`), from the same
+//! snapshots by the same rules (`flags::check_citation`).
 
 pub mod client;
 pub mod domain;
 pub mod flags;
+pub mod offers;
 pub mod queue;
 pub mod repo;
 pub mod worker;

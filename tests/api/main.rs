@@ -18,6 +18,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod instances;
+mod offer_registry;
 mod openapi;
 mod packages;
 mod partners;

@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{check_if_match, own_clinic_or_404, partner_id, respond, stale};
+use super::{own_clinic_or_404, partner_id, respond, LISTING};
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem};
 use crate::partner_listings::domain;
@@ -44,7 +44,7 @@ pub async fn patch_clinic(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
-    check_if_match(&req, clinic.version, true)?;
+    LISTING.check_if_match(&req, clinic.version, true)?;
     let patched = domain::merge_patched(&repo::clinic_input_of(&clinic), body.into_inner())
         .map_err(ApiError::validation)?;
     let vocab = VocabularyData::load(&mut conn).await?;
@@ -53,7 +53,7 @@ pub async fn patch_clinic(
         repo::write_clinic(conn, partner, Some((clinic.id, clinic.version)), &input)
             .await
             .map_err(repo::external_id_taken)?
-            .ok_or_else(stale)?;
+            .ok_or_else(|| LISTING.lost_race())?;
         repo::after_change(conn, &state.rules, clinic.id).await?;
         Ok(())
     })
@@ -84,7 +84,7 @@ pub async fn delete_clinic(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let clinic = own_clinic_or_404(&mut conn, partner, *id).await?;
-    check_if_match(&req, clinic.version, false)?;
+    LISTING.check_if_match(&req, clinic.version, false)?;
     repo::unlist_clinic(&mut conn, clinic.id, clinic.version).await?;
     Ok(HttpResponse::NoContent().finish())
 }

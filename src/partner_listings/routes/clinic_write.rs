@@ -5,7 +5,7 @@ use actix_web::{post, put, web, HttpResponse};
 use diesel_async::AsyncConnection;
 use serde_json::Value;
 
-use super::{clinic_response, partner_id, respond, stale};
+use super::{clinic_response, partner_id, respond, LISTING};
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{IdempotencyKey, Idempotent};
@@ -110,7 +110,7 @@ pub async fn upsert_clinic_by_external_id(
                     repo::write_clinic(conn, partner, Some((clinic.id, clinic.version)), &input)
                         .await
                         .map_err(repo::external_id_taken)?
-                        .ok_or_else(stale)?;
+                        .ok_or_else(|| LISTING.lost_race())?;
                     repo::after_change(conn, &state.rules, clinic.id).await?;
                     Ok((clinic.id, false))
                 }

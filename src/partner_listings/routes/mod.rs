@@ -1,5 +1,6 @@
 //! The partner listing handlers, one file per group of actions, and what they share: the
-//! calling partner, `If-Match` checks and the partner's view of a listing as a response.
+//! calling partner, `If-Match` checks and the partner's view of a listing as a response (the
+//! write sequence itself is `partner_listings::write`, shared with practitioners).
 
 mod clinic_edit;
 mod clinic_write;
@@ -7,17 +8,18 @@ mod clinics_read;
 mod imports;
 mod packages;
 
-use actix_web::http::{header, StatusCode};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::StatusCode;
+use actix_web::HttpResponse;
 use diesel_async::AsyncPgConnection;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
 use crate::auth::BearerToken;
-use crate::error::{ApiError, ProblemKind};
+use crate::error::ApiError;
 use crate::idempotency::StoredResponse;
 use crate::partner_listings::repo;
-use crate::partner_listings::view::{etag, partner_view, PartnerPackageResponse};
+use crate::partner_listings::view::{partner_view, PartnerPackageResponse};
+use crate::partner_listings::write::{versioned_response, PartnerResource};
 
 /// Registers the partner listing endpoints.
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -38,53 +40,8 @@ async fn partner_id(conn: &mut AsyncPgConnection, bearer: &BearerToken) -> Resul
     crate::auth::require_partner(conn, bearer, "listing management needs a partner key").await
 }
 
-/// The longest `If-Match` accepted.
-const MAX_IF_MATCH: usize = 1024;
-
-/// The version in `If-Match`: 428 when absent, 412 when it is not the current one, 400 when it is
-/// not 1–1024 visible ASCII characters or spaces (the spec's pattern `^[ -~]+$`).
-fn check_if_match(req: &HttpRequest, current: i32, required: bool) -> Result<(), ApiError> {
-    if let Some(raw) = req.headers().get(header::IF_MATCH) {
-        let bytes = raw.as_bytes();
-        if bytes.is_empty() || bytes.len() > MAX_IF_MATCH || !bytes.iter().all(|b| (b' '..=b'~').contains(b))
-        {
-            let message = "must be 1 to 1024 visible ASCII characters: an ETag, a list of them, or *";
-            return Err(
-                ApiError::bad_request(format!("If-Match {message}")).with_field("/header/If-Match", message)
-            );
-        }
-    }
-    let Some(value) = req.headers().get(header::IF_MATCH).and_then(|v| v.to_str().ok()) else {
-        return if required {
-            Err(ApiError::new(
-                ProblemKind::PreconditionRequired,
-                "send If-Match with the listing's current ETag",
-            ))
-        } else {
-            Ok(())
-        };
-    };
-    // The ETag of any encoding of this version matches (`"7-gzip"` too): see `http_cache`.
-    if crate::http_cache::list_matches(value, &etag(current)) {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ProblemKind::PreconditionFailed,
-            format!(
-                "the listing changed (current ETag {}); read it again and reapply your change",
-                etag(current)
-            ),
-        ))
-    }
-}
-
-/// A 412 for a write that lost the race with another.
-fn stale() -> ApiError {
-    ApiError::new(
-        ProblemKind::PreconditionFailed,
-        "the listing changed while you were writing; read it again",
-    )
-}
+/// Clinics and packages in problems: "the listing changed …".
+const LISTING: PartnerResource = PartnerResource { noun: "listing" };
 
 /// The partner's own clinic, or 404 (another partner's clinic is not revealed).
 async fn own_clinic_or_404(
@@ -116,12 +73,12 @@ async fn clinic_response(
 ) -> Result<StoredResponse, ApiError> {
     let clinic = own_clinic_or_404(conn, partner, id).await?;
     let view = partner_view(conn, &clinic).await?;
-    Ok(StoredResponse {
-        status: status.as_u16(),
-        location: (status == StatusCode::CREATED).then(|| format!("/v1/partner/clinics/{id}")),
-        etag: Some(etag(clinic.version)),
-        body: serde_json::to_vec(&view).map_err(ApiError::internal)?,
-    })
+    versioned_response(
+        status,
+        || format!("/v1/partner/clinics/{id}"),
+        clinic.version,
+        &view,
+    )
 }
 
 /// The partner's view of one of its packages as a response (kept for `Idempotency-Key` replays).
@@ -139,13 +96,12 @@ async fn package_response(
         .into_iter()
         .find(|p| p.id == package_id)
         .ok_or_else(|| ApiError::not_found("no such package"))?;
-    Ok(StoredResponse {
-        status: status.as_u16(),
-        location: (status == StatusCode::CREATED)
-            .then(|| format!("/v1/partner/clinics/{clinic_id}/treatment-packages/{package_id}")),
-        etag: Some(etag(package.version)),
-        body: serde_json::to_vec(&package).map_err(ApiError::internal)?,
-    })
+    versioned_response(
+        status,
+        || format!("/v1/partner/clinics/{clinic_id}/treatment-packages/{package_id}"),
+        package.version,
+        &package,
+    )
 }
 
 /// The partner's own package of its own clinic, or 404.

@@ -6,7 +6,7 @@ use diesel_async::AsyncConnection;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{check_if_match, own_clinic_or_404, own_package, package_response, partner_id, stale};
+use super::{own_clinic_or_404, own_package, package_response, partner_id, LISTING};
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{IdempotencyKey, Idempotent};
@@ -107,7 +107,7 @@ pub async fn patch_package(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let package = own_package(&mut conn, partner, clinic_id, package_id).await?;
-    check_if_match(&req, package.version, true)?;
+    LISTING.check_if_match(&req, package.version, true)?;
     let patched = domain::merge_patched(&repo::package_input_of(&package), body.into_inner())
         .map_err(ApiError::validation)?;
     let vocab = VocabularyData::load(&mut conn).await?;
@@ -121,7 +121,7 @@ pub async fn patch_package(
             &vocab.inclusions,
         )
         .await?
-        .ok_or_else(stale)?;
+        .ok_or_else(|| LISTING.lost_race())?;
         repo::after_change(conn, &state.rules, clinic_id).await?;
         Ok(())
     })
@@ -157,7 +157,7 @@ pub async fn delete_package(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let package = own_package(&mut conn, partner, clinic_id, package_id).await?;
-    check_if_match(&req, package.version, false)?;
+    LISTING.check_if_match(&req, package.version, false)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         repo::unlist_package(conn, package.id, package.version).await?;
         repo::after_change(conn, &state.rules, clinic_id).await?;

@@ -8,9 +8,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{
-    check_if_match, own_clinic_or_404, own_practitioner_or_404, partner_id, practitioner_response, stale,
-};
+use super::{own_clinic_or_404, own_practitioner_or_404, partner_id, practitioner_response, PRACTITIONER};
 use crate::auth::BearerToken;
 use crate::error::{ApiError, Problem};
 use crate::idempotency::{IdempotencyKey, Idempotent};
@@ -139,7 +137,7 @@ pub async fn patch_practitioner(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let current = own_practitioner_or_404(&mut conn, partner, clinic_id, id).await?;
-    check_if_match(&req, current.version, true)?;
+    PRACTITIONER.check_if_match(&req, current.version, true)?;
     let patched =
         merge_patched(&view::input_of(&current), body.into_inner()).map_err(ApiError::validation)?;
     let input = domain::check(patched).map_err(ApiError::validation)?;
@@ -147,7 +145,7 @@ pub async fn patch_practitioner(
         .transaction::<_, ApiError, _>(async |conn| {
             let updated = repo::update(conn, current.id, current.version, &values(&state, &input))
                 .await?
-                .ok_or_else(|| stale(current.version + 1))?;
+                .ok_or_else(|| PRACTITIONER.changed(current.version + 1))?;
             refresh(conn, &state, current.clinic_id).await?;
             Ok(updated)
         })
@@ -187,10 +185,10 @@ pub async fn delete_practitioner(
     let mut conn = state.pool.get().await?;
     let partner = partner_id(&mut conn, &bearer).await?;
     let current = own_practitioner_or_404(&mut conn, partner, clinic_id, id).await?;
-    check_if_match(&req, current.version, false)?;
+    PRACTITIONER.check_if_match(&req, current.version, false)?;
     conn.transaction::<_, ApiError, _>(async |conn| {
         if !repo::soft_delete(conn, current.id, current.version, state.clock.now()).await? {
-            return Err(stale(current.version + 1));
+            return Err(PRACTITIONER.changed(current.version + 1));
         }
         refresh(conn, &state, current.clinic_id).await
     })

@@ -7,7 +7,7 @@
 mod new_offer;
 mod new_quote;
 
-pub use new_offer::{NewOffer, OfferChecks};
+pub use new_offer::{cited_texts, NewOffer, OfferChecks};
 pub use new_quote::NewQuote;
 
 pub use crate::states::{OfferStatus, QuoteStatus};

@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::error::FieldError;
 use crate::money::Rates;
-use crate::quotes::dto::CreateOfferRequest;
+use crate::quotes::dto::{CreateOfferRequest, LineItem, PriceChange, RefundPolicy};
 use crate::red_flags::engine::{Facts, PackageFacts, Subject};
 use crate::reference::Reference;
 use crate::text::is_free_text;
@@ -65,6 +65,18 @@ impl NewOffer {
         &self.0
     }
 
+    /// The texts where the offer may cite an NCT id (see [`cited_texts`]).
+    pub fn cited_texts(&self) -> Vec<&str> {
+        let r = &self.0;
+        cited_texts(
+            r.notes.as_deref(),
+            r.outcome_guarantee.as_deref(),
+            &r.price_change,
+            &r.refund_policy,
+            &r.line_items,
+        )
+    }
+
     /// What the red-flag rules read: the offer's free texts and what the clinic stated.
     pub fn red_flag_subject(&self) -> Subject<'_> {
         let request = &self.0;
@@ -92,6 +104,29 @@ impl NewOffer {
             },
         }
     }
+}
+
+/// Every free text of an offer, where it may cite an NCT id. Each id found is looked up in the
+/// registry (queued when the offer is made) and checked whenever the offer is read, so the two
+/// must read the same texts: both call this.
+pub fn cited_texts<'a>(
+    notes: Option<&'a str>,
+    outcome_guarantee: Option<&'a str>,
+    price_change: &'a PriceChange,
+    refund_policy: &'a RefundPolicy,
+    line_items: &'a [LineItem],
+) -> Vec<&'a str> {
+    let mut texts: Vec<&str> = [
+        notes,
+        outcome_guarantee,
+        price_change.conditions.as_deref(),
+        refund_policy.notes.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    texts.extend(line_items.iter().filter_map(|item| item.description.as_deref()));
+    texts
 }
 
 fn shape_errors(

@@ -178,7 +178,9 @@ pub struct OfferResponse {
     pub outcome_guarantee: Option<String>,
     pub valid_until: DateTime<Utc>,
     pub notes: Option<String>,
-    /// Red flags raised by the offer's text and fields.
+    /// Red flags raised by the offer's text and fields when it was made, and the ClinicalTrials.gov
+    /// checks of every NCT id it cites, evaluated when it is read (`REGISTRY_CHECK_PENDING` until
+    /// the registry was asked); most severe first.
     pub red_flags: Vec<RedFlag>,
     /// `pending`, `accepted`, `declined`, `withdrawn` or `expired`.
     pub status: String,

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
-use crate::db::schema::{inclusion_items, offers, treatment_packages};
+use crate::db::schema::{clinics, inclusion_items, offers, treatment_packages};
 use crate::ids::{OfferId, QuoteId};
 use crate::quotes::domain::{NewOffer, OfferStatus};
 use crate::quotes::model::Offer;
@@ -126,4 +126,17 @@ pub async fn package_owner(conn: &mut AsyncPgConnection, package_id: Uuid) -> Qu
         .first(conn)
         .await
         .optional()
+}
+
+/// The name and country (ISO 3166 alpha-2) of each of these clinics: an offer shows its clinic's
+/// name, and the trials it cites are checked against both.
+pub async fn offering_clinics(
+    conn: &mut AsyncPgConnection,
+    ids: &[Uuid],
+) -> QueryResult<Vec<(Uuid, String, String)>> {
+    clinics::table
+        .filter(clinics::id.eq_any(ids))
+        .select((clinics::id, clinics::name, clinics::country_code))
+        .load(conn)
+        .await
 }

@@ -11,9 +11,8 @@ use crate::http_cache::private_json;
 use crate::ids::{OfferId, QuoteId};
 use crate::quotes::domain::{conflict, OfferStatus, QuoteStatus};
 use crate::quotes::dto::OfferResponse;
-use crate::quotes::present::offer_response;
 use crate::quotes::repo;
-use crate::quotes::routes::{clinic_name, load_offer};
+use crate::quotes::routes::{load_offer, offer_view};
 use crate::state::AppState;
 use crate::webhooks::outbox::{self, EventType};
 
@@ -77,6 +76,6 @@ pub async fn accept_offer(
             Ok(accepted)
         })
         .await?;
-    let name = clinic_name(&mut conn, offer.clinic_id).await?;
-    private_json(actix_web::http::StatusCode::OK, &offer_response(&offer, &name))
+    let view = offer_view(&mut conn, &state, offer).await?;
+    private_json(actix_web::http::StatusCode::OK, &view)
 }

@@ -42,7 +42,7 @@ pub async fn export_quote(
         .ok_or_else(|| ApiError::not_found("no such quote"))?;
     let consent_at = repo::consent_at(&mut conn, id).await?;
     let view = quote_response(&mut conn, &state.data_key, &principal, &quote).await?;
-    let offers = offer_views(&mut conn, id).await?;
+    let offers = offer_views(&mut conn, &state, id).await?;
     let access_log = repo::access_log(&mut conn, id)
         .await?
         .into_iter()

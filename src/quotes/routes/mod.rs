@@ -17,8 +17,9 @@ use crate::error::ApiError;
 use crate::ids::{OfferId, QuoteId};
 use crate::quotes::dto::OfferResponse;
 use crate::quotes::model::Offer;
-use crate::quotes::present::offer_response;
+use crate::quotes::present::offer_responses;
 use crate::quotes::repo;
+use crate::state::AppState;
 
 pub use list::QuoteListParams;
 
@@ -55,26 +56,31 @@ async fn patient_quote(
     }
 }
 
-/// Every offer of a quote, presented.
-async fn offer_views(conn: &mut AsyncPgConnection, quote_id: Uuid) -> Result<Vec<OfferResponse>, ApiError> {
+/// Every offer of a quote, presented with its flags as of the state's clock.
+async fn offer_views(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    quote_id: Uuid,
+) -> Result<Vec<OfferResponse>, ApiError> {
     let rows = repo::offers_of(conn, quote_id).await?;
-    let ids: Vec<Uuid> = rows.iter().map(|o| o.clinic_id).collect();
-    let names = repo::clinic_names(conn, &ids).await?;
-    Ok(rows
-        .iter()
-        .map(|offer| {
-            let name = names
-                .iter()
-                .find(|(id, _)| *id == offer.clinic_id)
-                .map_or("", |(_, n)| n.as_str());
-            offer_response(offer, name)
-        })
-        .collect())
+    offer_responses(conn, &state.rules, state.clock.today(), &rows).await
 }
 
-async fn clinic_name(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> Result<String, ApiError> {
-    let names = repo::clinic_names(conn, &[clinic_id]).await?;
-    Ok(names.into_iter().next().map(|(_, name)| name).unwrap_or_default())
+/// One offer, presented with its flags as of the state's clock.
+async fn offer_view(
+    conn: &mut AsyncPgConnection,
+    state: &AppState,
+    offer: Offer,
+) -> Result<OfferResponse, ApiError> {
+    offer_responses(
+        conn,
+        &state.rules,
+        state.clock.today(),
+        std::slice::from_ref(&offer),
+    )
+    .await?
+    .pop()
+    .ok_or_else(|| ApiError::internal("an offer presented as nothing"))
 }
 
 /// The offer of this quote, locked, or 404.

@@ -12,9 +12,8 @@ use crate::idempotency::{IdempotencyKey, Idempotent, StoredResponse};
 use crate::money::Rates;
 use crate::quotes::domain::{conflict, NewOffer, OfferChecks, OfferStatus, QuoteStatus};
 use crate::quotes::dto::{CreateOfferRequest, OfferList, OfferResponse};
-use crate::quotes::present::offer_response;
 use crate::quotes::repo;
-use crate::quotes::routes::{clinic_name, load_offer, offer_views};
+use crate::quotes::routes::{load_offer, offer_view, offer_views};
 use crate::red_flags::engine;
 use crate::red_flags::RedFlag;
 use crate::reference::ReferenceCache;
@@ -126,9 +125,9 @@ pub async fn create_offer(
         .map(RedFlag::from)
         .collect();
     let flags = serde_json::to_value(&flags).map_err(ApiError::internal)?;
-    // NCT ids in the offer's texts are checked against the registry in the background.
-    let offer_texts: Vec<&str> = offer.red_flag_subject().texts.iter().map(|(_, t)| *t).collect();
-    crate::trial_registry::enqueue_cited(&mut conn, &offer_texts).await?;
+    // NCT ids in the offer's texts are checked against the registry in the background; until
+    // then the offer shows them as not yet checked.
+    crate::trial_registry::enqueue_cited(&mut conn, &offer.cited_texts()).await?;
 
     let outcome = conn
         .transaction::<_, ApiError, _>(async |conn| {
@@ -142,11 +141,9 @@ pub async fn create_offer(
                 repo::set_quote_status(conn, quote_id, QuoteStatus::Offered).await?;
             }
             let stored_offer = repo::insert_offer(conn, quote_id, key_id, &offer, flags).await?;
-            let name = clinic_name(conn, stored_offer.clinic_id).await?;
-            let stored = StoredResponse::created(
-                format!("/v1/quotes/{quote_id}/offers/{}", stored_offer.id),
-                &offer_response(&stored_offer, &name),
-            )?;
+            let location = format!("/v1/quotes/{quote_id}/offers/{}", stored_offer.id);
+            let view = offer_view(conn, &state, stored_offer).await?;
+            let stored = StoredResponse::created(location, &view)?;
             // The key's record commits with the offer (see `Idempotent::record`).
             idempotent.record(conn, &stored, Some(quote_id)).await?;
             Ok(stored)
@@ -182,7 +179,7 @@ pub async fn list_offers(
     let mut conn = state.pool.get().await?;
     let principal = bearer.principal(&mut conn).await?;
     repo::visible_quote(&mut conn, &principal, *id).await?;
-    let mut views = offer_views(&mut conn, *id).await?;
+    let mut views = offer_views(&mut conn, &state, *id).await?;
     if let Principal::Partner { partner_id, .. } = &principal {
         let own = repo::partner_routed_clinics(&mut conn, *id, *partner_id).await?;
         views.retain(|o| own.contains(&o.clinic_id));
@@ -237,6 +234,6 @@ pub async fn withdraw_offer(
             Ok(repo::set_offer_status(conn, offer_id, OfferStatus::Withdrawn).await?)
         })
         .await?;
-    let name = clinic_name(&mut conn, offer.clinic_id).await?;
-    private_json(actix_web::http::StatusCode::OK, &offer_response(&offer, &name))
+    let view = offer_view(&mut conn, &state, offer).await?;
+    private_json(actix_web::http::StatusCode::OK, &view)
 }
