@@ -157,7 +157,10 @@ mod tests {
         assert_eq!(claims.len(), 1);
         assert_eq!(claims[0].registry_check, TrialRegistryCheck::NotYetChecked);
         assert!(claims[0].registry_record.is_none());
-        assert_eq!(claims[0].registry_url, "https://clinicaltrials.gov/study/NCT03308565");
+        assert_eq!(
+            claims[0].registry_url,
+            "https://clinicaltrials.gov/study/NCT03308565"
+        );
         assert_eq!(claims[0].verification.status, Standing::ClaimedByClinic);
         assert!(claims[0].verification.verification.is_none());
     }
@@ -169,14 +172,29 @@ mod tests {
         detections.insert(
             clinic,
             vec![
-                detection(clinic, "REGISTRY_STUDY_NOT_AT_CLINIC", "warn", "NCT03308565 is run by X."),
-                detection(clinic, "REGISTRY_STUDY_NOT_FOUND", "critical", "NCT00000404 does not exist."),
+                detection(
+                    clinic,
+                    "REGISTRY_STUDY_NOT_AT_CLINIC",
+                    "warn",
+                    "NCT03308565 is run by X.",
+                ),
+                detection(
+                    clinic,
+                    "REGISTRY_STUDY_NOT_FOUND",
+                    "critical",
+                    "NCT00000404 does not exist.",
+                ),
                 detection(clinic, "NO_NAMED_DOCTOR", "warn", "NCT03308565 named in passing"),
             ],
         );
         detections.insert(
             package,
-            vec![detection(package, "PAY_TO_PARTICIPATE", "critical", "cites NCT03308565 and charges")],
+            vec![detection(
+                package,
+                "PAY_TO_PARTICIPATE",
+                "critical",
+                "cites NCT03308565 and charges",
+            )],
         );
         let claims = trial_claims(
             &cited(Some(RegistryRecord::Found)),
@@ -185,7 +203,10 @@ mod tests {
             day(2),
         );
         assert_eq!(claims[0].registry_check, TrialRegistryCheck::Found);
-        let shown = claims[0].registry_record.as_ref().map(|r| r.overall_status.clone());
+        let shown = claims[0]
+            .registry_record
+            .as_ref()
+            .map(|r| r.overall_status.clone());
         assert_eq!(shown, Some(Some("RECRUITING".to_owned())));
         let codes: Vec<&str> = claims[0].red_flags.iter().map(|f| f.code.as_str()).collect();
         assert_eq!(codes, ["PAY_TO_PARTICIPATE", "REGISTRY_STUDY_NOT_AT_CLINIC"]);
@@ -194,13 +215,32 @@ mod tests {
     #[test]
     fn a_verification_holds_through_its_date_for_its_own_id_only() {
         let mut records = HashMap::new();
-        records.insert(NCT.to_owned(), record(NCT, VerificationResult::Verified, Some(day(10))));
-        let on_the_day = trial_claims(&cited(Some(RegistryRecord::Found)), &records, &HashMap::new(), day(10));
+        records.insert(
+            NCT.to_owned(),
+            record(NCT, VerificationResult::Verified, Some(day(10))),
+        );
+        let on_the_day = trial_claims(
+            &cited(Some(RegistryRecord::Found)),
+            &records,
+            &HashMap::new(),
+            day(10),
+        );
         assert_eq!(on_the_day[0].verification.status, Standing::Verified);
-        let after = trial_claims(&cited(Some(RegistryRecord::Found)), &records, &HashMap::new(), day(11));
+        let after = trial_claims(
+            &cited(Some(RegistryRecord::Found)),
+            &records,
+            &HashMap::new(),
+            day(11),
+        );
         assert_eq!(after[0].verification.status, Standing::ClaimedByClinic);
-        assert!(after[0].verification.verification.is_some(), "the expired record is still shown");
-        records.insert(NCT.to_owned(), record(NCT, VerificationResult::Contradicted, None));
+        assert!(
+            after[0].verification.verification.is_some(),
+            "the expired record is still shown"
+        );
+        records.insert(
+            NCT.to_owned(),
+            record(NCT, VerificationResult::Contradicted, None),
+        );
         let contradicted = trial_claims(&cited(None), &records, &HashMap::new(), day(2));
         assert_eq!(contradicted[0].verification.status, Standing::Contradicted);
     }

@@ -129,7 +129,7 @@ pub async fn get_clinic(
     // Not read unless asked; an unasked field is dropped before it is serialised.
     let reviews = ClinicReviews {
         summary: reviews.unwrap_or_else(|| ReviewSummary::new(&[], Vec::new())),
-        list_url: format!("/v1/clinics/{id}/reviews"),
+        list_url: format!("/v1/clinics/{}/reviews", *id),
     };
     let (clinic, treatment_packages) =
         present_with_packages(clinic, &packages, &mut flags, &speeds, &reference, display)?;

@@ -80,10 +80,7 @@ async fn review(app: &TestApp, patient: &Patient, rating: u8, text: &str) -> Val
 async fn detail(app: &TestApp, clinic_id: &str, query: &str) -> (Value, String) {
     let response = app.get(&format!("/v1/clinics/{clinic_id}{query}")).await;
     assert_eq!(response.status().as_u16(), 200);
-    let etag = response.headers()["etag"]
-        .to_str()
-        .expect("etag")
-        .to_owned();
+    let etag = response.headers()["etag"].to_str().expect("etag").to_owned();
     (response.json().await.expect("json"), etag)
 }
 
@@ -103,7 +100,12 @@ fn distribution(reviews: &Value) -> Vec<(i64, i64)> {
         .as_array()
         .expect("distribution")
         .iter()
-        .map(|d| (d["rating"].as_i64().expect("rating"), d["count"].as_i64().expect("count")))
+        .map(|d| {
+            (
+                d["rating"].as_i64().expect("rating"),
+                d["count"].as_i64().expect("count"),
+            )
+        })
         .collect()
 }
 
@@ -112,7 +114,10 @@ async fn detail_shows_the_count_the_distribution_and_the_latest_reviews_and_its_
     let app = TestApp::spawn().await;
     let clinic_id = app.clinic_id(CLINIC).await;
     let (before, _) = detail(&app, &clinic_id, "").await;
-    assert_eq!(before["reviews"]["count"], 0, "no reviews is an honest empty summary");
+    assert_eq!(
+        before["reviews"]["count"], 0,
+        "no reviews is an honest empty summary"
+    );
     assert_eq!(
         distribution(&before["reviews"]),
         [(1, 0), (2, 0), (3, 0), (4, 0), (5, 0)]
@@ -126,12 +131,24 @@ async fn detail_shows_the_count_the_distribution_and_the_latest_reviews_and_its_
     let first = treated_patient(&app, "first.patient@example.com").await;
     let second = treated_patient(&app, "second.patient@example.com").await;
     app.clock.advance(Duration::days(14));
-    let good = review(&app, &first, 5, "Clear invoice and kind nurses. My leg pain is a little better.").await;
+    let good = review(
+        &app,
+        &first,
+        5,
+        "Clear invoice and kind nurses. My leg pain is a little better.",
+    )
+    .await;
     let (one, one_etag) = detail(&app, &clinic_id, "").await;
     assert_eq!(one["reviews"]["count"], 1);
     assert_eq!(status_if_none_match(&app, &clinic_id, &one_etag).await, 304);
 
-    let poor = review(&app, &second, 2, "The transfer never came and nobody answered my emails.").await;
+    let poor = review(
+        &app,
+        &second,
+        2,
+        "The transfer never came and nobody answered my emails.",
+    )
+    .await;
     let (two, two_etag) = detail(&app, &clinic_id, "").await;
     assert_ne!(two_etag, one_etag, "a new review changes the ETag");
     assert_eq!(
@@ -143,10 +160,7 @@ async fn detail_shows_the_count_the_distribution_and_the_latest_reviews_and_its_
 
     let reviews = &two["reviews"];
     assert_eq!(reviews["count"], 2);
-    assert_eq!(
-        distribution(reviews),
-        [(1, 0), (2, 1), (3, 0), (4, 0), (5, 1)]
-    );
+    assert_eq!(distribution(reviews), [(1, 0), (2, 1), (3, 0), (4, 0), (5, 1)]);
     let latest = reviews["latest"].as_array().expect("latest");
     let ids: Vec<&Value> = latest.iter().map(|r| &r["id"]).collect();
     assert_eq!(ids, [&poor["id"], &good["id"]], "newest first");
@@ -189,7 +203,8 @@ async fn a_practitioner_is_claimed_then_verified_then_claimed_again_when_it_expi
     let (none, _) = detail(&app, &clinic_id, "").await;
     assert_eq!(none["practitioners"], json!([]));
 
-    let doctor = crate::practitioners::add(&app, &partner, &clinic_id, &crate::practitioners::physician()).await;
+    let doctor =
+        crate::practitioners::add(&app, &partner, &clinic_id, &crate::practitioners::physician()).await;
     let doctor_id = doctor["id"].as_str().expect("id").to_owned();
     let (claimed, claimed_etag) = detail(&app, &clinic_id, "").await;
     let shown = &claimed["practitioners"][0];
@@ -291,12 +306,19 @@ async fn a_cited_trial_is_not_yet_checked_until_the_worker_runs_then_shows_the_r
     assert_eq!(claims.len(), 1);
     let claim = &claims[0];
     assert_eq!(claim["nct_id"], "NCT05288205");
-    assert_eq!(claim["registry_url"], "https://clinicaltrials.gov/study/NCT05288205");
+    assert_eq!(
+        claim["registry_url"],
+        "https://clinicaltrials.gov/study/NCT05288205"
+    );
     assert_eq!(claim["registry_check"], "not_yet_checked");
     assert_eq!(claim["registry_record"], Value::Null);
     assert_eq!(codes(&claim["red_flags"]), ["REGISTRY_CHECK_PENDING"]);
     assert_eq!(claim["verification"]["status"], "claimed_by_clinic");
-    assert_eq!(registry.requests_for("NCT05288205"), 0, "nothing waits on the registry");
+    assert_eq!(
+        registry.requests_for("NCT05288205"),
+        0,
+        "nothing waits on the registry"
+    );
 
     run_lookups(&app, &registry).await;
     assert_eq!(registry.requests_for("NCT05288205"), 1);

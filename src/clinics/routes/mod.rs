@@ -15,11 +15,11 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{present, ClinicResponse, PriceFrom};
 use crate::clinics::repo::ResponseTime;
+use crate::error::ApiError;
 use crate::money::Rates;
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::RedFlag;
 use crate::reference::Reference;
-use crate::error::ApiError;
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
 use crate::treatment_packages::present_packages;
@@ -28,8 +28,7 @@ use crate::treatment_packages::repo::ClinicSummary;
 pub use params::{ClinicListParams, ClinicOrder};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list::list_clinics)
-        .service(get::list_clinic_packages);
+    cfg.service(list::list_clinics).service(get::list_clinic_packages);
 }
 
 /// The cheapest published package of a clinic as shown in lists.
