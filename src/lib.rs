@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cell_types;
+pub mod clinic_detail;
 pub mod clinics;
 pub mod clock;
 pub mod compression;

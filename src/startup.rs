@@ -43,6 +43,7 @@ fn routes(cfg: &mut ServiceConfig) {
     countries::configure(cfg);
     exchange_rates::configure(cfg);
     clinics::configure(cfg);
+    crate::clinic_detail::configure(cfg);
     treatment_packages::configure(cfg);
     cost_estimates::configure(cfg);
     red_flags::configure(cfg);

@@ -14,7 +14,9 @@ pub static CLINIC_FIELDS: FieldCatalog = FieldCatalog {
     companions: &CLINIC_COMPANIONS,
 };
 
-/// [`CLINIC_FIELDS`] plus `treatment_packages`, for `GET /v1/clinics/{id}`.
+/// [`CLINIC_FIELDS`] plus the detail-only `treatment_packages`, `reviews`, `practitioners` and
+/// `trial_claims`, for `GET /v1/clinics/{id}` (served by `clinic_detail`), in its serialisation
+/// order.
 pub static CLINIC_DETAIL_FIELDS: FieldCatalog = FieldCatalog {
     names: &CLINIC_DETAIL_FIELD_NAMES,
     companions: &CLINIC_COMPANIONS,
@@ -82,14 +84,21 @@ const CLINIC_FIELD_NAMES: [&str; 37] = [
     "updated_at",
 ];
 
-const CLINIC_DETAIL_FIELD_NAMES: [&str; 38] = {
-    let mut names = [""; 38];
+/// The fields only the detail has, in its serialisation order after the clinic's own.
+pub const DETAIL_ONLY_FIELDS: [&str; 4] = ["treatment_packages", "reviews", "practitioners", "trial_claims"];
+
+const CLINIC_DETAIL_FIELD_NAMES: [&str; 41] = {
+    let mut names = [""; 41];
     let mut i = 0;
     while i < CLINIC_FIELD_NAMES.len() {
         names[i] = CLINIC_FIELD_NAMES[i];
         i += 1;
     }
-    names[37] = "treatment_packages";
+    let mut j = 0;
+    while j < DETAIL_ONLY_FIELDS.len() {
+        names[i + j] = DETAIL_ONLY_FIELDS[j];
+        j += 1;
+    }
     names
 };
 
@@ -133,7 +142,7 @@ mod tests {
         assert_eq!(names(&CLINIC_FIELDS), properties::<ClinicResponse>());
         assert_eq!(names(&PACKAGE_FIELDS), properties::<TreatmentPackageResponse>());
         let mut detail = names(&CLINIC_FIELDS);
-        detail.insert("treatment_packages".to_owned());
+        detail.extend(DETAIL_ONLY_FIELDS.iter().map(|n| (*n).to_owned()));
         assert_eq!(names(&CLINIC_DETAIL_FIELDS), detail);
         for catalog in [&CLINIC_FIELDS, &CLINIC_DETAIL_FIELDS, &PACKAGE_FIELDS] {
             for (field, companions) in catalog.companions {

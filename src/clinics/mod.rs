@@ -9,5 +9,5 @@ pub mod repo;
 pub mod routes;
 pub mod scoring;
 
-pub use present::ClaimTopic;
+pub use present::{ClaimTopic, ClinicResponse};
 pub use routes::configure;

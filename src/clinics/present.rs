@@ -9,10 +9,9 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::scoring::ScorePart;
 use crate::countries::regulatory::RegulatoryStatus;
-use crate::disclaimer::Disclaimer;
 use crate::red_flags::disclosures::Disclosures;
 use crate::red_flags::RedFlag;
-use crate::treatment_packages::present::{ConvertedPrice, PackagePrice, TreatmentPackageResponse};
+use crate::treatment_packages::present::{ConvertedPrice, PackagePrice};
 
 /// Who the clinic treats; null means the source does not say.
 #[derive(Debug, Serialize, ToSchema)]
@@ -207,17 +206,6 @@ pub struct ResponseTimeView {
     pub median_hours_to_first_offer: f64,
     /// Quotes it has answered.
     pub quotes_answered: i64,
-}
-
-/// A clinic with its published packages (flagged ones too: a by-id read explains, it does not
-/// screen) and the disclaimer.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClinicDetail {
-    #[serde(flatten)]
-    pub clinic: ClinicResponse,
-    #[schema(required = false)]
-    pub treatment_packages: Vec<TreatmentPackageResponse>,
-    pub disclaimer: Disclaimer,
 }
 
 pub fn present(

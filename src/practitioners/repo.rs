@@ -35,6 +35,22 @@ pub async fn published_of_clinic(
         .await
 }
 
+/// [`published_of_clinic`] on a shared connection, so clinic detail can pipeline it with its
+/// other reads (`let (mut a, mut b) = (&*conn, &*conn)`).
+pub async fn published_of_clinic_pipelined(
+    conn: &mut &AsyncPgConnection,
+    clinic_id: Uuid,
+) -> QueryResult<Vec<Practitioner>> {
+    practitioners::table
+        .filter(practitioners::clinic_id.eq(clinic_id))
+        .filter(practitioners::deleted_at.is_null())
+        .filter(practitioners::status.eq(ListingStatus::Published))
+        .order((practitioners::created_at, practitioners::id))
+        .select(Practitioner::as_select())
+        .load(conn)
+        .await
+}
+
 /// One practitioner of a clinic (not deleted).
 pub async fn find(
     conn: &mut AsyncPgConnection,

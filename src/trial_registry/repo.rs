@@ -121,6 +121,93 @@ pub async fn citations_of(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> Quer
         .await
 }
 
+/// What the registry said of one cited id when StemCare last fetched it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FetchedRecord {
+    pub record: RegistryRecord,
+    pub title: Option<String>,
+    pub overall_status: Option<String>,
+    pub lead_sponsor: Option<String>,
+    pub last_update_date: Option<NaiveDate>,
+    pub fetched_at: DateTime<Utc>,
+}
+
+/// One NCT id a public listing cites, with its snapshot once the lookup worker has fetched it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitedStudy {
+    pub nct_id: String,
+    /// `None`: not yet checked against the registry.
+    pub fetched: Option<FetchedRecord>,
+}
+
+#[derive(QueryableByName)]
+struct CitedRow {
+    #[diesel(sql_type = Text)]
+    nct_id: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    record: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    title: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    overall_status: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    lead_sponsor: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Date>)]
+    last_update_date: Option<NaiveDate>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Timestamptz>)]
+    fetched_at: Option<DateTime<Utc>>,
+}
+
+// The public listing is the clinic and its published packages: a draft or deleted package's
+// citations are not shown (its words are not public either).
+const CITED_BY_PUBLIC_LISTING: &str = "
+SELECT DISTINCT c.nct_id, s.record, s.title, s.overall_status, s.lead_sponsor, s.last_update_date, s.fetched_at
+FROM trial_registry_citations c
+LEFT JOIN trial_registry_snapshots s ON s.nct_id = c.nct_id
+WHERE c.clinic_id = $1
+  AND (c.subject_id = $1 OR c.subject_id IN (
+      SELECT p.id FROM treatment_packages p
+      WHERE p.clinic_id = $1 AND p.status = $2 AND p.deleted_at IS NULL))
+ORDER BY c.nct_id";
+
+/// The NCT ids the clinic's public listing cites (its texts and its published packages), each
+/// once and in order, with what the registry said of it if fetched: the citations of
+/// [`citations_of`] joined with their snapshots in one statement. Takes a shared connection so
+/// clinic detail can pipeline it with its other reads.
+pub async fn cited_by_public_listing(
+    conn: &mut &AsyncPgConnection,
+    clinic_id: Uuid,
+) -> QueryResult<Vec<CitedStudy>> {
+    let rows: Vec<CitedRow> = crate::db::sql::prepared(
+        diesel::sql_query(CITED_BY_PUBLIC_LISTING)
+            .bind::<SqlUuid, _>(clinic_id)
+            .bind::<Text, _>(ListingStatus::Published),
+    )
+    .load(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let fetched = row.fetched_at.map(|fetched_at| FetchedRecord {
+                record: if row.record.as_deref() == Some(RegistryRecord::Found.as_str()) {
+                    RegistryRecord::Found
+                } else {
+                    RegistryRecord::NotFound
+                },
+                title: row.title,
+                overall_status: row.overall_status,
+                lead_sponsor: row.lead_sponsor,
+                last_update_date: row.last_update_date,
+                fetched_at,
+            });
+            CitedStudy {
+                nct_id: row.nct_id,
+                fetched,
+            }
+        })
+        .collect())
+}
+
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = trial_registry_snapshots)]
 #[diesel(check_for_backend(diesel::pg::Pg))]

@@ -209,6 +209,40 @@ pub async fn newest_for(
     Ok(rows.into_iter().map(|r| (r.subject_id, r)).collect())
 }
 
+/// The newest licence record of each practitioner of `clinic_id` (any key), by practitioner id.
+/// Takes a shared connection so clinic detail can pipeline it with its other reads.
+pub async fn newest_licences_of_clinic(
+    conn: &mut &AsyncPgConnection,
+    clinic_id: Uuid,
+) -> QueryResult<HashMap<Uuid, Verification>> {
+    let rows: Vec<Verification> = verifications::table
+        .filter(verifications::subject_kind.eq(SubjectKind::PractitionerLicence))
+        .filter(verifications::clinic_id.eq(clinic_id))
+        .order((verifications::subject_id, verifications::sequence.desc()))
+        .distinct_on(verifications::subject_id)
+        .select(Verification::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.subject_id, r)).collect())
+}
+
+/// The newest record of each trial claim of `clinic_id`, by NCT id (a trial claim is one subject
+/// per NCT id, unlike a licence). Takes a shared connection, as [`newest_licences_of_clinic`].
+pub async fn newest_trial_claims_of_clinic(
+    conn: &mut &AsyncPgConnection,
+    clinic_id: Uuid,
+) -> QueryResult<HashMap<String, Verification>> {
+    let rows: Vec<Verification> = verifications::table
+        .filter(verifications::subject_kind.eq(SubjectKind::TrialClaim))
+        .filter(verifications::subject_id.eq(clinic_id))
+        .order((verifications::subject_key, verifications::sequence.desc()))
+        .distinct_on(verifications::subject_key)
+        .select(Verification::as_select())
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.subject_key.clone(), r)).collect())
+}
+
 /// Records that the expiry of `id` is applied (so the worker does not apply it again).
 pub async fn mark_expired(conn: &mut AsyncPgConnection, id: Uuid, at: DateTime<Utc>) -> QueryResult<()> {
     diesel::sql_query(

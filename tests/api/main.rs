@@ -5,6 +5,7 @@ mod auth_first;
 mod bounds;
 mod catalogue;
 mod cli;
+mod clinic_detail_trust;
 mod clinics;
 mod compression;
 mod disclosures;

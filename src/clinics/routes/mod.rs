@@ -1,5 +1,7 @@
 //! The public clinic endpoints: `list` (filters, search, screening of critically flagged
-//! clinics), `get` (one clinic and its packages), their parameters in `params`.
+//! clinics), `get` (a clinic's packages), their parameters in `params`. `GET /v1/clinics/{id}`
+//! itself is served by `clinic_detail`, which adds what sits above this module (practitioners,
+//! verifications, registry checks) through [`present_with_packages`].
 
 mod get;
 mod list;
@@ -13,18 +15,20 @@ use uuid::Uuid;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{present, ClinicResponse, PriceFrom};
 use crate::clinics::repo::ResponseTime;
+use crate::error::ApiError;
 use crate::money::Rates;
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::RedFlag;
 use crate::reference::Reference;
-use crate::treatment_packages::present::PackagePrice;
+use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
+use crate::treatment_packages::present_packages;
+use crate::treatment_packages::repo::ClinicSummary;
 
 pub use params::{ClinicListParams, ClinicOrder};
 
 pub fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(list::list_clinics)
-        .service(get::get_clinic)
-        .service(get::list_clinic_packages);
+    cfg.service(list::list_clinics).service(get::list_clinic_packages);
 }
 
 /// The cheapest published package of a clinic as shown in lists.
@@ -60,4 +64,29 @@ fn present_listed(
         .evidence
         .assess_claim(&response.conditions, efficacy_claim);
     response
+}
+
+/// A clinic as its detail shows it, with its published `packages` (cheapest first, as
+/// `treatment_packages::repo::published_for_clinics` reads them): the cheapest gives
+/// `price_from`; `flags` holds the detections of the clinic and its packages (each is taken out
+/// as it is presented).
+pub fn present_with_packages(
+    clinic: PublicClinic,
+    packages: &[TreatmentPackage],
+    flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
+    speeds: &HashMap<Uuid, ResponseTime>,
+    reference: &Reference,
+    display: Option<(&Rates, &str)>,
+) -> Result<(ClinicResponse, Vec<TreatmentPackageResponse>), ApiError> {
+    let cheapest = packages.first().map(|package| {
+        price_from(
+            PackagePrice::of(package),
+            package.price_provenance.clone(),
+            display,
+        )
+    });
+    let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
+    let presented = present_listed(clinic, flags, cheapest, speeds, reference);
+    let packages = present_packages(packages, |_| Some(&summary), flags, reference, display)?;
+    Ok((presented, packages))
 }
