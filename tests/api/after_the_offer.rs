@@ -6,11 +6,9 @@
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::follow_ups::{
-    accepted_quote, advance_to, answer, baseline, date, follow_up_events, follow_ups, item, liv, put_json,
-    record_treatment,
-};
+use crate::follow_ups::{advance_to, answer, baseline, date, follow_up_events, follow_ups, item};
 use crate::helpers::{assert_problem, TestApp};
+use crate::journey::{accepted_quote, liv, put_json, record_treatment, Patient};
 
 /// Back pain, leg pain and ODI at 3 months of patients 0–10; every baseline is 7, 4 and 40.
 const MONTH_3: [(i64, i64, f64); 11] = [
@@ -69,12 +67,13 @@ fn due_events_for(events: &[Value], time_point: &str) -> usize {
 #[tokio::test]
 async fn twelve_patients_from_quote_to_the_registry() {
     let app = TestApp::spawn().await;
-    let (liv_key, liv_id) = liv(&app).await;
+    let liv = liv(&app).await;
 
     // 1. Twelve patients request quotes, receive Liv's offer and accept it.
     let mut patients = Vec::new();
     for n in 0..12 {
-        patients.push(accepted_quote(&app, &format!("patient{n}@example.com"), &liv_key, &liv_id).await);
+        let Patient { quote_id, token } = accepted_quote(&app, &format!("patient{n}@example.com"), &liv).await;
+        patients.push((quote_id, token));
     }
     // The baseline of each is due at once: one `follow_up.due` each in the outbox.
     assert_eq!(worker_round(&app).await, 12);
@@ -103,7 +102,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
     // 3. A week later the clinic records each treatment.
     app.clock.advance(Duration::days(7));
     for (id, _) in &patients {
-        record_treatment(&app, id, &liv_key).await;
+        record_treatment(&app, id, &liv, "BM-2027-0311-A").await;
     }
     // -- wip-treat's handover pack (JSON, HTML), the doctor's link and its revocation: see the
     //    block marked HANDOVER below once merged.
@@ -296,7 +295,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
     );
     assert_eq!(registry["quantile_method"], "hyndman_fan_7");
     let clinic = &registry["by_clinic"][0];
-    assert_eq!(clinic["clinic_id"], liv_id.as_str());
+    assert_eq!(clinic["clinic_id"], liv.id.as_str());
     let group = &registry["by_condition_cell_type_country"][0];
     assert_eq!(
         (

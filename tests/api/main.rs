@@ -18,6 +18,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod instances;
+mod journey;
 mod openapi;
 mod packages;
 mod partners;
