@@ -1,6 +1,7 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
 mod after_the_offer;
+mod after_the_offer_access;
 mod after_the_offer_steps;
 mod auth_first;
 mod bounds;
