@@ -28,6 +28,7 @@ mod practitioners;
 mod query_plans;
 mod quotes;
 mod rates;
+mod readme;
 mod red_flag_corpus;
 mod replicas;
 mod reviews;
