@@ -3,6 +3,8 @@
 //! field or value in the README that the API does not take fails here.
 
 use std::collections::HashMap;
+use std::iter::Peekable;
+use std::str::Chars;
 
 use chrono::Months;
 use serde_json::Value;
@@ -70,14 +72,6 @@ fn words(command: &str, vars: &HashMap<String, String>) -> Vec<String> {
     let mut word = String::new();
     let mut in_word = false;
     let mut chars = command.chars().peekable();
-    let expand = |chars: &mut std::iter::Peekable<std::str::Chars>, word: &mut String| {
-        let mut name = String::new();
-        while let Some(c) = chars.peek().copied().filter(|c| c.is_ascii_alphanumeric() || *c == '_') {
-            name.push(c);
-            chars.next();
-        }
-        word.push_str(vars.get(&name).unwrap_or_else(|| panic!("${name} is not set")));
-    };
     while let Some(c) = chars.next() {
         match c {
             '\'' => {
@@ -94,14 +88,14 @@ fn words(command: &str, vars: &HashMap<String, String>) -> Vec<String> {
                 while let Some(q) = chars.next() {
                     match q {
                         '"' => break,
-                        '$' => expand(&mut chars, &mut word),
+                        '$' => expand(&mut chars, vars, &mut word),
                         _ => word.push(q),
                     }
                 }
             }
             '$' => {
                 in_word = true;
-                expand(&mut chars, &mut word);
+                expand(&mut chars, vars, &mut word);
             }
             '|' | '>' | '#' if !in_word => break,
             c if c.is_whitespace() => {
@@ -120,6 +114,15 @@ fn words(command: &str, vars: &HashMap<String, String>) -> Vec<String> {
         words.push(word);
     }
     words
+}
+
+/// Appends the value of the variable whose name follows in `chars` (after its `$`).
+fn expand(chars: &mut Peekable<Chars<'_>>, vars: &HashMap<String, String>, word: &mut String) {
+    let mut name = String::new();
+    while let Some(c) = chars.next_if(|c| c.is_ascii_alphanumeric() || *c == '_') {
+        name.push(c);
+    }
+    word.push_str(vars.get(&name).unwrap_or_else(|| panic!("${name} is not set")));
 }
 
 #[tokio::test]
