@@ -9,9 +9,9 @@
 use chrono::Duration;
 use serde_json::{json, Value};
 
+use crate::after_the_offer_steps::{handover_and_doctors_link, reviews_around_day_14};
 use crate::follow_ups::{advance_to, answer, baseline, date, follow_up_events, follow_ups, item};
 use crate::helpers::{assert_problem, field, TestApp};
-use crate::after_the_offer_steps::{handover_and_doctors_link, reviews_around_day_14};
 use crate::journey::{accepted_quote, delete, liv, post_review, put_json, record_treatment, Patient};
 
 /// The product lot Liv records for every patient.
@@ -79,7 +79,8 @@ async fn twelve_patients_from_quote_to_the_registry() {
     // 1. Twelve patients request quotes, receive Liv's offer and accept it.
     let mut patients = Vec::new();
     for n in 0..12 {
-        let Patient { quote_id, token } = accepted_quote(&app, &format!("patient{n}@example.com"), &liv).await;
+        let Patient { quote_id, token } =
+            accepted_quote(&app, &format!("patient{n}@example.com"), &liv).await;
         patients.push((quote_id, token));
     }
     // The baseline of each is due at once: one `follow_up.due` each in the outbox.
@@ -203,7 +204,11 @@ async fn twelve_patients_from_quote_to_the_registry() {
     assert_eq!(erase.status().as_u16(), 204);
     assert_problem(app.get(&link_url).await, 404, "not-found").await;
     let reviews = app.walk(&format!("/v1/clinics/{}/reviews", liv.id)).await;
-    assert_eq!(field(&reviews, "id"), [review_id.as_str()], "only patient 0's review is left");
+    assert_eq!(
+        field(&reviews, "id"),
+        [review_id.as_str()],
+        "only patient 0's review is left"
+    );
     {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;

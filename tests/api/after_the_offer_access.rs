@@ -22,7 +22,9 @@ use serde_json::{json, Value};
 
 use crate::follow_ups::answer;
 use crate::helpers::TestApp;
-use crate::journey::{accepted_over_rival, clinic, liv, medipol, record_treatment, treated_body, treated_quote};
+use crate::journey::{
+    accepted_over_rival, clinic, liv, medipol, record_treatment, treated_body, treated_quote,
+};
 use crate::treatments::read;
 
 /// The kinds of caller, in the order of a row's answers.
@@ -156,13 +158,13 @@ async fn every_endpoint_of_issue_20_answers_each_kind_of_caller_as_the_conventio
     let bearers: [Option<&str>; 9] = [
         None,
         Some("qt_this-is-no-token-at-all"),
-        Some(&other.token),
-        Some(&stranger.key),
-        Some(&medipol.key),
-        Some(&patient.token),
-        Some(&liv.key),
-        Some(&coordinator),
-        Some(&admin),
+        Some(other.token.as_str()),
+        Some(stranger.key.as_str()),
+        Some(medipol.key.as_str()),
+        Some(patient.token.as_str()),
+        Some(liv.key.as_str()),
+        Some(coordinator.as_str()),
+        Some(admin.as_str()),
     ];
     let treatment = treated_body(&app.clock.today().to_string(), "LOT-AGAIN");
     let review_body = json!({"rating": 1, "text": "Not mine to write."});
@@ -171,7 +173,8 @@ async fn every_endpoint_of_issue_20_answers_each_kind_of_caller_as_the_conventio
     use Method as M;
     #[rustfmt::skip]
     let rows = [
-        //                                                                          anon    bad     other pt   other ptnr  rival      patient   treating  coord     admin
+        // Answers in the order of CALLERS: anonymous, bad token, other patient, other partner, rival,
+        // patient, treating partner, coordinator, admin.
         row(M::POST, "POST /v1/quotes/{id}/treatment", format!("/v1/quotes/{id}/treatment"), Some(treatment),
             [UNAUTH, UNAUTH, NOT_FOUND, NOT_FOUND, NOT_FOUND, FORBID, CONFLICT, CONFLICT, CONFLICT]),
         row(M::GET, "GET /v1/quotes/{id}/treatment", format!("/v1/quotes/{id}/treatment"), None,

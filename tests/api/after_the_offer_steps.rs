@@ -14,7 +14,9 @@ const CONTACT: [&str; 3] = ["Jane Doe", "7946 0958", "@example.com"];
 
 /// The pack without the instant it was generated (the only field that differs between reads).
 fn content_of(mut pack: Value) -> Value {
-    pack.as_object_mut().map(|o| o.remove("generated_at"));
+    if let Some(fields) = pack.as_object_mut() {
+        fields.remove("generated_at");
+    }
     pack
 }
 
@@ -36,14 +38,20 @@ pub(crate) async fn handover_and_doctors_link(
     assert_eq!(pack["quote_id"], quote_id);
     assert_eq!(pack["treatment"]["product_lot"], lot);
     assert_eq!(pack["treatment"]["sites"], json!(["L4-L5 disc"]));
-    assert_eq!(pack["evidence"]["certainty"], "none", "sciatica: no studies found");
+    assert_eq!(
+        pack["evidence"]["certainty"], "none",
+        "sciatica: no studies found"
+    );
     let schedule = pack["follow_up_schedule"].as_array().expect("schedule");
     assert_eq!(
         schedule[0]["due_on"],
         item(follow_up_list, "baseline")["closes_on"],
         "the baseline closes on the treatment day"
     );
-    for (entry, time_point) in schedule[1..].iter().zip(["month_3", "month_6", "month_12", "month_24"]) {
+    for (entry, time_point) in schedule[1..]
+        .iter()
+        .zip(["month_3", "month_6", "month_12", "month_24"])
+    {
         let listed = item(follow_up_list, time_point);
         assert_eq!(entry["time_point"], time_point);
         assert_eq!(
@@ -94,10 +102,7 @@ pub(crate) async fn handover_and_doctors_link(
 
     // Revoked by the patient: the doctor learns it once worked (410), not that it never existed.
     let link_path = format!("{links}/{}", link["id"].as_str().expect("id"));
-    assert_eq!(
-        delete(app, &link_path, Some(token)).await.status().as_u16(),
-        204
-    );
+    assert_eq!(delete(app, &link_path, Some(token)).await.status().as_u16(), 204);
     let gone = assert_problem(app.get(&url).await, 410, "gone").await;
     assert_eq!(gone["detail"], "the patient revoked this handover link");
 }
@@ -112,7 +117,8 @@ pub(crate) async fn reviews_around_day_14(
     token: &str,
     treated_on: NaiveDate,
 ) -> String {
-    let body = json!({"rating": 4, "text": "Clear invoice and kind nurses; too early to say more about my leg."});
+    let body =
+        json!({"rating": 4, "text": "Clear invoice and kind nurses; too early to say more about my leg."});
     let opens_on = treated_on + Duration::days(14);
     advance_to(app, opens_on - Duration::days(1));
     let early = post_review(app, quote_id, Some(token), &body).await;

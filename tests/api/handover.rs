@@ -21,7 +21,6 @@ async fn treated_quote(app: &TestApp, email: &str, lot: &str) -> (Patient, Clini
     (patient, liv, medipol)
 }
 
-
 #[tokio::test]
 async fn the_pack_holds_the_record_the_schedule_and_its_sources() {
     let app = TestApp::spawn().await;
@@ -101,10 +100,7 @@ async fn the_pack_holds_the_record_the_schedule_and_its_sources() {
     assert!(pack["disclaimer"]["text"].is_string());
 
     // The clinic and staff read it too; others do not.
-    assert_eq!(
-        read(&app, &path, &liv.key).await["quote_id"],
-        q.quote_id.as_str()
-    );
+    assert_eq!(read(&app, &path, &liv.key).await["quote_id"], q.quote_id.as_str());
     let coordinator = app.staff_key("coordinator").await;
     assert_eq!(
         read(&app, &path, &coordinator).await["quote_id"],

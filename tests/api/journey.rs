@@ -82,7 +82,12 @@ pub(crate) async fn accepted_quote(app: &TestApp, email: &str, clinic: &Clinic) 
 
 /// As [`accepted_quote`], but `rival` offers too: its partner saw the quote and its offer was
 /// declined when the patient accepted `clinic`'s.
-pub(crate) async fn accepted_over_rival(app: &TestApp, email: &str, clinic: &Clinic, rival: &Clinic) -> Patient {
+pub(crate) async fn accepted_over_rival(
+    app: &TestApp,
+    email: &str,
+    clinic: &Clinic,
+    rival: &Clinic,
+) -> Patient {
     let (quote_id, token, _) = create_quote(app, email).await;
     let patient = Patient { quote_id, token };
     let offer_id = offer(app, &patient.quote_id, clinic).await;
@@ -136,7 +141,12 @@ pub(crate) async fn treated_quote(app: &TestApp, email: &str, clinic: &Clinic, l
 }
 
 /// PUT `body` as JSON, with a bearer token when given.
-pub(crate) async fn put_json(app: &TestApp, path: &str, bearer: Option<&str>, body: &Value) -> reqwest::Response {
+pub(crate) async fn put_json(
+    app: &TestApp,
+    path: &str,
+    bearer: Option<&str>,
+    body: &Value,
+) -> reqwest::Response {
     app.request(reqwest::Method::PUT, path, bearer, Some(body)).await
 }
 
@@ -181,7 +191,12 @@ pub(crate) async fn post_review(
 }
 
 /// The clinic's reply to a review, sent as `bearer`.
-pub(crate) async fn reply(app: &TestApp, clinic_id: &str, review_id: &str, bearer: Option<&str>) -> reqwest::Response {
+pub(crate) async fn reply(
+    app: &TestApp,
+    clinic_id: &str,
+    review_id: &str,
+    bearer: Option<&str>,
+) -> reqwest::Response {
     app.post_json(
         &format!("/v1/partner/clinics/{clinic_id}/reviews/{review_id}/reply"),
         bearer,

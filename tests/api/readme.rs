@@ -150,7 +150,10 @@ async fn the_readme_tour_of_the_loop_runs_as_written() {
         let mut command = command.replace("$(date -u +%F)", &treated_on.to_string());
         command = command_substitution
             .replace_all(&command, |c: &regex::Captures| {
-                captured[&c[1]][&c[2]].as_str().expect("a string field").to_owned()
+                captured[&c[1]][&c[2]]
+                    .as_str()
+                    .expect("a string field")
+                    .to_owned()
             })
             .into_owned();
         let (target, command) = match assignment.captures(command.trim()) {
@@ -175,12 +178,11 @@ async fn the_readme_tour_of_the_loop_runs_as_written() {
         let path = url.unwrap_or_else(|| panic!("no URL in {command}"));
         // The tour's month-3 answer is sent three months on, on its due day.
         if path.ends_with("/follow-ups/month_3") {
-            advance_to(
-                &app,
-                treated_on.checked_add_months(Months::new(3)).expect("date"),
-            );
+            advance_to(&app, treated_on.checked_add_months(Months::new(3)).expect("date"));
         }
-        let mut request = app.client.request(method.parse().expect("method"), app.url(&path));
+        let mut request = app
+            .client
+            .request(method.parse().expect("method"), app.url(&path));
         for header in &headers {
             let (name, value) = header.split_once(": ").expect("a header line");
             request = request.header(name, value);
@@ -208,10 +210,7 @@ async fn the_readme_tour_of_the_loop_runs_as_written() {
     // Every step of the loop, in the README's order.
     let routes: Vec<String> = sent
         .iter()
-        .map(|s| {
-            s.replace(&patient.quote_id, "{id}")
-                .replace(&liv.id, "{clinic}")
-        })
+        .map(|s| s.replace(&patient.quote_id, "{id}").replace(&liv.id, "{clinic}"))
         .collect();
     assert_eq!(routes.len(), 13, "{routes:#?}");
     for (step, expected) in [
@@ -230,7 +229,10 @@ async fn the_readme_tour_of_the_loop_runs_as_written() {
     }
     assert!(routes[4].starts_with("GET /v1/handover/hl_"));
     assert!(routes[5].starts_with("DELETE /v1/quotes/{id}/handover-links/"));
-    assert!(routes[10].starts_with("POST /v1/partner/clinics/{clinic}/reviews/") && routes[10].ends_with("/reply"));
+    assert!(
+        routes[10].starts_with("POST /v1/partner/clinics/{clinic}/reviews/")
+            && routes[10].ends_with("/reply")
+    );
     // The reply is published under the review.
     let reviews = app
         .get_json(&format!("/v1/clinics/{}/reviews", liv.id), 200)

@@ -100,9 +100,7 @@ async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wr
     let again = post_review(&app, &patient.quote_id, Some(&patient.token), &body).await;
     assert_problem(again, 409, "conflict").await;
 
-    let list = app
-        .get(&format!("/v1/clinics/{}/reviews", liv.id))
-        .await;
+    let list = app.get(&format!("/v1/clinics/{}/reviews", liv.id)).await;
     assert_eq!(list.status().as_u16(), 200);
     assert_eq!(list.headers()["cache-control"], "public, max-age=60");
     assert!(list.headers().contains_key("etag"));
@@ -268,12 +266,7 @@ async fn the_treating_clinic_replies_once_and_nobody_else_may() {
         .await;
     let other_clinic = app.clinic_id("medipol-university-hospital").await;
 
-    assert_problem(
-        reply(&app, &liv.id, &review_id, None).await,
-        401,
-        "unauthorized",
-    )
-    .await;
+    assert_problem(reply(&app, &liv.id, &review_id, None).await, 401, "unauthorized").await;
     assert_problem(
         reply(&app, &liv.id, &review_id, Some(&other_key)).await,
         404,
@@ -294,10 +287,7 @@ async fn the_treating_clinic_replies_once_and_nobody_else_may() {
     .await;
     let screened = app
         .post_json(
-            &format!(
-                "/v1/partner/clinics/{}/reviews/{review_id}/reply",
-                liv.id
-            ),
+            &format!("/v1/partner/clinics/{}/reviews/{review_id}/reply", liv.id),
             Some(&liv.key),
             &json!({"text": "Please call us on +90 212 555 01 23."}),
         )

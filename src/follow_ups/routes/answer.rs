@@ -129,7 +129,14 @@ pub async fn answer_follow_up(
 ) -> Result<HttpResponse, ApiError> {
     let (quote_id, time_point_text) = path.into_inner();
     let time_point = time_point(&time_point_text)?;
-    let item = respond(&state, &bearer, quote_id, time_point, Some(raw(body.into_inner()))).await?;
+    let item = respond(
+        &state,
+        &bearer,
+        quote_id,
+        time_point,
+        Some(raw(body.into_inner())),
+    )
+    .await?;
     private_json(StatusCode::OK, &item)
 }
 
