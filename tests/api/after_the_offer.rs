@@ -1,16 +1,21 @@
-//! Issue 20's "Done when", as far as the treatment record, follow-ups and the outcome registry go:
-//! twelve patients from quote to the 12-month follow-up on an injected clock (no sleeping),
-//! answers inside and outside windows, due events in the outbox, a withdrawn registry consent, an
-//! erasure, and a registry whose figures match values computed by hand.
+//! Issue 20's "Done when" as one journey: twelve patients from quote to the 12-month follow-up on
+//! an injected clock (no sleeping): treatment records, the handover pack (JSON and HTML), the
+//! doctor's link and its revocation, reviews refused before and accepted after the 14-day mark, the
+//! clinic's reply, due events in the outbox, answers inside and outside windows, a withdrawn
+//! registry consent, an erasure, and a registry whose figures match values computed by hand ("10
+//! or fewer" for a group of 10, figures for a group of 11). Who may call what is swept in
+//! `after_the_offer_access.rs`.
 
 use chrono::Duration;
 use serde_json::{json, Value};
 
-use crate::follow_ups::{
-    accepted_quote, advance_to, answer, baseline, date, follow_up_events, follow_ups, item, liv, put_json,
-    record_treatment,
-};
-use crate::helpers::{assert_problem, TestApp};
+use crate::after_the_offer_steps::{handover_and_doctors_link, reviews_around_day_14};
+use crate::follow_ups::{advance_to, answer, baseline, date, follow_up_events, follow_ups, item};
+use crate::helpers::{assert_problem, field, TestApp};
+use crate::journey::{accepted_quote, delete, liv, post_review, put_json, record_treatment, Patient};
+
+/// The product lot Liv records for every patient.
+const LOT: &str = "BM-2027-0311-A";
 
 /// Back pain, leg pain and ODI at 3 months of patients 0–10; every baseline is 7, 4 and 40.
 const MONTH_3: [(i64, i64, f64); 11] = [
@@ -69,12 +74,14 @@ fn due_events_for(events: &[Value], time_point: &str) -> usize {
 #[tokio::test]
 async fn twelve_patients_from_quote_to_the_registry() {
     let app = TestApp::spawn().await;
-    let (liv_key, liv_id) = liv(&app).await;
+    let liv = liv(&app).await;
 
     // 1. Twelve patients request quotes, receive Liv's offer and accept it.
     let mut patients = Vec::new();
     for n in 0..12 {
-        patients.push(accepted_quote(&app, &format!("patient{n}@example.com"), &liv_key, &liv_id).await);
+        let Patient { quote_id, token } =
+            accepted_quote(&app, &format!("patient{n}@example.com"), &liv).await;
+        patients.push((quote_id, token));
     }
     // The baseline of each is due at once: one `follow_up.due` each in the outbox.
     assert_eq!(worker_round(&app).await, 12);
@@ -102,16 +109,20 @@ async fn twelve_patients_from_quote_to_the_registry() {
 
     // 3. A week later the clinic records each treatment.
     app.clock.advance(Duration::days(7));
+    let treated_on = app.clock.today();
     for (id, _) in &patients {
-        record_treatment(&app, id, &liv_key).await;
+        record_treatment(&app, id, &liv, LOT).await;
     }
-    // -- wip-treat's handover pack (JSON, HTML), the doctor's link and its revocation: see the
-    //    block marked HANDOVER below once merged.
     let (first_id, first_token) = &patients[0];
     let schedule = follow_ups(&app, first_id, first_token).await;
     let m3 = item(&schedule, "month_3").clone();
     let m6 = item(&schedule, "month_6").clone();
     let m12 = item(&schedule, "month_12").clone();
+
+    // The handover pack for the home doctor (JSON and HTML), the doctor's link and its revocation.
+    handover_and_doctors_link(&app, first_id, first_token, LOT, &schedule).await;
+    // Reviews: refused on day 13, accepted on day 14; the clinic replies with its partner key.
+    let review_id = reviews_around_day_14(&app, &liv, first_id, first_token, treated_on).await;
 
     // 4. Three months: too early the day before the window, then eleven answer inside it.
     advance_to(&app, date(&m3["opens_on"]) - Duration::days(1));
@@ -171,16 +182,33 @@ async fn twelve_patients_from_quote_to_the_registry() {
         false
     );
 
-    // Patient 10 erases everything: the answers go, the consented registry rows stay unlinked.
+    // Patient 10, with a doctor's link and a published review, erases everything: the answers, the
+    // link and the review go; the consented registry rows stay, linked to no one.
     let (erasing_id, erasing_token) = &patients[10];
-    let erase = app
-        .client
-        .delete(app.url(&format!("/v1/quotes/{erasing_id}")))
-        .bearer_auth(erasing_token)
-        .send()
-        .await
-        .expect("DELETE");
+    let link = app
+        .post_json(
+            &format!("/v1/quotes/{erasing_id}/handover-links"),
+            Some(erasing_token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(link.status().as_u16(), 201);
+    let link_url = link.json::<Value>().await.expect("json")["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+    let review = json!({"rating": 2, "text": "A long wait before the injection."});
+    let posted = post_review(&app, erasing_id, Some(erasing_token), &review).await;
+    assert_eq!(posted.status().as_u16(), 201);
+    let erase = delete(&app, &format!("/v1/quotes/{erasing_id}"), Some(erasing_token)).await;
     assert_eq!(erase.status().as_u16(), 204);
+    assert_problem(app.get(&link_url).await, 404, "not-found").await;
+    let reviews = app.walk(&format!("/v1/clinics/{}/reviews", liv.id)).await;
+    assert_eq!(
+        field(&reviews, "id"),
+        [review_id.as_str()],
+        "only patient 0's review is left"
+    );
     {
         use diesel::prelude::*;
         use diesel_async::RunQueryDsl;
@@ -274,9 +302,6 @@ async fn twelve_patients_from_quote_to_the_registry() {
         [12, 12, 11, 11]
     );
 
-    // -- REVIEWS (wip-rev): reviews refused before and accepted after the 14-day mark, and the
-    //    clinic's reply, belong here.
-
     // 8. The registry, public and cacheable.
     let response = app.get("/v1/outcome-registry").await;
     assert_eq!(response.status().as_u16(), 200);
@@ -296,7 +321,7 @@ async fn twelve_patients_from_quote_to_the_registry() {
     );
     assert_eq!(registry["quantile_method"], "hyndman_fan_7");
     let clinic = &registry["by_clinic"][0];
-    assert_eq!(clinic["clinic_id"], liv_id.as_str());
+    assert_eq!(clinic["clinic_id"], liv.id.as_str());
     let group = &registry["by_condition_cell_type_country"][0];
     assert_eq!(
         (

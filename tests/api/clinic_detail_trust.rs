@@ -56,7 +56,7 @@ async fn treated_patient(app: &TestApp, email: &str) -> Patient {
         .post_json(
             &format!("/v1/quotes/{quote_id}/treatment"),
             Some(&partner_key),
-            &crate::treatments::treated_body(&app.clock.today().to_string(), "LOT-2027-01"),
+            &crate::journey::treated_body(&app.clock.today().to_string(), "LOT-2027-01"),
         )
         .await;
     let status = treated.status().as_u16();

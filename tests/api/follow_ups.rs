@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDate};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
-use crate::quotes::{create_quote, offer_request};
+use crate::journey::{accepted_quote, liv, put_json, record_treatment, Patient};
 
 /// Log lines of every test in this binary from the moment [`capture_logs`] first ran.
 static LOGS: OnceLock<Mutex<Vec<String>>> = OnceLock::new();
@@ -42,76 +42,6 @@ fn logged() -> Vec<String> {
     LOGS.get()
         .map(|l| l.lock().map(|l| l.clone()).unwrap_or_default())
         .unwrap_or_default()
-}
-
-/// The partner of `liv-hospital-ulus` and its clinic id.
-pub(crate) async fn liv(app: &TestApp) -> (String, String) {
-    let key = app.partner_key("Liv Partner", "liv-hospital-ulus").await;
-    (key, app.clinic_id("liv-hospital-ulus").await)
-}
-
-/// A quote with Liv's offer accepted by the patient: (quote id, patient token).
-pub(crate) async fn accepted_quote(
-    app: &TestApp,
-    email: &str,
-    liv_key: &str,
-    liv_id: &str,
-) -> (String, String) {
-    let (id, token, _) = create_quote(app, email).await;
-    let offer = app
-        .post_json(
-            &format!("/v1/quotes/{id}/offers"),
-            Some(liv_key),
-            &offer_request(liv_id),
-        )
-        .await;
-    assert_eq!(offer.status().as_u16(), 201);
-    let offer: Value = offer.json().await.expect("json");
-    let accept = app
-        .post_json(
-            &format!(
-                "/v1/quotes/{id}/offers/{}/accept",
-                offer["id"].as_str().expect("id")
-            ),
-            Some(&token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accept.status().as_u16(), 200);
-    (id, token)
-}
-
-/// The clinic records the treatment as given today (the server's day).
-pub(crate) async fn record_treatment(app: &TestApp, quote_id: &str, liv_key: &str) {
-    let response = app
-        .post_json(
-            &format!("/v1/quotes/{quote_id}/treatment"),
-            Some(liv_key),
-            &json!({
-                "outcome": "treated",
-                "treated_on": app.clock.today().to_string(),
-                "cell_type": "bm-msc",
-                "cell_source": "autologous",
-                "administration_method": "intradiscal-injection",
-                "sites": ["L4-L5 disc"]
-            }),
-        )
-        .await;
-    let status = response.status().as_u16();
-    assert_eq!(status, 201, "{}", response.text().await.unwrap_or_default());
-}
-
-pub(crate) async fn put_json(
-    app: &TestApp,
-    path: &str,
-    bearer: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    let mut request = app.client.put(app.url(path)).json(body);
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.expect("PUT request")
 }
 
 /// A valid follow-up answer.
@@ -160,8 +90,8 @@ pub(crate) fn date(value: &Value) -> NaiveDate {
 #[tokio::test]
 async fn windows_answers_and_skips_follow_the_clock() {
     let app = TestApp::spawn().await;
-    let (liv_key, liv_id) = liv(&app).await;
-    let (id, token) = accepted_quote(&app, "window@example.com", &liv_key, &liv_id).await;
+    let liv = liv(&app).await;
+    let Patient { quote_id: id, token } = accepted_quote(&app, "window@example.com", &liv).await;
     let path = |tp: &str| format!("/v1/quotes/{id}/follow-ups/{tp}");
 
     // Accepted, not treated yet: the baseline is due, the rest waits for a treatment date.
@@ -201,7 +131,7 @@ async fn windows_answers_and_skips_follow_the_clock() {
 
     // Treated ten days later: the baseline closes on the treatment day.
     app.clock.advance(Duration::days(10));
-    record_treatment(&app, &id, &liv_key).await;
+    record_treatment(&app, &id, &liv, "LOT-FOLLOW").await;
     let treated_on = app.clock.today();
     let list = follow_ups(&app, &id, &token).await;
     assert_eq!(list["treatment"], "treated");
@@ -329,9 +259,13 @@ struct Ciphertext {
 #[tokio::test]
 async fn every_follow_up_endpoint_checks_the_caller() {
     let app = TestApp::spawn().await;
-    let (liv_key, liv_id) = liv(&app).await;
-    let (id, token) = accepted_quote(&app, "owner@example.com", &liv_key, &liv_id).await;
-    let (other_id, other_token) = accepted_quote(&app, "other@example.com", &liv_key, &liv_id).await;
+    let liv = liv(&app).await;
+    let liv_key = liv.key.clone();
+    let Patient { quote_id: id, token } = accepted_quote(&app, "owner@example.com", &liv).await;
+    let Patient {
+        quote_id: other_id,
+        token: other_token,
+    } = accepted_quote(&app, "other@example.com", &liv).await;
     // A partner whose clinic never saw the quote.
     let stranger = app.partner_key("Stranger", "cellular-hope-institute").await;
     let coordinator = app.staff_key("coordinator").await;
@@ -492,8 +426,8 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
             .nth(2),
         Some("admin")
     );
-    let (liv_key, liv_id) = liv(&app).await;
-    let (id, token) = accepted_quote(&app, "worker@example.com", &liv_key, &liv_id).await;
+    let liv = liv(&app).await;
+    let Patient { quote_id: id, token } = accepted_quote(&app, "worker@example.com", &liv).await;
 
     let wait_for = |n: usize| {
         let app = &app;
@@ -526,7 +460,7 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
     );
     app.clock.advance(Duration::days(2));
     second.clock.advance(Duration::days(2));
-    record_treatment(&app, &id, &liv_key).await;
+    record_treatment(&app, &id, &liv, "LOT-FOLLOW").await;
     let m3 = item(&follow_ups(&app, &id, &token).await, "month_3").clone();
     let days = (date(&m3["opens_on"]) - app.clock.today()).num_days();
     app.clock.advance(Duration::days(days));

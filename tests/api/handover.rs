@@ -7,41 +7,24 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
+use crate::journey::{
+    create_link, delete, get_accepting, liv_over_medipol, record_treatment, Clinic, Patient,
+};
 use crate::quotes::create_quote;
-use crate::treatments::{accepted_quote, read, today, treated_body, Accepted};
+use crate::treatments::{read, today};
 
-/// An accepted quote whose treatment Liv recorded today with `lot` as the product lot.
-async fn treated_quote(app: &TestApp, email: &str, lot: &str) -> Accepted {
-    let q = accepted_quote(app, email).await;
-    let path = format!("/v1/quotes/{}/treatment", q.quote_id);
-    let response = app
-        .post_json(&path, Some(&q.liv_key), &treated_body(&today(), lot))
-        .await;
-    assert_eq!(response.status().as_u16(), 201);
-    q
-}
-
-async fn get_accepting(app: &TestApp, path: &str, bearer: Option<&str>, accept: &str) -> reqwest::Response {
-    let mut request = app.client.get(app.url(path)).header("accept", accept);
-    if let Some(token) = bearer {
-        request = request.bearer_auth(token);
-    }
-    request.send().await.expect("GET")
-}
-
-async fn create_link(app: &TestApp, q: &Accepted, body: &Value) -> reqwest::Response {
-    app.post_json(
-        &format!("/v1/quotes/{}/handover-links", q.quote_id),
-        Some(&q.token),
-        body,
-    )
-    .await
+/// Liv's offer accepted over Medipol's, and Liv's record of the treatment today with `lot` as the
+/// product lot. Returns the patient, Liv and Medipol.
+async fn treated_quote(app: &TestApp, email: &str, lot: &str) -> (Patient, Clinic, Clinic) {
+    let (patient, liv, medipol) = liv_over_medipol(app, email).await;
+    record_treatment(app, &patient.quote_id, &liv, lot).await;
+    (patient, liv, medipol)
 }
 
 #[tokio::test]
 async fn the_pack_holds_the_record_the_schedule_and_its_sources() {
     let app = TestApp::spawn().await;
-    let q = treated_quote(&app, "pack@example.com", "LOT-77").await;
+    let (q, liv, medipol) = treated_quote(&app, "pack@example.com", "LOT-77").await;
     let path = format!("/v1/quotes/{}/handover", q.quote_id);
     let response = app.get_as(&path, &q.token).await;
     assert_eq!(response.status().as_u16(), 200);
@@ -117,16 +100,13 @@ async fn the_pack_holds_the_record_the_schedule_and_its_sources() {
     assert!(pack["disclaimer"]["text"].is_string());
 
     // The clinic and staff read it too; others do not.
-    assert_eq!(
-        read(&app, &path, &q.liv_key).await["quote_id"],
-        q.quote_id.as_str()
-    );
+    assert_eq!(read(&app, &path, &liv.key).await["quote_id"], q.quote_id.as_str());
     let coordinator = app.staff_key("coordinator").await;
     assert_eq!(
         read(&app, &path, &coordinator).await["quote_id"],
         q.quote_id.as_str()
     );
-    assert_problem(app.get_as(&path, &q.medipol_key).await, 404, "not-found").await;
+    assert_problem(app.get_as(&path, &medipol.key).await, 404, "not-found").await;
     assert_problem(app.get(&path).await, 401, "unauthorized").await;
     let (_, other_token, _) = create_quote(&app, "nosy@example.com").await;
     assert_problem(app.get_as(&path, &other_token).await, 404, "not-found").await;
@@ -137,7 +117,7 @@ async fn the_pack_holds_the_record_the_schedule_and_its_sources() {
 #[tokio::test]
 async fn the_printable_page_is_html_with_every_value_escaped() {
     let app = TestApp::spawn().await;
-    let q = treated_quote(&app, "html@example.com", "<script>alert('lot')</script>").await;
+    let (q, _, _) = treated_quote(&app, "html@example.com", "<script>alert('lot')</script>").await;
     let path = format!("/v1/quotes/{}/handover", q.quote_id);
     let response = get_accepting(
         &app,
@@ -165,7 +145,7 @@ async fn the_printable_page_is_html_with_every_value_escaped() {
 #[tokio::test]
 async fn a_quote_without_treatment_has_no_pack() {
     let app = TestApp::spawn().await;
-    let q = accepted_quote(&app, "nopack@example.com").await;
+    let (q, _, _) = liv_over_medipol(&app, "nopack@example.com").await;
     let path = format!("/v1/quotes/{}/handover", q.quote_id);
     assert_problem(app.get_as(&path, &q.token).await, 404, "not-found").await;
     assert_problem(create_link(&app, &q, &json!({})).await, 409, "conflict").await;
@@ -190,20 +170,20 @@ async fn a_quote_without_treatment_has_no_pack() {
 #[tokio::test]
 async fn the_doctors_link_opens_the_pack_and_nothing_else_until_revoked_or_expired() {
     let app = TestApp::spawn().await;
-    let q = treated_quote(&app, "link@example.com", "LOT-9").await;
+    let (q, liv, medipol) = treated_quote(&app, "link@example.com", "LOT-9").await;
     let links = format!("/v1/quotes/{}/handover-links", q.quote_id);
 
     // Only the patient makes links, for 1 to 90 days.
     let body = json!({});
     assert_problem(app.post_json(&links, None, &body).await, 401, "unauthorized").await;
     assert_problem(
-        app.post_json(&links, Some(&q.liv_key), &body).await,
+        app.post_json(&links, Some(&liv.key), &body).await,
         403,
         "forbidden",
     )
     .await;
     assert_problem(
-        app.post_json(&links, Some(&q.medipol_key), &body).await,
+        app.post_json(&links, Some(&medipol.key), &body).await,
         403,
         "forbidden",
     )
@@ -262,29 +242,11 @@ async fn the_doctors_link_opens_the_pack_and_nothing_else_until_revoked_or_expir
 
     // Revoked: 410; revoking again is harmless; another quote's link id is unknown.
     let link_path = format!("{links}/{}", link["id"].as_str().expect("id"));
-    let revoke = app
-        .client
-        .delete(app.url(&link_path))
-        .bearer_auth(&q.token)
-        .send()
-        .await
-        .expect("DELETE");
+    let revoke = delete(&app, &link_path, Some(&q.token)).await;
     assert_eq!(revoke.status().as_u16(), 204);
-    let again = app
-        .client
-        .delete(app.url(&link_path))
-        .bearer_auth(&q.token)
-        .send()
-        .await
-        .expect("DELETE");
+    let again = delete(&app, &link_path, Some(&q.token)).await;
     assert_eq!(again.status().as_u16(), 204);
-    let by_partner = app
-        .client
-        .delete(app.url(&link_path))
-        .bearer_auth(&q.liv_key)
-        .send()
-        .await
-        .expect("DELETE");
+    let by_partner = delete(&app, &link_path, Some(&liv.key)).await;
     assert_problem(by_partner, 403, "forbidden").await;
     let problem = assert_problem(app.get(&url).await, 410, "gone").await;
     assert_eq!(problem["detail"], "the patient revoked this handover link");
@@ -305,7 +267,7 @@ async fn the_doctors_link_opens_the_pack_and_nothing_else_until_revoked_or_expir
 #[tokio::test]
 async fn erasure_removes_the_details_and_the_links() {
     let app = TestApp::spawn().await;
-    let q = treated_quote(&app, "erase-treated@example.com", "LOT-ERASE").await;
+    let (q, _, _) = treated_quote(&app, "erase-treated@example.com", "LOT-ERASE").await;
     let link: Value = create_link(&app, &q, &json!({}))
         .await
         .json()
@@ -314,13 +276,7 @@ async fn erasure_removes_the_details_and_the_links() {
     let url = link["url"].as_str().expect("url").to_owned();
     assert_eq!(app.get(&url).await.status().as_u16(), 200);
 
-    let erase = app
-        .client
-        .delete(app.url(&format!("/v1/quotes/{}", q.quote_id)))
-        .bearer_auth(&q.token)
-        .send()
-        .await
-        .expect("DELETE");
+    let erase = delete(&app, &format!("/v1/quotes/{}", q.quote_id), Some(&q.token)).await;
     assert_eq!(erase.status().as_u16(), 204);
 
     assert_problem(app.get(&url).await, 404, "not-found").await;

@@ -406,6 +406,24 @@ impl TestApp {
         ids
     }
 
+    /// Sends `method` to `path`, with a bearer token and a JSON body when given.
+    pub async fn request(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        bearer: Option<&str>,
+        body: Option<&serde_json::Value>,
+    ) -> reqwest::Response {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        request.send().await.expect("request")
+    }
+
     pub async fn get_as(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))

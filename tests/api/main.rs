@@ -1,6 +1,8 @@
 //! One integration test binary: every test drives the real App over HTTP against real Postgres.
 
 mod after_the_offer;
+mod after_the_offer_access;
+mod after_the_offer_steps;
 mod auth_first;
 mod bounds;
 mod catalogue;
@@ -19,6 +21,7 @@ mod hardening;
 mod health;
 mod helpers;
 mod instances;
+mod journey;
 mod offer_registry;
 mod openapi;
 mod packages;
@@ -27,6 +30,7 @@ mod practitioners;
 mod query_plans;
 mod quotes;
 mod rates;
+mod readme;
 mod red_flag_corpus;
 mod replicas;
 mod reviews;

@@ -9,102 +9,22 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
+use crate::journey::{accepted_quote, liv, post_review, put_json, reply, treated_quote, Clinic, Patient};
 
-const CLINIC: &str = "liv-hospital-ulus";
 const EMAIL: &str = "jane.reviewer@example.com";
 
-/// A patient whose quote went through offer and acceptance to a recorded treatment today.
-struct Patient {
-    quote_id: String,
-    token: String,
-    clinic_id: String,
-    partner_key: String,
-}
-
-async fn accepted_patient(app: &TestApp, email: &str) -> Patient {
-    let partner_key = app.partner_key("Liv Group", CLINIC).await;
-    let clinic_id = app.clinic_id(CLINIC).await;
-    let created = app
-        .post_json(
-            "/v1/quotes",
-            None,
-            &crate::quotes::quote_request(email, json!({"mode": "clinics", "clinic_ids": [clinic_id]})),
-        )
-        .await;
-    assert_eq!(created.status().as_u16(), 201);
-    let created: Value = created.json().await.expect("json");
-    let quote_id = created["quote"]["id"].as_str().expect("id").to_owned();
-    let token = created["access_token"].as_str().expect("token").to_owned();
-    let offer = app
-        .post_json(
-            &format!("/v1/quotes/{quote_id}/offers"),
-            Some(&partner_key),
-            &crate::quotes::offer_request(&clinic_id),
-        )
-        .await;
-    assert_eq!(offer.status().as_u16(), 201);
-    let offer: Value = offer.json().await.expect("json");
-    let offer_id = offer["id"].as_str().expect("offer id");
-    let accept = app
-        .post_json(
-            &format!("/v1/quotes/{quote_id}/offers/{offer_id}/accept"),
-            Some(&token),
-            &json!({}),
-        )
-        .await;
-    assert_eq!(accept.status().as_u16(), 200);
-    Patient {
-        quote_id,
-        token,
-        clinic_id,
-        partner_key,
-    }
-}
-
-/// The clinic records the treatment as given today (by the server's clock).
-async fn record_treatment(app: &TestApp, patient: &Patient) {
-    let response = app
-        .post_json(
-            &format!("/v1/quotes/{}/treatment", patient.quote_id),
-            Some(&patient.partner_key),
-            &crate::treatments::treated_body(&app.clock.today().to_string(), "LOT-2027-01"),
-        )
-        .await;
-    let status = response.status().as_u16();
-    assert_eq!(status, 201, "{}", response.text().await.unwrap_or_default());
-}
-
-async fn treated_patient(app: &TestApp, email: &str) -> Patient {
-    let patient = accepted_patient(app, email).await;
-    record_treatment(app, &patient).await;
-    patient
-}
-
-async fn post_review(
-    app: &TestApp,
-    patient: &Patient,
-    bearer: Option<&str>,
-    body: &Value,
-) -> reqwest::Response {
-    app.post_json(&format!("/v1/quotes/{}/review", patient.quote_id), bearer, body)
-        .await
+/// A patient of Liv whose treatment Liv recorded today (by the server's clock); returns Liv too.
+async fn treated_patient(app: &TestApp, email: &str) -> (Patient, Clinic) {
+    let liv = liv(app).await;
+    (treated_quote(app, email, &liv, "LOT-2027-01").await, liv)
 }
 
 async fn put_review(app: &TestApp, patient: &Patient, body: &Value) -> reqwest::Response {
-    app.client
-        .put(app.url(&format!("/v1/quotes/{}/review", patient.quote_id)))
-        .bearer_auth(&patient.token)
-        .json(body)
-        .send()
-        .await
-        .expect("PUT")
-}
-
-async fn reply(app: &TestApp, clinic_id: &str, review_id: &str, bearer: Option<&str>) -> reqwest::Response {
-    app.post_json(
-        &format!("/v1/partner/clinics/{clinic_id}/reviews/{review_id}/reply"),
-        bearer,
-        &json!({"text": "Thank you; we now explain every invoice line before treatment."}),
+    put_json(
+        app,
+        &format!("/v1/quotes/{}/review", patient.quote_id),
+        Some(&patient.token),
+        body,
     )
     .await
 }
@@ -149,23 +69,23 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 #[tokio::test]
 async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wrote_it() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
     let body =
         json!({"rating": 4, "text": "Kind staff and a clear invoice. My leg pain is a little better."});
     let opens_on = (app.clock.today() + Duration::days(14)).to_string();
 
-    let early = post_review(&app, &patient, Some(&patient.token), &body).await;
+    let early = post_review(&app, &patient.quote_id, Some(&patient.token), &body).await;
     let problem = assert_problem(early, 409, "review-not-open").await;
     assert!(
         problem["detail"].as_str().expect("detail").contains(&opens_on),
         "{problem}"
     );
     app.clock.advance(Duration::days(13));
-    let day_13 = post_review(&app, &patient, Some(&patient.token), &body).await;
+    let day_13 = post_review(&app, &patient.quote_id, Some(&patient.token), &body).await;
     assert_problem(day_13, 409, "review-not-open").await;
 
     app.clock.advance(Duration::days(1));
-    let created = post_review(&app, &patient, Some(&patient.token), &body).await;
+    let created = post_review(&app, &patient.quote_id, Some(&patient.token), &body).await;
     assert_eq!(created.status().as_u16(), 201);
     assert_eq!(
         created.headers()["location"],
@@ -177,12 +97,10 @@ async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wr
     assert_eq!(created["edited"], false);
     let review_id = created["id"].as_str().expect("id").to_owned();
 
-    let again = post_review(&app, &patient, Some(&patient.token), &body).await;
+    let again = post_review(&app, &patient.quote_id, Some(&patient.token), &body).await;
     assert_problem(again, 409, "conflict").await;
 
-    let list = app
-        .get(&format!("/v1/clinics/{}/reviews", patient.clinic_id))
-        .await;
+    let list = app.get(&format!("/v1/clinics/{}/reviews", liv.id)).await;
     assert_eq!(list.status().as_u16(), 200);
     assert_eq!(list.headers()["cache-control"], "public, max-age=60");
     assert!(list.headers().contains_key("etag"));
@@ -203,7 +121,7 @@ async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wr
 
     // What clinic detail will show: the count, the spread over 1–5 stars and the latest reviews.
     let conn = app.db().await;
-    let clinic = stemcare::ids::ClinicId(patient.clinic_id.parse().expect("uuid"));
+    let clinic = stemcare::ids::ClinicId(liv.id.parse().expect("uuid"));
     let summary = stemcare::reviews::repo::summary_for_clinic(&mut &conn, clinic)
         .await
         .expect("summary");
@@ -224,7 +142,7 @@ async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wr
     assert_eq!(events[0].kind, "review.published");
     let data = &events[0].payload["data"];
     assert_eq!(data["review_id"], review_id.as_str());
-    assert_eq!(data["clinic_id"], patient.clinic_id.as_str());
+    assert_eq!(data["clinic_id"], liv.id.as_str());
     assert_eq!(data["status"], "published");
     let keys: Vec<&String> = data.as_object().expect("data").keys().collect();
     assert_eq!(keys.len(), 3, "ids and status only: {data}");
@@ -233,11 +151,11 @@ async fn a_review_opens_on_day_14_once_per_quote_and_is_published_without_who_wr
 #[tokio::test]
 async fn an_untreated_quote_cannot_be_reviewed() {
     let app = TestApp::spawn().await;
-    let patient = accepted_patient(&app, EMAIL).await;
+    let patient = accepted_quote(&app, EMAIL, &liv(&app).await).await;
     app.clock.advance(Duration::days(60));
     let response = post_review(
         &app,
-        &patient,
+        &patient.quote_id,
         Some(&patient.token),
         &json!({"rating": 5, "text": "Great."}),
     )
@@ -252,11 +170,11 @@ async fn an_untreated_quote_cannot_be_reviewed() {
 #[tokio::test]
 async fn edits_keep_the_history_for_30_days_then_are_refused() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
     app.clock.advance(Duration::days(14));
     let first = json!({"rating": 2, "text": "The invoice was confusing."});
     assert_eq!(
-        post_review(&app, &patient, Some(&patient.token), &first)
+        post_review(&app, &patient.quote_id, Some(&patient.token), &first)
             .await
             .status()
             .as_u16(),
@@ -282,7 +200,7 @@ async fn edits_keep_the_history_for_30_days_then_are_refused() {
     assert_eq!(own.status().as_u16(), 200);
     let own: Value = own.json().await.expect("json");
     assert_eq!(own["revisions"].as_array().map(Vec::len), Some(1));
-    let public = reviews_of(&app, &patient.clinic_id).await;
+    let public = reviews_of(&app, &liv.id).await;
     assert_eq!(public["items"][0]["text"], second["text"]);
     assert_eq!(public["items"][0]["edited"], true);
     assert!(public["items"][0].get("revisions").is_none());
@@ -295,10 +213,10 @@ async fn edits_keep_the_history_for_30_days_then_are_refused() {
 #[tokio::test]
 async fn screening_says_what_to_remove_and_claims_are_published_with_their_flags() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
     app.clock.advance(Duration::days(20));
     let contact = json!({"rating": 5, "text": "Ask me anything: jane@example.org or +44 20 7946 0958."});
-    let refused = post_review(&app, &patient, Some(&patient.token), &contact).await;
+    let refused = post_review(&app, &patient.quote_id, Some(&patient.token), &contact).await;
     let problem = assert_problem(refused, 422, "text-screened-out").await;
     let messages: Vec<&str> = problem["errors"]
         .as_array()
@@ -313,9 +231,9 @@ async fn screening_says_what_to_remove_and_claims_are_published_with_their_flags
     assert_eq!(count(&app, "reviews").await, 0, "nothing was stored");
 
     let claim = json!({"rating": 5, "text": "This clinic has a 100% success rate, my pain is gone!"});
-    let published = post_review(&app, &patient, Some(&patient.token), &claim).await;
+    let published = post_review(&app, &patient.quote_id, Some(&patient.token), &claim).await;
     assert_eq!(published.status().as_u16(), 201);
-    let list = reviews_of(&app, &patient.clinic_id).await;
+    let list = reviews_of(&app, &liv.id).await;
     let item = &list["items"][0];
     assert_eq!(item["text"], claim["text"], "published as written");
     let codes: Vec<&str> = item["red_flags"]
@@ -330,11 +248,11 @@ async fn screening_says_what_to_remove_and_claims_are_published_with_their_flags
 #[tokio::test]
 async fn the_treating_clinic_replies_once_and_nobody_else_may() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
     app.clock.advance(Duration::days(14));
     let created = post_review(
         &app,
-        &patient,
+        &patient.quote_id,
         Some(&patient.token),
         &json!({"rating": 3, "text": "Fine."}),
     )
@@ -348,14 +266,9 @@ async fn the_treating_clinic_replies_once_and_nobody_else_may() {
         .await;
     let other_clinic = app.clinic_id("medipol-university-hospital").await;
 
+    assert_problem(reply(&app, &liv.id, &review_id, None).await, 401, "unauthorized").await;
     assert_problem(
-        reply(&app, &patient.clinic_id, &review_id, None).await,
-        401,
-        "unauthorized",
-    )
-    .await;
-    assert_problem(
-        reply(&app, &patient.clinic_id, &review_id, Some(&other_key)).await,
+        reply(&app, &liv.id, &review_id, Some(&other_key)).await,
         404,
         "not-found",
     )
@@ -367,29 +280,26 @@ async fn the_treating_clinic_replies_once_and_nobody_else_may() {
     )
     .await;
     assert_problem(
-        reply(&app, &patient.clinic_id, &review_id, Some(&patient.token)).await,
+        reply(&app, &liv.id, &review_id, Some(&patient.token)).await,
         403,
         "forbidden",
     )
     .await;
     let screened = app
         .post_json(
-            &format!(
-                "/v1/partner/clinics/{}/reviews/{review_id}/reply",
-                patient.clinic_id
-            ),
-            Some(&patient.partner_key),
+            &format!("/v1/partner/clinics/{}/reviews/{review_id}/reply", liv.id),
+            Some(&liv.key),
             &json!({"text": "Please call us on +90 212 555 01 23."}),
         )
         .await;
     assert_problem(screened, 422, "text-screened-out").await;
 
-    let first = reply(&app, &patient.clinic_id, &review_id, Some(&patient.partner_key)).await;
+    let first = reply(&app, &liv.id, &review_id, Some(&liv.key)).await;
     assert_eq!(first.status().as_u16(), 201);
-    let second = reply(&app, &patient.clinic_id, &review_id, Some(&patient.partner_key)).await;
+    let second = reply(&app, &liv.id, &review_id, Some(&liv.key)).await;
     assert_problem(second, 409, "conflict").await;
 
-    let list = reviews_of(&app, &patient.clinic_id).await;
+    let list = reviews_of(&app, &liv.id).await;
     assert!(list["items"][0]["reply"]["text"]
         .as_str()
         .expect("reply")
@@ -406,31 +316,31 @@ async fn the_treating_clinic_replies_once_and_nobody_else_may() {
 #[tokio::test]
 async fn only_the_patient_of_the_quote_may_write_its_review() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
-    let stranger = accepted_patient(&app, "someone.else@example.com").await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
+    let stranger = accepted_quote(&app, "someone.else@example.com", &liv).await;
     app.clock.advance(Duration::days(14));
     let body = json!({"rating": 1, "text": "Not my treatment."});
     assert_problem(
-        post_review(&app, &patient, None, &body).await,
+        post_review(&app, &patient.quote_id, None, &body).await,
         401,
         "unauthorized",
     )
     .await;
     assert_problem(
-        post_review(&app, &patient, Some(&stranger.token), &body).await,
+        post_review(&app, &patient.quote_id, Some(&stranger.token), &body).await,
         404,
         "not-found",
     )
     .await;
     assert_problem(
-        post_review(&app, &patient, Some(&patient.partner_key), &body).await,
+        post_review(&app, &patient.quote_id, Some(&liv.key), &body).await,
         403,
         "forbidden",
     )
     .await;
     let staff = app.staff_key("coordinator").await;
     assert_problem(
-        post_review(&app, &patient, Some(&staff), &body).await,
+        post_review(&app, &patient.quote_id, Some(&staff), &body).await,
         403,
         "forbidden",
     )
@@ -451,11 +361,11 @@ async fn only_the_patient_of_the_quote_may_write_its_review() {
 #[tokio::test]
 async fn erasing_the_quote_deletes_the_review_its_history_and_the_reply() {
     let app = TestApp::spawn().await;
-    let patient = treated_patient(&app, EMAIL).await;
+    let (patient, liv) = treated_patient(&app, EMAIL).await;
     app.clock.advance(Duration::days(14));
     let created = post_review(
         &app,
-        &patient,
+        &patient.quote_id,
         Some(&patient.token),
         &json!({"rating": 4, "text": "Good."}),
     )
@@ -472,7 +382,7 @@ async fn erasing_the_quote_deletes_the_review_its_history_and_the_reply() {
         200
     );
     assert_eq!(
-        reply(&app, &patient.clinic_id, &review_id, Some(&patient.partner_key))
+        reply(&app, &liv.id, &review_id, Some(&liv.key))
             .await
             .status()
             .as_u16(),
@@ -486,14 +396,14 @@ async fn erasing_the_quote_deletes_the_review_its_history_and_the_reply() {
         .await
         .expect("DELETE");
     assert_eq!(erase.status().as_u16(), 204);
-    let list = reviews_of(&app, &patient.clinic_id).await;
+    let list = reviews_of(&app, &liv.id).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(0));
     for table in ["reviews", "review_revisions", "review_replies"] {
         assert_eq!(count(&app, table).await, 0, "{table}");
     }
     let again = post_review(
         &app,
-        &patient,
+        &patient.quote_id,
         Some(&patient.token),
         &json!({"rating": 4, "text": "Good."}),
     )

@@ -7,65 +7,8 @@ use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_problem, TestApp};
-use crate::quotes::{create_quote, offer_request};
-
-/// A quote shared with Liv and Medipol, offered by both, Liv's offer accepted.
-pub(crate) struct Accepted {
-    pub quote_id: String,
-    pub token: String,
-    pub liv_key: String,
-    pub medipol_key: String,
-}
-
-pub(crate) async fn accepted_quote(app: &TestApp, email: &str) -> Accepted {
-    let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
-    let medipol_key = app
-        .partner_key("Medipol Group", "medipol-university-hospital")
-        .await;
-    let (quote_id, token, _) = create_quote(app, email).await;
-    let liv = app.clinic_id("liv-hospital-ulus").await;
-    let medipol = app.clinic_id("medipol-university-hospital").await;
-    let offers = format!("/v1/quotes/{quote_id}/offers");
-    let liv_offer: Value = app
-        .post_json(&offers, Some(&liv_key), &offer_request(&liv))
-        .await
-        .json()
-        .await
-        .expect("json");
-    let response = app
-        .post_json(&offers, Some(&medipol_key), &offer_request(&medipol))
-        .await;
-    assert_eq!(response.status().as_u16(), 201);
-    let accept = format!(
-        "/v1/quotes/{quote_id}/offers/{}/accept",
-        liv_offer["id"].as_str().expect("id")
-    );
-    let response = app.post_json(&accept, Some(&token), &json!({})).await;
-    assert_eq!(response.status().as_u16(), 200);
-    Accepted {
-        quote_id,
-        token,
-        liv_key,
-        medipol_key,
-    }
-}
-
-/// A complete `treated` record; `lot` lets a test plant a marker in a free-text field.
-pub(crate) fn treated_body(treated_on: &str, lot: &str) -> Value {
-    json!({
-        "outcome": "treated",
-        "treated_on": treated_on,
-        "cell_type": "bm-msc",
-        "cell_source": "autologous",
-        "cell_count": 50_000_000,
-        "administration_method": "intradiscal-injection",
-        "sites": ["L4-L5 disc"],
-        "product_lot": lot,
-        "certificate_of_analysis": "CoA 2027/118",
-        "medications": ["Cefazolin 1 g IV once before the procedure"],
-        "adverse_events": [{"category": "other", "severity": "mild", "description": "Headache the evening after the injection"}]
-    })
-}
+use crate::journey::{liv, liv_over_medipol, treated_body};
+use crate::quotes::create_quote;
 
 /// GET as `bearer`, asserting 200, and parse the JSON.
 pub(crate) async fn read(app: &TestApp, path: &str, bearer: &str) -> Value {
@@ -96,11 +39,11 @@ async fn events_of(app: &TestApp, quote_id: &str) -> Vec<(String, Value)> {
 #[tokio::test]
 async fn the_treating_clinic_records_a_treatment_and_the_quote_becomes_treated() {
     let app = TestApp::spawn().await;
-    let q = accepted_quote(&app, "treated@example.com").await;
+    let (q, liv, _) = liv_over_medipol(&app, "treated@example.com").await;
     let path = format!("/v1/quotes/{}/treatment", q.quote_id);
     let body = treated_body(&today(), "LOT-SECRET-4711");
 
-    let response = app.post_idempotent(&path, &q.liv_key, "rec-1", &body).await;
+    let response = app.post_idempotent(&path, &liv.key, "rec-1", &body).await;
     assert_eq!(response.status().as_u16(), 201);
     assert_eq!(response.headers()["location"], path.as_str());
     assert_eq!(response.headers()["cache-control"], "no-store");
@@ -111,10 +54,10 @@ async fn the_treating_clinic_records_a_treatment_and_the_quote_becomes_treated()
     assert_eq!(created["details_erased"], false);
 
     // A retry with the same key replays; a second record is a conflict.
-    let replay = app.post_idempotent(&path, &q.liv_key, "rec-1", &body).await;
+    let replay = app.post_idempotent(&path, &liv.key, "rec-1", &body).await;
     assert_eq!(replay.status().as_u16(), 201);
     assert_eq!(replay.headers()["idempotent-replayed"], "true");
-    let again = app.post_idempotent(&path, &q.liv_key, "rec-2", &body).await;
+    let again = app.post_idempotent(&path, &liv.key, "rec-2", &body).await;
     assert_problem(again, 409, "conflict").await;
 
     // The patient, the clinic and staff read it; the quote is treated.
@@ -123,7 +66,7 @@ async fn the_treating_clinic_records_a_treatment_and_the_quote_becomes_treated()
     assert_eq!(seen["adverse_events"][0]["severity"], "mild");
     assert!(seen["disclaimer"]["text"].is_string());
     let coordinator = app.staff_key("coordinator").await;
-    assert_eq!(read(&app, &path, &q.liv_key).await["id"], created["id"]);
+    assert_eq!(read(&app, &path, &liv.key).await["id"], created["id"]);
     assert_eq!(read(&app, &path, &coordinator).await["id"], created["id"]);
     let quote = read(&app, &format!("/v1/quotes/{}", q.quote_id), &q.token).await;
     assert_eq!(quote["status"], "treated");
@@ -156,7 +99,7 @@ async fn the_treating_clinic_records_a_treatment_and_the_quote_becomes_treated()
 #[tokio::test]
 async fn a_coordinator_records_not_treated_with_a_reason() {
     let app = TestApp::spawn().await;
-    let q = accepted_quote(&app, "nottreated@example.com").await;
+    let (q, _, _) = liv_over_medipol(&app, "nottreated@example.com").await;
     let coordinator = app.staff_key("coordinator").await;
     let path = format!("/v1/quotes/{}/treatment", q.quote_id);
     let body = json!({"outcome": "not_treated", "reason": "other"});
@@ -189,7 +132,7 @@ async fn a_coordinator_records_not_treated_with_a_reason() {
 #[tokio::test]
 async fn only_the_treating_clinic_and_staff_may_record() {
     let app = TestApp::spawn().await;
-    let q = accepted_quote(&app, "who@example.com").await;
+    let (q, liv, medipol) = liv_over_medipol(&app, "who@example.com").await;
     let path = format!("/v1/quotes/{}/treatment", q.quote_id);
     let body = treated_body(&today(), "L1");
     assert_problem(app.post_json(&path, None, &body).await, 401, "unauthorized").await;
@@ -201,7 +144,7 @@ async fn only_the_treating_clinic_and_staff_may_record() {
     .await;
     // Medipol saw the quote, but its offer was declined: not its treatment.
     assert_problem(
-        app.post_json(&path, Some(&q.medipol_key), &body).await,
+        app.post_json(&path, Some(&medipol.key), &body).await,
         404,
         "not-found",
     )
@@ -215,9 +158,9 @@ async fn only_the_treating_clinic_and_staff_may_record() {
     .await;
     // Nothing recorded yet: reading is 404 for all, and other callers never see a record.
     assert_problem(app.get_as(&path, &q.token).await, 404, "not-found").await;
-    let response = app.post_json(&path, Some(&q.liv_key), &body).await;
+    let response = app.post_json(&path, Some(&liv.key), &body).await;
     assert_eq!(response.status().as_u16(), 201);
-    assert_problem(app.get_as(&path, &q.medipol_key).await, 404, "not-found").await;
+    assert_problem(app.get_as(&path, &medipol.key).await, 404, "not-found").await;
     assert_problem(app.get_as(&path, &other_token).await, 404, "not-found").await;
     assert_problem(app.get(&path).await, 401, "unauthorized").await;
 }
@@ -225,11 +168,11 @@ async fn only_the_treating_clinic_and_staff_may_record() {
 #[tokio::test]
 async fn a_quote_that_was_not_accepted_cannot_be_treated() {
     let app = TestApp::spawn().await;
-    let liv_key = app.partner_key("Liv Group", "liv-hospital-ulus").await;
+    let liv = liv(&app).await;
     let (quote_id, _, _) = create_quote(&app, "open@example.com").await;
     let path = format!("/v1/quotes/{quote_id}/treatment");
     let response = app
-        .post_json(&path, Some(&liv_key), &treated_body(&today(), "L1"))
+        .post_json(&path, Some(&liv.key), &treated_body(&today(), "L1"))
         .await;
     let problem = assert_problem(response, 409, "conflict").await;
     assert_eq!(problem["detail"], "the quote is open and cannot become treated");
@@ -238,7 +181,7 @@ async fn a_quote_that_was_not_accepted_cannot_be_treated() {
 #[tokio::test]
 async fn treatment_fields_are_validated() {
     let app = TestApp::spawn().await;
-    let q = accepted_quote(&app, "valid@example.com").await;
+    let (q, liv, _) = liv_over_medipol(&app, "valid@example.com").await;
     let path = format!("/v1/quotes/{}/treatment", q.quote_id);
     let tomorrow = (chrono::Utc::now() + chrono::Duration::days(2))
         .date_naive()
@@ -249,7 +192,7 @@ async fn treatment_fields_are_validated() {
     body["sites"] = json!([]);
     body["reason"] = json!("patient_withdrew");
     let problem = assert_problem(
-        app.post_json(&path, Some(&q.liv_key), &body).await,
+        app.post_json(&path, Some(&liv.key), &body).await,
         422,
         "validation-failed",
     )
@@ -272,7 +215,7 @@ async fn treatment_fields_are_validated() {
     );
     let long_ago = treated_body("2020-01-01", "L1");
     let problem = assert_problem(
-        app.post_json(&path, Some(&q.liv_key), &long_ago).await,
+        app.post_json(&path, Some(&liv.key), &long_ago).await,
         422,
         "validation-failed",
     )
@@ -282,7 +225,7 @@ async fn treatment_fields_are_validated() {
     app.clock.advance(chrono::Duration::days(3));
     let later = treated_body(&tomorrow, "L1");
     assert_eq!(
-        app.post_json(&path, Some(&q.liv_key), &later)
+        app.post_json(&path, Some(&liv.key), &later)
             .await
             .status()
             .as_u16(),

@@ -42,17 +42,22 @@ fn raw(request: FollowUpAnswerRequest) -> RawAnswer {
 }
 
 /// Stores `answer` (or a skip when `None`) inside the open window, refreshes the registry rows,
-/// and returns the time point as it now stands.
+/// and returns the time point as it now stands. The answer is checked only once the caller is
+/// known to be the patient: anyone else learns nothing from it, not even that it was invalid.
 async fn respond(
     state: &AppState,
     bearer: &BearerToken,
     quote_id: Uuid,
     time_point: TimePoint,
-    answer: Option<Answer>,
+    answer: Option<RawAnswer>,
 ) -> Result<FollowUpItem, ApiError> {
     let mut conn = state.pool.get().await?;
     let principal = bearer.principal(&mut conn).await?;
     patient_only(&mut conn, &principal, quote_id).await?;
+    let answer = answer
+        .map(|raw| Answer::parse(raw, time_point))
+        .transpose()
+        .map_err(ApiError::validation)?;
     let now = state.clock.now();
     let today = now.date_naive();
     let ciphertext = match &answer {
@@ -124,8 +129,14 @@ pub async fn answer_follow_up(
 ) -> Result<HttpResponse, ApiError> {
     let (quote_id, time_point_text) = path.into_inner();
     let time_point = time_point(&time_point_text)?;
-    let answer = Answer::parse(raw(body.into_inner()), time_point).map_err(ApiError::validation)?;
-    let item = respond(&state, &bearer, quote_id, time_point, Some(answer)).await?;
+    let item = respond(
+        &state,
+        &bearer,
+        quote_id,
+        time_point,
+        Some(raw(body.into_inner())),
+    )
+    .await?;
     private_json(StatusCode::OK, &item)
 }
 
