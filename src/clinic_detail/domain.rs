@@ -12,8 +12,7 @@ use crate::red_flags::registry::{registry_url, RegistryRecord, REGISTRY_CODES};
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::RedFlag;
 use crate::trial_registry::repo::CitedStudy;
-use crate::verifications::domain::standing;
-use crate::verifications::dto::{ClaimStanding, VerificationSummary};
+use crate::verifications::dto::ClaimStanding;
 use crate::verifications::model::Verification;
 
 /// Most severe first, as every list of red flags is ordered.
@@ -46,16 +45,7 @@ fn flags_naming(nct_id: &str, detections: &HashMap<Uuid, Vec<DetectionRow>>) -> 
 
 /// How the clinic's claim about `nct_id` stands on `today`, from its newest record.
 fn claim_standing(nct_id: &str, newest: Option<&Verification>, today: NaiveDate) -> ClaimStanding {
-    ClaimStanding {
-        status: standing(newest, nct_id, today),
-        verification: newest.map(|v| VerificationSummary {
-            result: v.result,
-            source_url: v.source_url.clone(),
-            checked_at: v.checked_at,
-            checked_by: v.checked_by_role.clone(),
-            valid_until: v.valid_until,
-        }),
-    }
+    ClaimStanding::of(newest, nct_id, today)
 }
 
 /// Every cited study as a trial claim: `records` are the newest verification records of the

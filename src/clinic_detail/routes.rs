@@ -104,7 +104,7 @@ pub async fn get_clinic(
             reviews_repo::summary_for_clinic(&mut c5, clinic_id).map_ok(Some)
         }),
         skip_unless(wanted(&["practitioners"]), |_| {
-            practitioners_repo::published_of_clinic_pipelined(&mut c6, *id)
+            practitioners_repo::published_of_clinic(&mut c6, *id)
         }),
         skip_unless(wanted(&["practitioners"]), |_| {
             verifications_repo::newest_licences_of_clinic(&mut c7, *id)

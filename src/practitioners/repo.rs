@@ -20,24 +20,10 @@ pub async fn of_clinic(conn: &mut AsyncPgConnection, clinic_id: Uuid) -> QueryRe
         .await
 }
 
-/// The practitioners of a clinic the public sees (published, not deleted), oldest first.
+/// The practitioners of a clinic the public sees (published, not deleted), oldest first. Takes a
+/// shared connection, so clinic detail can pipeline it with its other reads
+/// (`let (mut a, mut b) = (&*conn, &*conn)`).
 pub async fn published_of_clinic(
-    conn: &mut AsyncPgConnection,
-    clinic_id: Uuid,
-) -> QueryResult<Vec<Practitioner>> {
-    practitioners::table
-        .filter(practitioners::clinic_id.eq(clinic_id))
-        .filter(practitioners::deleted_at.is_null())
-        .filter(practitioners::status.eq(ListingStatus::Published))
-        .order((practitioners::created_at, practitioners::id))
-        .select(Practitioner::as_select())
-        .load(conn)
-        .await
-}
-
-/// [`published_of_clinic`] on a shared connection, so clinic detail can pipeline it with its
-/// other reads (`let (mut a, mut b) = (&*conn, &*conn)`).
-pub async fn published_of_clinic_pipelined(
     conn: &mut &AsyncPgConnection,
     clinic_id: Uuid,
 ) -> QueryResult<Vec<Practitioner>> {

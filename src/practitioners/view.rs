@@ -12,8 +12,8 @@ use crate::practitioners::dto::{
 };
 use crate::practitioners::model::Practitioner;
 use crate::red_flags::verified::{licence_key, SubjectKind};
-use crate::verifications::domain::{standing, Standing};
-use crate::verifications::dto::{ClaimStanding, VerificationSummary};
+use crate::verifications::domain::Standing;
+use crate::verifications::dto::ClaimStanding;
 use crate::verifications::model::Verification;
 use crate::verifications::repo as verifications;
 
@@ -53,16 +53,7 @@ pub fn licence_standing(p: &Practitioner, newest: Option<&Verification>, today: 
         p.licence_issuer.as_deref(),
         p.licence_country.as_deref(),
     );
-    ClaimStanding {
-        status: standing(newest, &key, today),
-        verification: newest.map(|v| VerificationSummary {
-            result: v.result,
-            source_url: v.source_url.clone(),
-            checked_at: v.checked_at,
-            checked_by: v.checked_by_role.clone(),
-            valid_until: v.valid_until,
-        }),
-    }
+    ClaimStanding::of(newest, &key, today)
 }
 
 /// The partner's view of one practitioner.

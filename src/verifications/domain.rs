@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::error::FieldError;
 use crate::partner_listings::domain::FieldErrors;
 use crate::red_flags::verified::{accreditation_key, SubjectKind, VerificationResult};
-use crate::verifications::dto::RecordVerificationRequest;
+use crate::verifications::dto::{ClaimStanding, RecordVerificationRequest, VerificationSummary};
 use crate::verifications::model::Verification;
 
 /// The longest `note`.
@@ -186,6 +186,22 @@ pub fn standing(newest: Option<&Verification>, current_key: &str, today: NaiveDa
     }
 }
 
+impl ClaimStanding {
+    /// How a claim keyed `current_key` stands on `today`, with the newest record behind it (if any).
+    pub fn of(newest: Option<&Verification>, current_key: &str, today: NaiveDate) -> Self {
+        Self {
+            status: standing(newest, current_key, today),
+            verification: newest.map(|v| VerificationSummary {
+                result: v.result,
+                source_url: v.source_url.clone(),
+                checked_at: v.checked_at,
+                checked_by: v.checked_by_role.clone(),
+                valid_until: v.valid_until,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,3 +246,4 @@ mod tests {
         assert!(!is_nct_id("NCT0330856é"));
     }
 }
+

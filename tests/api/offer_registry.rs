@@ -11,7 +11,7 @@ use stemcare::trial_registry::worker::run_round;
 
 use crate::helpers::{assert_problem, TestApp};
 use crate::quotes::{create_quote, offer_request};
-use crate::trial_registry::{registry_script, Answer, FakeRegistry};
+use crate::trial_registry::{codes, flag, registry_script, Answer, FakeRegistry};
 
 /// A server whose registry client would read `registry` (its own worker stays off).
 async fn spawn_at(registry: &str) -> TestApp {
@@ -62,24 +62,6 @@ async fn read_offer(app: &TestApp, quote_id: &str, bearer: &str) -> Value {
     assert_eq!(response.status().as_u16(), 200);
     let list: Value = response.json().await.expect("json");
     list["items"][0].clone()
-}
-
-fn codes(offer: &Value) -> Vec<String> {
-    offer["red_flags"]
-        .as_array()
-        .expect("red_flags")
-        .iter()
-        .map(|f| f["code"].as_str().expect("code").to_owned())
-        .collect()
-}
-
-fn flag<'a>(offer: &'a Value, code: &str) -> &'a Value {
-    offer["red_flags"]
-        .as_array()
-        .expect("red_flags")
-        .iter()
-        .find(|f| f["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} in {}", offer["red_flags"]))
 }
 
 #[tokio::test]

@@ -183,8 +183,9 @@ async fn listing(app: &TestApp, partner: &str, description: &str) -> String {
     created["id"].as_str().expect("id").to_owned()
 }
 
-fn codes(clinic: &Value) -> Vec<String> {
-    clinic["red_flags"]
+/// The codes of the red flags of `subject` (a clinic, package or offer as the API shows it).
+pub(crate) fn codes(subject: &Value) -> Vec<String> {
+    subject["red_flags"]
         .as_array()
         .expect("red_flags")
         .iter()
@@ -192,13 +193,14 @@ fn codes(clinic: &Value) -> Vec<String> {
         .collect()
 }
 
-fn flag<'a>(clinic: &'a Value, code: &str) -> &'a Value {
-    clinic["red_flags"]
+/// The red flag `code` of `subject`; panics naming the flags it has when there is none.
+pub(crate) fn flag<'a>(subject: &'a Value, code: &str) -> &'a Value {
+    subject["red_flags"]
         .as_array()
         .expect("red_flags")
         .iter()
         .find(|f| f["code"] == code)
-        .unwrap_or_else(|| panic!("no {code} in {}", clinic["red_flags"]))
+        .unwrap_or_else(|| panic!("no {code} in {}", subject["red_flags"]))
 }
 
 /// Reads the clinic until `done` holds (at most ~15 s).

@@ -36,7 +36,7 @@ pub async fn list_clinic_practitioners(
     let clinic = crate::clinics::repo::find_published(&mut &*conn, *id)
         .await?
         .ok_or_else(|| ApiError::not_found("no such clinic"))?;
-    let rows = repo::published_of_clinic(&mut conn, clinic.id).await?;
+    let rows = repo::published_of_clinic(&mut &*conn, clinic.id).await?;
     let records = view::licence_records(&mut conn, &rows).await?;
     let today = state.clock.today();
     let items = rows
