@@ -246,4 +246,3 @@ mod tests {
         assert!(!is_nct_id("NCT0330856é"));
     }
 }
-
