@@ -290,6 +290,13 @@ impl TestApp {
         response.json().await.expect("JSON body")
     }
 
+    /// [`Self::get_json`] with `bearer`'s credentials.
+    pub async fn get_json_as(&self, path: &str, bearer: &str, status: u16) -> serde_json::Value {
+        let response = self.get_as(path, bearer).await;
+        assert_eq!(response.status().as_u16(), status, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
     /// Follows `next_page_token` from `path` to the end and returns every item in order.
     pub async fn walk(&self, path: &str) -> Vec<serde_json::Value> {
         let separator = if path.contains('?') { '&' } else { '?' };

@@ -12,9 +12,7 @@ use crate::quotes::create_quote;
 
 /// GET as `bearer`, asserting 200, and parse the JSON.
 pub(crate) async fn read(app: &TestApp, path: &str, bearer: &str) -> Value {
-    let response = app.get_as(path, bearer).await;
-    assert_eq!(response.status().as_u16(), 200, "GET {path}");
-    response.json().await.expect("json")
+    app.get_json_as(path, bearer, 200).await
 }
 
 pub(crate) fn today() -> String {

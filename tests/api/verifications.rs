@@ -133,14 +133,12 @@ async fn a_verified_licence_counts_until_its_date() {
     .await;
     assert_eq!(score(&expired), unverified_score);
     let listed: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?subject_id={doctor_id}"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(listed["items"][0]["in_force"], false);
     assert_eq!(listed["items"][0]["current"], true);
 }
@@ -177,14 +175,12 @@ async fn records_are_appended_and_the_newest_decides() {
         .await;
     assert_eq!(public["items"][0]["licence"]["status"], "contradicted");
     let page: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?subject_id={doctor_id}"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 2, "both kept");
     assert_eq!(
@@ -197,34 +193,28 @@ async fn records_are_appended_and_the_newest_decides() {
     );
     assert_eq!(items[0]["checked_by"]["role"], "admin");
     let current: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?clinic_id={clinic}&current=true"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(current["items"].as_array().map(Vec::len), Some(1));
     let paged: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     let token = paged["next_page_token"].as_str().expect("a second page");
     let second: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?clinic_id={clinic}&page_size=1&page_token={token}"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(second["items"][0]["result"], "verified");
     assert!(second["next_page_token"].is_null());
     assert_problem(
@@ -371,14 +361,12 @@ async fn only_staff_record_valid_verifications() {
     );
     assert_eq!(first["id"], again["id"]);
     let page: Value = app
-        .get_as(
+        .get_json_as(
             &format!("/v1/admin/verifications?subject_id={doctor_id}"),
             &coordinator,
+            200,
         )
-        .await
-        .json()
-        .await
-        .expect("json");
+        .await;
     assert_eq!(page["items"].as_array().map(Vec::len), Some(1));
 }
 
@@ -454,7 +442,7 @@ async fn only_a_verified_accreditation_scores() {
     let recorded: Value = recorded.json().await.expect("json");
     assert_eq!(recorded["subject"]["accreditation"], "jci");
     assert_eq!(accreditation(&score_parts(&app, &clinic).await), Some(20));
-    let view: Value = app.get_as(&path, &partner).await.json().await.expect("json");
+    let view: Value = app.get_json_as(&path, &partner, 200).await;
     assert!(
         !flag_codes(&view).contains(&"ACCREDITATION_UNVERIFIED".to_owned()),
         "{:?}",
