@@ -107,6 +107,21 @@ impl FieldSet {
         self.catalog.bit(name).is_some_and(|bit| self.mask & bit != 0)
     }
 
+    /// Whether the answer carries `name`, guessing it is the catalogue's name at `*cursor` (a
+    /// struct serialises its fields in catalogue order, so the guess is one comparison instead of
+    /// a search); moves the cursor past the name found.
+    fn contains_from(&self, cursor: &mut usize, name: &str) -> bool {
+        let index = match self.catalog.names.get(*cursor) {
+            Some(guess) if *guess == name => *cursor,
+            _ => match self.catalog.names.iter().position(|n| *n == name) {
+                Some(index) => index,
+                None => return false,
+            },
+        };
+        *cursor = index + 1;
+        self.mask & (1u64 << index) != 0
+    }
+
     /// Whether the answer carries any of `names`.
     pub fn any(&self, names: &[&str]) -> bool {
         names.iter().any(|name| self.contains(name))
@@ -194,6 +209,11 @@ impl Keep<'_> {
     fn keeps(&self, key: &str) -> bool {
         self.fields.contains(key) || self.always.contains(&key)
     }
+
+    /// [`Self::keeps`] for a struct's field, with the position cursor of [`FieldSet::contains_from`].
+    fn keeps_field(&self, cursor: &mut usize, key: &str) -> bool {
+        self.fields.contains_from(cursor, key) || self.always.contains(&key)
+    }
 }
 
 /// A serializer that writes a struct (or string-keyed map) as a map of only the kept keys.
@@ -275,6 +295,7 @@ impl<'a, S: Serializer> Serializer for Trim<'a, S> {
             map: self.inner.serialize_map(None)?,
             keep: self.keep,
             skip_value: false,
+            cursor: 0,
         })
     }
 
@@ -289,6 +310,8 @@ struct TrimMap<'a, M> {
     keep: Keep<'a>,
     /// The last key was dropped, so its value is too.
     skip_value: bool,
+    /// Where the next struct field is expected in the catalogue.
+    cursor: usize,
 }
 
 impl<M: SerializeMap> SerializeStruct for TrimMap<'_, M> {
@@ -300,7 +323,7 @@ impl<M: SerializeMap> SerializeStruct for TrimMap<'_, M> {
         key: &'static str,
         value: &T,
     ) -> Result<(), M::Error> {
-        if self.keep.keeps(key) {
+        if self.keep.keeps_field(&mut self.cursor, key) {
             self.map.serialize_entry(key, value)?;
         }
         Ok(())

@@ -131,8 +131,9 @@ pub async fn get_clinic(
         summary: reviews.unwrap_or_else(|| ReviewSummary::new(&[], Vec::new())),
         list_url: format!("/v1/clinics/{}/reviews", *id),
     };
-    let (clinic, treatment_packages) =
-        present_with_packages(clinic, &packages, &mut flags, &speeds, &reference, display)?;
+    let (clinic, treatment_packages) = present_with_packages(
+        clinic, &packages, &mut flags, &speeds, &reference, display, fields,
+    )?;
     let body = Sparse {
         value: ClinicDetail {
             clinic,

@@ -11,6 +11,7 @@ use crate::clinics::scoring::ScorePart;
 use crate::countries::regulatory::RegulatoryStatus;
 use crate::red_flags::disclosures::Disclosures;
 use crate::red_flags::RedFlag;
+use crate::sparse_fields::{needs, FieldSet};
 use crate::treatment_packages::present::{ConvertedPrice, PackagePrice};
 
 /// Who the clinic treats; null means the source does not say.
@@ -208,37 +209,26 @@ pub struct ResponseTimeView {
     pub quotes_answered: i64,
 }
 
+/// The clinic's wire shape. Under `fields=` the parts no asked field needs (its unknown fields,
+/// its disclosures) are left empty: they are dropped before serialisation anyway.
 pub fn present(
     clinic: PublicClinic,
     red_flags: Vec<RedFlag>,
     price_from: Option<PriceFrom>,
     speed: Option<&crate::clinics::repo::ResponseTime>,
     regulatory_status: RegulatoryStatus,
+    fields: Option<&FieldSet>,
 ) -> ClinicResponse {
-    let unknown_fields = [
-        ("city", clinic.city.is_none()),
-        ("website", clinic.website.is_none()),
-        ("ownership", clinic.ownership.is_none()),
-        ("specialty_scope", clinic.specialty_scope.is_none()),
-        ("years_experience", clinic.years_experience.is_none()),
-        ("patients_per_year", clinic.patients_per_year.is_none()),
-        ("ages_served.adults", clinic.serves_adults.is_none()),
-        ("ages_served.children", clinic.serves_children.is_none()),
-        ("ages_served.min_age", clinic.min_age.is_none()),
-        ("languages", clinic.languages.is_empty()),
-        (
-            "accreditations",
-            clinic.accreditations.as_array().is_none_or(|a| a.is_empty()),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(name, missing)| missing.then_some(name))
-    .collect::<Vec<_>>();
-    let disclosures = Disclosures::from(&clinic.disclosures.facts());
-    let unknown_fields = unknown_fields
-        .into_iter()
-        .chain(disclosures.unknown_fields())
-        .collect();
+    let disclosures = if needs(fields, &["disclosures", "unknown_fields"]) {
+        Disclosures::from(&clinic.disclosures.facts())
+    } else {
+        Disclosures::default()
+    };
+    let unknown_fields = if needs(fields, &["unknown_fields"]) {
+        unknown_fields(&clinic, &disclosures)
+    } else {
+        Vec::new()
+    };
     ClinicResponse {
         has_critical_red_flags: red_flags.iter().any(|f| f.severity == "critical"),
         red_flags,
@@ -289,4 +279,28 @@ pub fn present(
         created_at: clinic.created_at,
         updated_at: clinic.updated_at,
     }
+}
+
+/// The fields of a clinic left null or empty because its source does not give them.
+fn unknown_fields(clinic: &PublicClinic, disclosures: &Disclosures) -> Vec<&'static str> {
+    [
+        ("city", clinic.city.is_none()),
+        ("website", clinic.website.is_none()),
+        ("ownership", clinic.ownership.is_none()),
+        ("specialty_scope", clinic.specialty_scope.is_none()),
+        ("years_experience", clinic.years_experience.is_none()),
+        ("patients_per_year", clinic.patients_per_year.is_none()),
+        ("ages_served.adults", clinic.serves_adults.is_none()),
+        ("ages_served.children", clinic.serves_children.is_none()),
+        ("ages_served.min_age", clinic.min_age.is_none()),
+        ("languages", clinic.languages.is_empty()),
+        (
+            "accreditations",
+            clinic.accreditations.as_array().is_none_or(|a| a.is_empty()),
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(name, missing)| missing.then_some(name))
+    .chain(disclosures.unknown_fields())
+    .collect()
 }

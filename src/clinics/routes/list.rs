@@ -69,7 +69,7 @@ async fn present_clinics(
         .into_iter()
         .map(|clinic| {
             let cheapest = cheapest.remove(&clinic.id);
-            present_listed(clinic, &mut flags, cheapest, &speeds, reference)
+            present_listed(clinic, &mut flags, cheapest, &speeds, reference, fields)
         })
         .collect())
 }

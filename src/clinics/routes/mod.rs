@@ -20,6 +20,7 @@ use crate::money::Rates;
 use crate::red_flags::repo::DetectionRow;
 use crate::red_flags::RedFlag;
 use crate::reference::Reference;
+use crate::sparse_fields::{needs, FieldSet};
 use crate::treatment_packages::model::TreatmentPackage;
 use crate::treatment_packages::present::{PackagePrice, TreatmentPackageResponse};
 use crate::treatment_packages::present_packages;
@@ -42,13 +43,15 @@ fn price_from(price: PackagePrice, price_provenance: String, display: Option<(&R
 }
 
 /// One clinic as listed: red flags, regulatory status, cheapest price, response time and evidence
-/// links.
+/// links. Under `fields=` what no asked field needs is not computed (the placeholders left are
+/// dropped before serialisation).
 fn present_listed(
     clinic: PublicClinic,
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
     cheapest: Option<PriceFrom>,
     speeds: &HashMap<Uuid, ResponseTime>,
     reference: &Reference,
+    fields: Option<&FieldSet>,
 ) -> ClinicResponse {
     let red_flags: Vec<RedFlag> = flags
         .remove(&clinic.id)
@@ -57,12 +60,18 @@ fn present_listed(
         .map(RedFlag::from)
         .collect();
     let speed = speeds.get(&clinic.id);
-    let regulatory_status = reference.regulatory(&clinic.country_code, &clinic.condition_slugs);
+    let regulatory_status = if needs(fields, &["regulatory_status"]) {
+        reference.regulatory(&clinic.country_code, &clinic.condition_slugs)
+    } else {
+        crate::countries::regulatory::unknown(false)
+    };
     let efficacy_claim = clinic.stem_cell_efficacy_claim;
-    let mut response = present(clinic, red_flags, cheapest, speed, regulatory_status);
-    (response.evidence, response.claims_beyond_evidence) = reference
-        .evidence
-        .assess_claim(&response.conditions, efficacy_claim);
+    let mut response = present(clinic, red_flags, cheapest, speed, regulatory_status, fields);
+    if needs(fields, &["evidence", "claims_beyond_evidence"]) {
+        (response.evidence, response.claims_beyond_evidence) = reference
+            .evidence
+            .assess_claim(&response.conditions, efficacy_claim);
+    }
     response
 }
 
@@ -77,6 +86,7 @@ pub fn present_with_packages(
     speeds: &HashMap<Uuid, ResponseTime>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
+    fields: Option<&FieldSet>,
 ) -> Result<(ClinicResponse, Vec<TreatmentPackageResponse>), ApiError> {
     let cheapest = packages.first().map(|package| {
         price_from(
@@ -86,7 +96,7 @@ pub fn present_with_packages(
         )
     });
     let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
-    let presented = present_listed(clinic, flags, cheapest, speeds, reference);
+    let presented = present_listed(clinic, flags, cheapest, speeds, reference, fields);
     let packages = present_packages(packages, |_| Some(&summary), flags, reference, display)?;
     Ok((presented, packages))
 }
