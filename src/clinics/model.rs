@@ -100,7 +100,7 @@ impl Clinic {
 /// The columns public catalogue responses show or order by: all that `GET /v1/clinics` and
 /// `GET /v1/clinics/{id}` load. Internal columns (moderation notes, partner and external ids,
 /// input hashes, versions) never reach a public handler, and rows decode nine columns fewer.
-#[derive(Debug, Queryable, QueryableByName, Selectable)]
+#[derive(Debug, Default, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = clinics)]
 #[diesel(check_for_backend(diesel::pg::Pg))]
 pub struct PublicClinic {

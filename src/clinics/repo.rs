@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::clinics::domain::{ClinicFilter, ClinicOrder};
 use crate::clinics::model::PublicClinic;
+use crate::clinics::sparse_row::{self, SparseClinic};
 use crate::db::schema::clinics;
 use crate::db::sql::{prepared, select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
@@ -63,11 +64,23 @@ pub async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> QueryRes
         .optional()
 }
 
-/// Runs a page query built by [`list_query`].
-pub async fn load_page(conn: &mut &AsyncPgConnection, sql: SqlBuilder) -> QueryResult<Vec<PublicClinic>> {
-    sql.into_query_of::<PublicClinic>()
-        .load::<PublicClinic>(conn)
-        .await
+/// Runs a page query built by [`list_query`] with the same `fields`.
+pub async fn load_page(
+    conn: &mut &AsyncPgConnection,
+    sql: SqlBuilder,
+    fields: Option<&FieldSet>,
+) -> QueryResult<Vec<PublicClinic>> {
+    match fields {
+        None => {
+            sql.into_query_of::<PublicClinic>()
+                .load::<PublicClinic>(conn)
+                .await
+        }
+        Some(_) => {
+            let rows = sql.into_query().load::<SparseClinic>(conn).await?;
+            Ok(rows.into_iter().map(|row| row.0).collect())
+        }
+    }
 }
 
 /// The published state spelt out in the SQL text from [`ListingStatus`] rather than bound: the list
@@ -86,14 +99,14 @@ pub fn list_query(
     page_tokens: &PageTokens,
 ) -> Result<PageQuery<ClinicOrder>, ApiError> {
     // Only the columns of `PublicClinic`, in its order: rows decode by position, and columns no
-    // listing shows (the search vector) are not sent. With `fields=`, the columns no asked field
-    // needs are typed stand-ins (see `CLINIC_COLUMNS`).
+    // listing shows (the search vector) are not sent. With `fields=`, only the columns an asked
+    // field needs (see `sparse_row`), decoded by name.
     static COLUMNS: OnceLock<String> = OnceLock::new();
     let columns = match fields {
         None => select_list::<PublicClinic>(&COLUMNS, "clinics", "c")
             .map_err(ApiError::internal)?
             .to_owned(),
-        Some(fields) => sparse_select_list(fields, filter.order),
+        Some(fields) => sparse_row::select_list(fields, filter.order),
     };
     let mut base = format!(
         "SELECT {columns} FROM clinics c WHERE {}",
@@ -123,108 +136,6 @@ pub fn list_query(
         filter.page_token.as_deref(),
         filter.size,
     )
-}
-
-/// Each column of [`PublicClinic`], in its order (rows decode by position; a test compares with
-/// `select_list`): its name, the typed stand-in read when no asked field needs it, and the fields
-/// that need it. Stand-ins are constants of the column's type, so the row still decodes; the
-/// presenter's output for the fields that were not asked is never sent.
-const CLINIC_COLUMNS: [(&str, &str, &[&str]); 40] = [
-    ("id", "", &[]),
-    ("slug", "''::text", &["slug"]),
-    ("name", "''::text", &["name"]),
-    ("country_code", "''::bpchar", &["country", "regulatory_status"]),
-    ("city", "NULL::text", &["city", "unknown_fields"]),
-    ("website", "NULL::text", &["website", "unknown_fields"]),
-    ("ownership", "NULL::text", &["ownership", "unknown_fields"]),
-    (
-        "specialty_scope",
-        "NULL::text",
-        &["specialty_scope", "unknown_fields"],
-    ),
-    ("specialties", "'{}'::text[]", &["specialties"]),
-    (
-        "years_experience",
-        "NULL::int4",
-        &["years_experience", "unknown_fields"],
-    ),
-    ("years_experience_note", "NULL::text", &["years_experience_note"]),
-    (
-        "patients_per_year",
-        "NULL::int4",
-        &["patients_per_year", "unknown_fields"],
-    ),
-    ("serves_adults", "NULL::bool", AGES),
-    ("serves_children", "NULL::bool", AGES),
-    ("min_age", "NULL::int4", AGES),
-    (
-        "patient_origin_regions",
-        "'{}'::text[]",
-        &["patient_origin_regions"],
-    ),
-    ("languages", "'{}'::text[]", &["languages", "unknown_fields"]),
-    ("notable_technology", "'{}'::text[]", &["notable_technology"]),
-    ("description", "''::text", &["description"]),
-    ("claims", "'[]'::jsonb", &["claims"]),
-    ("conditions_treated", "'{}'::text[]", &["conditions_treated"]),
-    (
-        "accreditations",
-        "'[]'::jsonb",
-        &["accreditations", "unknown_fields"],
-    ),
-    ("notes", "NULL::text", &["notes"]),
-    ("source", "'{}'::jsonb", &["source"]),
-    ("promoted", "false", &["promoted", "rank_explanation"]),
-    ("score", "0::numeric", &["rank_explanation"]),
-    ("score_parts", "'[]'::jsonb", &["rank_explanation"]),
-    ("price_from_usd", "NULL::numeric", &[]),
-    (
-        "condition_slugs",
-        "'{}'::text[]",
-        &[
-            "conditions",
-            "regulatory_status",
-            "evidence",
-            "claims_beyond_evidence",
-        ],
-    ),
-    ("has_critical_flag", "false", &["listed_by_default"]),
-    ("stem_cell_efficacy_claim", "false", &["claims_beyond_evidence"]),
-    ("created_at", "'epoch'::timestamptz", &["created_at"]),
-    ("updated_at", "'epoch'::timestamptz", &["updated_at"]),
-    ("protocol_disclosure", "NULL::text", DISCLOSURES),
-    ("protocol_ref", "NULL::text", DISCLOSURES),
-    ("ethics_disclosure", "NULL::text", DISCLOSURES),
-    ("ethics_ref", "NULL::text", DISCLOSURES),
-    ("deposit_due", "NULL::text", DISCLOSURES),
-    ("deposit_refund_pct", "NULL::int2", DISCLOSURES),
-    ("review_hosting", "NULL::text", DISCLOSURES),
-];
-
-const AGES: &[&str] = &["ages_served", "unknown_fields"];
-const DISCLOSURES: &[&str] = &["disclosures", "unknown_fields"];
-
-/// The select list of a page under `fields`: the columns some asked field (or the order's
-/// cursor) needs, typed stand-ins for the rest.
-fn sparse_select_list(fields: &FieldSet, order: ClinicOrder) -> String {
-    // Written into one string: this runs on every `fields=` page.
-    let mut list = String::with_capacity(1024);
-    for (i, (name, stand_in, needed_by)) in CLINIC_COLUMNS.iter().enumerate() {
-        if i > 0 {
-            list.push_str(", ");
-        }
-        // An empty stand-in marks a column always read (the id: flags, keyset, cursor).
-        if stand_in.is_empty() || *name == order.column() || fields.any(needed_by) {
-            list.push_str("c.");
-        } else {
-            list.push_str(stand_in);
-            list.push_str(" AS ");
-        }
-        list.push('"');
-        list.push_str(name);
-        list.push('"');
-    }
-    list
 }
 
 /// The SQL counting the clinics the same filters match but a critical flag leaves out (over the
@@ -316,22 +227,23 @@ fn narrow(query: &mut ListQuery, filter: &ClinicFilter) {
 mod tests {
     use super::*;
     use crate::clinics::fields::CLINIC_FIELDS;
+    use crate::clinics::sparse_row::COLUMNS;
 
     #[test]
     fn sparse_columns_follow_the_row() {
-        static COLUMNS: OnceLock<String> = OnceLock::new();
-        let full = select_list::<PublicClinic>(&COLUMNS, "clinics", "c").expect("columns");
-        let names: Vec<String> = CLINIC_COLUMNS
+        static SELECT: OnceLock<String> = OnceLock::new();
+        let full = select_list::<PublicClinic>(&SELECT, "clinics", "c").expect("columns");
+        let names: Vec<String> = COLUMNS
             .iter()
-            .map(|(name, _, _)| format!("c.\"{name}\""))
+            .map(|column| format!("c.\"{}\"", column.name))
             .collect();
         assert_eq!(
             full,
             names.join(", "),
-            "CLINIC_COLUMNS is PublicClinic's select list"
+            "sparse_row::COLUMNS is PublicClinic's select list"
         );
-        for (_, _, needed_by) in CLINIC_COLUMNS {
-            for field in needed_by {
+        for column in &COLUMNS {
+            for field in column.needed_by {
                 assert!(CLINIC_FIELDS.names.contains(field), "{field}");
             }
         }
@@ -339,12 +251,11 @@ mod tests {
             .expect("every name")
             .expect("a set");
         // The price column serves only the price order's cursor.
-        assert_eq!(sparse_select_list(&all, ClinicOrder::Price), full);
+        assert_eq!(sparse_row::select_list(&all, ClinicOrder::Price), full);
         let screen = FieldSet::parse(&CLINIC_FIELDS, Some("id,name"))
             .expect("valid")
             .expect("a set");
-        let sql = sparse_select_list(&screen, ClinicOrder::ScoreDesc);
-        assert!(sql.contains("c.\"name\"") && sql.contains("c.\"score\""), "{sql}");
-        assert!(sql.contains("''::text AS \"description\""), "{sql}");
+        let sql = sparse_row::select_list(&screen, ClinicOrder::ScoreDesc);
+        assert_eq!(sql, "c.\"id\", c.\"name\", c.\"score\"");
     }
 }

@@ -116,7 +116,7 @@ pub async fn list_clinics(
     // The page and the count of what it left out, pipelined on the connection.
     let (mut c1, mut c2) = (&*conn, &*conn);
     let (rows, excluded) = futures_util::future::try_join(
-        clinics_repo::load_page(&mut c1, sql),
+        clinics_repo::load_page(&mut c1, sql, fields.as_ref()),
         crate::db::sql::count_or_zero(&mut c2, excluded),
     )
     .await?;
