@@ -160,15 +160,31 @@ pub fn select_list<T: Selectable<Pg>>(
 where
     T::SelectExpression: QueryFragment<Pg>,
 {
-    if let Some(columns) = cache.get() {
-        return Ok(columns);
+    statement_of::<T>(cache, table, alias, str::to_owned)
+}
+
+/// A whole statement around `T`'s select list (`render` gets the list), rendered on first use
+/// and kept in `cache`, for hot reads whose text never changes: read with
+/// [`SqlBuilder::into_query_of`], it skips rendering a DSL query's SQL on every call (diesel-async
+/// renders it each time to look up its prepared statement).
+pub fn statement_of<T: Selectable<Pg>>(
+    cache: &'static OnceLock<String>,
+    table: &str,
+    alias: &str,
+    render: impl FnOnce(&str) -> String,
+) -> QueryResult<&'static str>
+where
+    T::SelectExpression: QueryFragment<Pg>,
+{
+    if let Some(statement) = cache.get() {
+        return Ok(statement);
     }
     let mut builder = PgQueryBuilder::default();
     T::as_select().to_sql(&mut builder, &Pg)?;
     let columns = builder
         .finish()
         .replace(&format!("\"{table}\"."), &format!("{alias}."));
-    Ok(cache.get_or_init(|| columns))
+    Ok(cache.get_or_init(|| render(&columns)))
 }
 
 /// One row of `EXPLAIN (FORMAT JSON)`.

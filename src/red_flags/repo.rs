@@ -1,12 +1,14 @@
 //! Rules and detections in the database.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{red_flag_detections, red_flag_rules};
+use crate::db::sql::{statement_of, Bind, SqlBuilder};
 use crate::red_flags::engine::{DetectionKind, Rule, RuleBook, Severity};
 
 #[derive(Queryable, Selectable)]
@@ -115,16 +117,18 @@ pub async fn detections_for_clinic(
 
 /// Stored detections of the given subjects, grouped by subject, most severe first.
 /// Takes a shared connection so callers can pipeline it with other reads (`futures::try_join!`).
+/// Every catalogue page runs it, so its SQL is a constant (see [`statement_of`]).
 pub async fn detections_for(
     conn: &mut &AsyncPgConnection,
     subject_ids: &[Uuid],
 ) -> QueryResult<HashMap<Uuid, Vec<DetectionRow>>> {
-    let rows: Vec<DetectionRow> = red_flag_detections::table
-        .filter(red_flag_detections::subject_id.eq_any(subject_ids))
-        .select(DetectionRow::as_select())
-        .order(red_flag_detections::code.asc())
-        .load(conn)
-        .await?;
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = statement_of::<DetectionRow>(&SQL, "red_flag_detections", "d", |columns| {
+        format!("SELECT {columns} FROM red_flag_detections d WHERE d.subject_id = ANY($1) ORDER BY d.code")
+    })?;
+    let mut query = SqlBuilder::new(sql);
+    query.bind(Bind::UuidArray(subject_ids.to_vec()));
+    let rows: Vec<DetectionRow> = query.into_query_of::<DetectionRow>().load(conn).await?;
     Ok(group_by_subject(rows))
 }
 

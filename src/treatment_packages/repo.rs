@@ -8,7 +8,7 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, treatment_packages};
-use crate::db::sql::{select_list, Bind, SqlBuilder};
+use crate::db::sql::{select_list, statement_of, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
@@ -68,22 +68,23 @@ pub async fn published_for_clinics(
 }
 
 /// The price of the cheapest published package of each given clinic (ties: lowest id), one query.
+/// Every clinic page runs it, so its SQL is a constant (see [`statement_of`]).
 pub async fn cheapest_prices_for_clinics(
     conn: &mut &AsyncPgConnection,
     clinic_ids: &[Uuid],
 ) -> QueryResult<Vec<PackagePriceRow>> {
-    treatment_packages::table
-        .filter(treatment_packages::clinic_id.eq_any(clinic_ids))
-        .filter(treatment_packages::status.eq(ListingStatus::Published))
-        .distinct_on(treatment_packages::clinic_id)
-        .order((
-            treatment_packages::clinic_id,
-            treatment_packages::price_min_usd.asc(),
-            treatment_packages::id.asc(),
-        ))
-        .select(PackagePriceRow::as_select())
-        .load(conn)
-        .await
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = statement_of::<PackagePriceRow>(&SQL, "treatment_packages", "p", |columns| {
+        format!(
+            "SELECT DISTINCT ON (p.clinic_id) {columns} FROM treatment_packages p \
+                 WHERE p.clinic_id = ANY($1) AND p.status = '{}' \
+                 ORDER BY p.clinic_id, p.price_min_usd ASC, p.id ASC",
+            ListingStatus::Published.as_str()
+        )
+    })?;
+    let mut query = SqlBuilder::new(sql);
+    query.bind(Bind::UuidArray(clinic_ids.to_vec()));
+    query.into_query_of::<PackagePriceRow>().load(conn).await
 }
 
 pub async fn find_published(
