@@ -12,3 +12,16 @@ JOIN LATERAL (SELECT min(o.created_at) AS first_at FROM offers o
               WHERE o.quote_id = r.quote_id AND o.clinic_id = r.clinic_id) f ON f.first_at IS NOT NULL
 WHERE r.clinic_id = ANY(:s4p1)
 GROUP BY r.clinic_id;
+SELECT "reviews"."rating", COUNT(*) FROM "reviews" WHERE ("reviews"."clinic_id" = :s5p1) GROUP BY "reviews"."rating";
+SELECT "reviews"."id", "reviews"."quote_id", "reviews"."clinic_id", "reviews"."rating", "reviews"."body", "reviews"."treated_month", "reviews"."red_flags", "reviews"."created_at", "reviews"."edited_at", "review_replies"."review_id", "review_replies"."partner_id", "review_replies"."body", "review_replies"."red_flags", "review_replies"."created_at" FROM ("reviews" LEFT OUTER JOIN "review_replies" ON ("review_replies"."review_id" = "reviews"."id")) WHERE ("reviews"."clinic_id" = :s6p1) ORDER BY "reviews"."created_at" DESC, "reviews"."id" DESC LIMIT :s6p2;
+SELECT "practitioners"."id", "practitioners"."clinic_id", "practitioners"."name", "practitioners"."role", "practitioners"."specialty", "practitioners"."licence_number", "practitioners"."licence_issuer", "practitioners"."licence_country", "practitioners"."languages", "practitioners"."status", "practitioners"."red_flags", "practitioners"."version", "practitioners"."created_at", "practitioners"."updated_at", "practitioners"."deleted_at" FROM "practitioners" WHERE ((("practitioners"."clinic_id" = :s7p1) AND ("practitioners"."deleted_at" IS NULL)) AND ("practitioners"."status" = :s7p2)) ORDER BY "practitioners"."created_at", "practitioners"."id";
+SELECT DISTINCT ON ("verifications"."subject_id") "verifications"."id", "verifications"."sequence", "verifications"."subject_kind", "verifications"."subject_id", "verifications"."subject_key", "verifications"."clinic_id", "verifications"."source_url", "verifications"."checked_at", "verifications"."checked_by_key", "verifications"."checked_by_role", "verifications"."result", "verifications"."valid_until", "verifications"."note", "verifications"."recorded_at" FROM "verifications" WHERE (("verifications"."subject_kind" = :s8p1) AND ("verifications"."clinic_id" = :s8p2)) ORDER BY "verifications"."subject_id", "verifications"."sequence" DESC;
+SELECT DISTINCT c.nct_id, s.record, s.title, s.overall_status, s.lead_sponsor, s.last_update_date, s.fetched_at
+FROM trial_registry_citations c
+LEFT JOIN trial_registry_snapshots s ON s.nct_id = c.nct_id
+WHERE c.clinic_id = :s9p1
+  AND (c.subject_id = :s9p1 OR c.subject_id IN (
+      SELECT p.id FROM treatment_packages p
+      WHERE p.clinic_id = :s9p1 AND p.status = :s9p2 AND p.deleted_at IS NULL))
+ORDER BY c.nct_id;
+SELECT DISTINCT ON ("verifications"."subject_key") "verifications"."id", "verifications"."sequence", "verifications"."subject_kind", "verifications"."subject_id", "verifications"."subject_key", "verifications"."clinic_id", "verifications"."source_url", "verifications"."checked_at", "verifications"."checked_by_key", "verifications"."checked_by_role", "verifications"."result", "verifications"."valid_until", "verifications"."note", "verifications"."recorded_at" FROM "verifications" WHERE (("verifications"."subject_kind" = :s10p1) AND ("verifications"."subject_id" = :s10p2)) ORDER BY "verifications"."subject_key", "verifications"."sequence" DESC;

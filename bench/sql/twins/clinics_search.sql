@@ -3,7 +3,7 @@
 -- parameters as pgbench variables (values in the run's defs file). COMMIT became ROLLBACK.
 SELECT c."id", c."slug", c."name", c."country_code", c."city", c."website", c."ownership", c."specialty_scope", c."specialties", c."years_experience", c."years_experience_note", c."patients_per_year", c."serves_adults", c."serves_children", c."min_age", c."patient_origin_regions", c."languages", c."notable_technology", c."description", c."claims", c."conditions_treated", c."accreditations", c."notes", c."source", c."promoted", c."score", c."score_parts", c."price_from_usd", c."condition_slugs", c."has_critical_flag", c."stem_cell_efficacy_claim", c."created_at", c."updated_at", c."protocol_disclosure", c."protocol_ref", c."ethics_disclosure", c."ethics_ref", c."deposit_due", c."deposit_refund_pct", c."review_hosting" FROM clinics c WHERE c.status = 'published' AND NOT c.has_critical_flag AND c.search @@ websearch_to_tsquery('english', :s1p1) ORDER BY c.score DESC, c.id DESC LIMIT :s1p2;
 SELECT count(*) AS n FROM clinics c WHERE c.status = 'published' AND c.has_critical_flag AND c.search @@ websearch_to_tsquery('english', :s2p1);
-SELECT "red_flag_detections"."subject_id", "red_flag_detections"."code", "red_flag_detections"."rule_version", "red_flag_detections"."severity", "red_flag_detections"."evidence_text", "red_flag_detections"."source_url" FROM "red_flag_detections" WHERE ("red_flag_detections"."subject_id" = ANY(:s3p1)) ORDER BY "red_flag_detections"."code" ASC;
+SELECT d."subject_id", d."code", d."rule_version", d."severity", d."evidence_text", d."source_url" FROM red_flag_detections d WHERE d.subject_id = ANY(:s3p1) ORDER BY d.code;
 SELECT r.clinic_id,
        (percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM f.first_at - r.routed_at)) / 3600.0)::float8 AS hours,
        count(*) AS answered
@@ -12,4 +12,4 @@ JOIN LATERAL (SELECT min(o.created_at) AS first_at FROM offers o
               WHERE o.quote_id = r.quote_id AND o.clinic_id = r.clinic_id) f ON f.first_at IS NOT NULL
 WHERE r.clinic_id = ANY(:s4p1)
 GROUP BY r.clinic_id;
-SELECT DISTINCT ON ("treatment_packages"."clinic_id") "treatment_packages"."clinic_id", "treatment_packages"."price_min", "treatment_packages"."price_max", "treatment_packages"."price_kind", "treatment_packages"."currency", "treatment_packages"."price_provenance" FROM "treatment_packages" WHERE (("treatment_packages"."clinic_id" = ANY(:s5p1)) AND ("treatment_packages"."status" = :s5p2)) ORDER BY "treatment_packages"."clinic_id", "treatment_packages"."price_min_usd" ASC, "treatment_packages"."id" ASC;
+SELECT DISTINCT ON (p.clinic_id) p."clinic_id", p."price_min", p."price_max", p."price_kind", p."currency", p."price_provenance" FROM treatment_packages p WHERE p.clinic_id = ANY(:s5p1) AND p.status = 'published' ORDER BY p.clinic_id, p.price_min_usd ASC, p.id ASC;
