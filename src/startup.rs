@@ -212,6 +212,8 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
     let reference = web::Data::new(ReferenceCache::new(Duration::from_secs(
         state.settings.reference_ttl_seconds as u64,
     )));
+    // The column sets `fields=` has selected on the clinic list (bounded: see `ColumnSets`).
+    let column_sets = web::Data::new(crate::clinics::ColumnSets::default());
     let rate_limits = web::Data::new(RateLimits::new(
         state.settings.rate_limit_per_minute,
         state.settings.quote_rate_limit_per_hour,
@@ -248,6 +250,7 @@ pub fn build_server(listener: TcpListener, state: AppState, extra: ExtraRoutes) 
             .split_for_parts();
         app.app_data(state.clone())
             .app_data(reference.clone())
+            .app_data(column_sets.clone())
             .app_data(rate_limits.clone())
             .app_data(erasure_steps.clone())
             .app_data(spec.clone())

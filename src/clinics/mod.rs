@@ -12,3 +12,4 @@ mod sparse_row;
 
 pub use present::{ClaimTopic, ClinicResponse};
 pub use routes::configure;
+pub use sparse_row::ColumnSets;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use crate::clinics::domain::{ClinicFilter, ClinicOrder};
 use crate::clinics::model::PublicClinic;
-use crate::clinics::sparse_row::{self, SparseClinic};
+use crate::clinics::sparse_row::{self, ColumnSets, SparseClinic};
 use crate::db::schema::clinics;
 use crate::db::sql::{prepared, select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
@@ -97,6 +97,7 @@ pub fn list_query(
     filter: &ClinicFilter,
     fields: Option<&FieldSet>,
     page_tokens: &PageTokens,
+    column_sets: &ColumnSets,
 ) -> Result<PageQuery<ClinicOrder>, ApiError> {
     // Only the columns of `PublicClinic`, in its order: rows decode by position, and columns no
     // listing shows (the search vector) are not sent. With `fields=`, only the columns an asked
@@ -106,7 +107,7 @@ pub fn list_query(
         None => select_list::<PublicClinic>(&COLUMNS, "clinics", "c")
             .map_err(ApiError::internal)?
             .to_owned(),
-        Some(fields) => sparse_row::select_list(fields, filter.order),
+        Some(fields) => sparse_row::select_list(fields, filter.order, column_sets),
     };
     let mut base = format!(
         "SELECT {columns} FROM clinics c WHERE {}",
@@ -251,11 +252,19 @@ mod tests {
             .expect("every name")
             .expect("a set");
         // The price column serves only the price order's cursor.
-        assert_eq!(sparse_row::select_list(&all, ClinicOrder::Price), full);
+        let sets = ColumnSets::default();
+        assert_eq!(sparse_row::select_list(&all, ClinicOrder::Price, &sets), full);
         let screen = FieldSet::parse(&CLINIC_FIELDS, Some("id,name"))
             .expect("valid")
             .expect("a set");
-        let sql = sparse_row::select_list(&screen, ClinicOrder::ScoreDesc);
+        let sql = sparse_row::select_list(&screen, ClinicOrder::ScoreDesc, &sets);
         assert_eq!(sql, "c.\"id\", c.\"name\", c.\"score\"");
+        // Beyond the limit, a new set reads every column.
+        let one = ColumnSets::new(1);
+        assert_eq!(
+            sparse_row::select_list(&screen, ClinicOrder::ScoreDesc, &one),
+            sql
+        );
+        assert_eq!(sparse_row::select_list(&all, ClinicOrder::ScoreDesc, &one), full);
     }
 }

@@ -211,13 +211,19 @@ pub const COLUMNS: [Column; 40] = [
 ];
 
 /// The select list of a page under `fields`: the columns some asked field (or the order's
-/// cursor) needs, in [`COLUMNS`] order.
-pub fn select_list(fields: &FieldSet, order: ClinicOrder) -> String {
-    let mut list = String::with_capacity(256);
-    for column in COLUMNS
+/// cursor) needs, in [`COLUMNS`] order, or every column when `column_sets` is full.
+pub fn select_list(fields: &FieldSet, order: ClinicOrder, column_sets: &ColumnSets) -> String {
+    let needed = |column: &Column| {
+        column.name == "id" || column.name == order.column() || fields.any(column.needed_by)
+    };
+    let mask = COLUMNS
         .iter()
-        .filter(|column| column.name == "id" || column.name == order.column() || fields.any(column.needed_by))
-    {
+        .enumerate()
+        .filter(|(_, column)| needed(column))
+        .fold(0u64, |mask, (i, _)| mask | 1 << i);
+    let all = !column_sets.admit(mask);
+    let mut list = String::with_capacity(256);
+    for column in COLUMNS.iter().filter(|column| all || needed(column)) {
         if !list.is_empty() {
             list.push_str(", ");
         }
@@ -226,6 +232,53 @@ pub fn select_list(fields: &FieldSet, order: ClinicOrder) -> String {
         list.push('"');
     }
     list
+}
+
+/// How many distinct column sets a server selects before it reads every column for new ones.
+/// Each set is one more prepared statement on every pooled connection (per filter combination),
+/// and `fields=` names 2^37 sets: unbounded, a client could grow the server's memory one
+/// statement at a time. Reading every column is correct for any set (rows decode by name), only
+/// less lean.
+pub const MAX_COLUMN_SETS: usize = 64;
+
+/// The column sets a server has selected under `fields=`, at most a limit (registered as
+/// `web::Data` by `startup`, one per server).
+#[derive(Debug)]
+pub struct ColumnSets {
+    limit: usize,
+    seen: std::sync::Mutex<Vec<u64>>,
+}
+
+impl Default for ColumnSets {
+    fn default() -> Self {
+        Self::new(MAX_COLUMN_SETS)
+    }
+}
+
+impl ColumnSets {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            seen: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Whether `mask` may be selected as it is: already seen, or room for one more.
+    fn admit(&self, mask: u64) -> bool {
+        // A poisoned lock only means another request panicked mid-push; the list is still valid.
+        let mut seen = self
+            .seen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.contains(&mask) {
+            return true;
+        }
+        if seen.len() < self.limit {
+            seen.push(mask);
+            return true;
+        }
+        false
+    }
 }
 
 /// A clinic of a sparse page: the selected columns decoded, the others left at their defaults.
@@ -248,5 +301,19 @@ impl QueryableByName<Pg> for SparseClinic {
             next += offset + 1;
         }
         Ok(Self(clinic))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bounded_number_of_column_sets_is_admitted() {
+        let sets = ColumnSets::new(2);
+        assert!(sets.admit(0b011));
+        assert!(sets.admit(0b101));
+        assert!(!sets.admit(0b111), "a third set reads every column");
+        assert!(sets.admit(0b011), "a set already used stays lean");
     }
 }

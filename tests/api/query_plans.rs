@@ -11,6 +11,7 @@ use stemcare::clinics::domain::ClinicFilter;
 use stemcare::clinics::fields::CLINIC_FIELDS;
 use stemcare::clinics::repo::{excluded_query as clinic_excluded_query, list_query as clinic_list_query};
 use stemcare::clinics::routes::ClinicListParams;
+use stemcare::clinics::ColumnSets;
 use stemcare::pagination::{Cursor, PageTokens};
 use stemcare::reference::ReferenceCache;
 use stemcare::sparse_fields::FieldSet;
@@ -131,7 +132,8 @@ async fn catalogue_lists_use_indexes_at_scale() {
         let filter = ClinicFilter::parse(&reference, &params, currency(&params.currency).as_deref())
             .expect("valid filters");
         let fields = FieldSet::parse(&CLINIC_FIELDS, params.fields.as_deref()).expect("valid fields");
-        let mut first = clinic_list_query(&filter, fields.as_ref(), &tokens).expect("valid filters");
+        let mut first = clinic_list_query(&filter, fields.as_ref(), &tokens, &ColumnSets::default())
+            .expect("valid filters");
         // Public lists never load a listing's internal columns.
         for internal in ["moderation_note", "input_hash", "partner_id", "external_id"] {
             assert!(
@@ -161,7 +163,8 @@ async fn catalogue_lists_use_indexes_at_scale() {
             currency(&deep_params.currency).as_deref(),
         )
         .expect("valid filters");
-        let deep = clinic_list_query(&deep_filter, fields.as_ref(), &tokens).expect("valid token");
+        let deep = clinic_list_query(&deep_filter, fields.as_ref(), &tokens, &ColumnSets::default())
+            .expect("valid token");
         for (label, sql) in [
             (case.to_owned(), std::mem::take(&mut first.sql)),
             (format!("{case} (deep page)"), deep.sql),
@@ -272,7 +275,8 @@ async fn a_sparse_clinic_list_reads_only_the_columns_it_needs() {
             .into_inner();
         let filter = ClinicFilter::parse(&reference, &params, None).expect("valid filters");
         let fields = FieldSet::parse(&CLINIC_FIELDS, params.fields.as_deref()).expect("valid fields");
-        let query = clinic_list_query(&filter, fields.as_ref(), &tokens).expect("a query");
+        let query =
+            clinic_list_query(&filter, fields.as_ref(), &tokens, &ColumnSets::default()).expect("a query");
         // A first page without filters binds only its LIMIT, as `$1`.
         let mut explain = SqlBuilder::new(&format!("EXPLAIN (VERBOSE, FORMAT JSON) {}", query.sql.sql()));
         assert_eq!(explain.bind(Bind::BigInt(21)), "$1");

@@ -11,6 +11,7 @@ use crate::clinics::fields::CLINIC_FIELDS;
 use crate::clinics::model::PublicClinic;
 use crate::clinics::present::{ClinicResponse, PriceFrom};
 use crate::clinics::repo as clinics_repo;
+use crate::clinics::ColumnSets;
 use crate::disclaimer::ScreenedPage;
 use crate::error::{ApiError, Problem};
 use crate::filters::PageQuery;
@@ -97,6 +98,7 @@ pub async fn list_clinics(
     req: HttpRequest,
     state: web::Data<AppState>,
     reference_cache: web::Data<ReferenceCache>,
+    column_sets: web::Data<ColumnSets>,
     params: web::Query<ClinicListParams>,
 ) -> Result<HttpResponse, ApiError> {
     let params = params.into_inner();
@@ -111,7 +113,7 @@ pub async fn list_clinics(
         scope,
         size,
         order,
-    } = clinics_repo::list_query(&filter, fields.as_ref(), &state.page_tokens)?;
+    } = clinics_repo::list_query(&filter, fields.as_ref(), &state.page_tokens, &column_sets)?;
     let excluded = clinics_repo::excluded_query(&filter);
     // The page and the count of what it left out, pipelined on the connection.
     let (mut c1, mut c2) = (&*conn, &*conn);
