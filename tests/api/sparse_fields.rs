@@ -150,14 +150,7 @@ async fn each_endpoint_answers_exactly_the_asked_fields_and_companions() {
 
     // Every name at once is the full answer, byte for byte.
     let spec = app.get_json("/v1/openapi.json", 200).await;
-    for (path, operation_path) in [
-        ("/v1/clinics?include_flagged=true".to_owned(), "/v1/clinics"),
-        (
-            "/v1/treatment-packages?include_flagged=true".to_owned(),
-            "/v1/treatment-packages",
-        ),
-        (format!("/v1/clinics/{clinic}"), "/v1/clinics/{id}"),
-    ] {
+    for (path, operation_path) in trimmable_reads(&clinic) {
         let names = allowed_names(&spec, operation_path);
         let full = app.get(&path).await.text().await.expect("body");
         let separator = if path.contains('?') { '&' } else { '?' };
@@ -171,22 +164,15 @@ async fn each_endpoint_answers_exactly_the_asked_fields_and_companions() {
     }
 }
 
-/// Each allowed name asked alone (and beside another): every item holds that name (and only names the full answer has),
-/// each with the full answer's value. The handlers compute only what the asked fields need, so
+/// Each allowed name asked alone (and beside another): every item holds that name (and only
+/// names the full answer has), each with the full answer's value. The handlers compute only what the asked fields need, so
 /// this fails if a part left uncomputed for an unasked field is sent for an asked one.
 #[tokio::test]
 async fn each_field_alone_has_the_full_answers_value() {
     let app = TestApp::spawn().await;
     let clinic = app.clinic_id("liv-hospital-ulus").await;
     let spec = app.get_json("/v1/openapi.json", 200).await;
-    for (path, operation_path) in [
-        ("/v1/clinics?include_flagged=true".to_owned(), "/v1/clinics"),
-        (
-            "/v1/treatment-packages?include_flagged=true".to_owned(),
-            "/v1/treatment-packages",
-        ),
-        (format!("/v1/clinics/{clinic}"), "/v1/clinics/{id}"),
-    ] {
+    for (path, operation_path) in trimmable_reads(&clinic) {
         let full = app.get_json(&path, 200).await;
         let separator = if path.contains('?') { '&' } else { '?' };
         // Each name alone, then beside `name` and beside `city`: on the clinic list that is more
@@ -219,6 +205,18 @@ async fn each_field_alone_has_the_full_answers_value() {
             }
         }
     }
+}
+
+/// Every read `fields=` trims (flagged listings included), with its operation's path in the spec.
+fn trimmable_reads(clinic: &str) -> [(String, &'static str); 3] {
+    [
+        ("/v1/clinics?include_flagged=true".to_owned(), "/v1/clinics"),
+        (
+            "/v1/treatment-packages?include_flagged=true".to_owned(),
+            "/v1/treatment-packages",
+        ),
+        (format!("/v1/clinics/{clinic}"), "/v1/clinics/{id}"),
+    ]
 }
 
 /// The names the spec allows in an operation's `fields`.
