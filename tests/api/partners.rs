@@ -116,12 +116,7 @@ async fn partners_manage_their_own_clinics_with_etags() {
         "not-found",
     )
     .await;
-    let q_list: Value = app
-        .get_as("/v1/partner/clinics", &q)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let q_list: Value = app.get_json_as("/v1/partner/clinics", &q, 200).await;
     assert!(q_list
         .as_array()
         .expect("list")
@@ -179,7 +174,7 @@ async fn partners_manage_their_own_clinics_with_etags() {
     )
     .await;
     assert_eq!(problem["errors"][0]["pointer"], "/partner_id");
-    let still: Value = app.get_as(&location, &p).await.json().await.expect("json");
+    let still: Value = app.get_json_as(&location, &p, 200).await;
     assert_eq!(still["version"], 2, "a refused patch changes nothing");
 
     // Bad input: markup, http URLs, unknown country, bad language tag.
@@ -331,12 +326,7 @@ async fn a_flagged_listing_waits_for_moderation() {
         "forbidden",
     )
     .await;
-    let queue: Value = app
-        .get_as("/v1/admin/moderation", &admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let queue: Value = app.get_json_as("/v1/admin/moderation", &admin, 200).await;
     assert!(queue
         .as_array()
         .expect("queue")
@@ -375,12 +365,7 @@ async fn a_flagged_listing_waits_for_moderation() {
             "the partner is told of the decision through the outbox"
         );
     }
-    let audit: Value = app
-        .get_as("/v1/admin/audit-log", &admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let audit: Value = app.get_json_as("/v1/admin/audit-log", &admin, 200).await;
     assert!(audit
         .as_array()
         .expect("log")
@@ -509,12 +494,7 @@ async fn clinic_and_package_creation_honour_idempotency_keys() {
         "idempotency-key-reused",
     )
     .await;
-    let mine: Value = app
-        .get_as("/v1/partner/clinics", &p)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let mine: Value = app.get_json_as("/v1/partner/clinics", &p, 200).await;
     let retry_clinics = mine
         .as_array()
         .expect("clinics")
@@ -536,11 +516,8 @@ async fn clinic_and_package_creation_honour_idempotency_keys() {
     let ids = app.race_idempotent(&packages, &p, "package-race", &racing).await;
     assert_eq!(ids.len(), 1, "one package for one key: {ids:?}");
     let mine: Value = app
-        .get_as(&format!("/v1/partner/clinics/{clinic_id}"), &p)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as(&format!("/v1/partner/clinics/{clinic_id}"), &p, 200)
+        .await;
     assert_eq!(
         mine["treatment_packages"].as_array().expect("packages").len(),
         2,
@@ -584,12 +561,7 @@ async fn admins_manage_partners_and_keys() {
         app.get_as("/v1/partner/clinics", &secret).await.status().as_u16(),
         200
     );
-    let listed: Value = app
-        .get_as("/v1/admin/api-keys", &admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let listed: Value = app.get_json_as("/v1/admin/api-keys", &admin, 200).await;
     assert!(
         listed
             .as_array()
@@ -679,12 +651,7 @@ async fn key_creation_and_rotation_honour_idempotency_keys() {
         "idempotency-key-reused",
     )
     .await;
-    let keys: Value = app
-        .get_as("/v1/admin/api-keys", &admin)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let keys: Value = app.get_json_as("/v1/admin/api-keys", &admin, 200).await;
     let named = keys
         .as_array()
         .expect("keys")

@@ -84,7 +84,7 @@ async fn partners_manage_practitioners_with_etags() {
     let read = app.get_as(&location, &key).await;
     assert_eq!(read.status().as_u16(), 200);
     assert_eq!(read.headers()["etag"], "\"1\"");
-    let list: Value = app.get_as(&base, &key).await.json().await.expect("json");
+    let list: Value = app.get_json_as(&base, &key, 200).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
 
     let change = json!({"specialty": "Spine surgery", "languages": ["en"]});
@@ -147,7 +147,7 @@ async fn partners_manage_practitioners_with_etags() {
         204
     );
     assert_problem(app.get_as(&location, &key).await, 404, "not-found").await;
-    let list: Value = app.get_as(&base, &key).await.json().await.expect("json");
+    let list: Value = app.get_json_as(&base, &key, 200).await;
     assert_eq!(list["items"], json!([]));
 }
 
@@ -172,7 +172,7 @@ async fn creating_is_idempotent() {
         "idempotency-key-reused",
     )
     .await;
-    let list: Value = app.get_as(&path, &key).await.json().await.expect("json");
+    let list: Value = app.get_json_as(&path, &key, 200).await;
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
     let raced = app.race_idempotent(&path, &key, "race", &other).await;
     assert_eq!(raced.len(), 1, "{raced:?}");
@@ -242,7 +242,7 @@ async fn only_the_owning_partner_sees_or_edits_practitioners() {
         assert_problem(delete(&app, &one, Some(denied), None).await, 403, "forbidden").await;
     }
     // Nothing changed.
-    let read: Value = app.get_as(&one, &owner).await.json().await.expect("json");
+    let read: Value = app.get_json_as(&one, &owner, 200).await;
     assert_eq!(read["version"], 1);
 }
 

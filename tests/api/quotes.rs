@@ -142,7 +142,7 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     );
 
     // 2. A routed partner sees the request without contact details.
-    let seen: Value = app.get_as(&location, &liv_key).await.json().await.expect("json");
+    let seen: Value = app.get_json_as(&location, &liv_key, 200).await;
     assert_eq!(seen["condition"], "sciatica");
     assert_eq!(seen["notes"], "L5-S1 herniation, leg pain for two years");
     assert_eq!(
@@ -174,15 +174,10 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     let medipol_offer: Value = other.json().await.expect("json");
 
     // 4. The patient reads the offers with the token and accepts one.
-    let quote: Value = app.get_as(&location, &token).await.json().await.expect("json");
+    let quote: Value = app.get_json_as(&location, &token, 200).await;
     assert_eq!(quote["status"], "offered");
     assert_eq!(quote["patient"]["email"], "jane@example.com");
-    let offers: Value = app
-        .get_as(&format!("{location}/offers"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let offers: Value = app.get_json_as(&format!("{location}/offers"), &token, 200).await;
     assert_eq!(offers["items"].as_array().expect("offers").len(), 2);
     assert_eq!(
         offers["disclaimer"]["url"], "/v1/disclaimer",
@@ -201,15 +196,10 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     assert_eq!(accept.status().as_u16(), 200);
 
     // 5. The quote is accepted, the other offer declined, and the partner sees contact details.
-    let quote: Value = app.get_as(&location, &token).await.json().await.expect("json");
+    let quote: Value = app.get_json_as(&location, &token, 200).await;
     assert_eq!(quote["status"], "accepted");
     assert_eq!(quote["accepted_offer_id"], liv_offer["id"]);
-    let offers: Value = app
-        .get_as(&format!("{location}/offers"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let offers: Value = app.get_json_as(&format!("{location}/offers"), &token, 200).await;
     let status_of = |id: &Value| {
         offers["items"]
             .as_array()
@@ -221,14 +211,9 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     };
     assert_eq!(status_of(&liv_offer["id"]), "accepted");
     assert_eq!(status_of(&medipol_offer["id"]), "declined");
-    let partner_view: Value = app.get_as(&location, &liv_key).await.json().await.expect("json");
+    let partner_view: Value = app.get_json_as(&location, &liv_key, 200).await;
     assert_eq!(partner_view["patient"]["email"], "jane@example.com");
-    let losing_view: Value = app
-        .get_as(&location, &medipol_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let losing_view: Value = app.get_json_as(&location, &medipol_key, 200).await;
     assert_eq!(
         losing_view["patient"],
         Value::Null,
@@ -236,12 +221,7 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
     );
 
     // The read by the partner was audited, and the patient can see it in the export.
-    let export: Value = app
-        .get_as(&format!("{location}/export"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let export: Value = app.get_json_as(&format!("{location}/export"), &token, 200).await;
     assert!(export["access_log"]
         .as_array()
         .expect("log")
@@ -466,12 +446,7 @@ async fn credentials_and_visibility_are_enforced() {
     // Patients cannot list quotes; coordinators can and see no contact details in lists.
     assert_problem(app.get_as("/v1/quotes", &token).await, 403, "forbidden").await;
     let coordinator = app.staff_key("coordinator").await;
-    let list: Value = app
-        .get_as("/v1/quotes", &coordinator)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list: Value = app.get_json_as("/v1/quotes", &coordinator, 200).await;
     assert_eq!(list["items"].as_array().expect("items").len(), 2);
     assert!(list["items"]
         .as_array()
@@ -479,27 +454,17 @@ async fn credentials_and_visibility_are_enforced() {
         .iter()
         .all(|q| q["patient"].is_null()));
     let partner = app.partner_key("Liv Group", "liv-hospital-ulus").await;
-    let list: Value = app
-        .get_as("/v1/quotes", &partner)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let list: Value = app.get_json_as("/v1/quotes", &partner, 200).await;
     assert_eq!(
         list["items"].as_array().expect("items").len(),
         2,
         "both quotes were routed to Liv"
     );
-    let outsider_list: Value = app
-        .get_as("/v1/quotes", &outsider)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let outsider_list: Value = app.get_json_as("/v1/quotes", &outsider, 200).await;
     assert_eq!(outsider_list["items"], json!([]));
 
     // A coordinator reading contact details is audited; the patient cannot accept for a partner.
-    let seen: Value = app.get_as(&path, &coordinator).await.json().await.expect("json");
+    let seen: Value = app.get_json_as(&path, &coordinator, 200).await;
     assert_eq!(seen["patient"]["name"], "Jane Doe");
     assert_problem(
         app.post_json(&format!("{path}/cancel"), Some(&coordinator), &json!({}))
@@ -604,7 +569,7 @@ async fn offer_creation_honours_idempotency_keys() {
     racing["notes"] = json!("Sent twice at once");
     let ids = app.race_idempotent(&path, &liv_key, "offer-race", &racing).await;
     assert_eq!(ids.len(), 1, "one offer for one key: {ids:?}");
-    let offers: Value = app.get_as(&path, &token).await.json().await.expect("json");
+    let offers: Value = app.get_json_as(&path, &token, 200).await;
     assert_eq!(
         offers["items"].as_array().expect("offers").len(),
         2,
@@ -674,11 +639,8 @@ async fn offers_are_checked_and_flagged() {
         "{codes:?}"
     );
     let seen: Value = app
-        .get_as(&format!("/v1/quotes/{id}/offers"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as(&format!("/v1/quotes/{id}/offers"), &token, 200)
+        .await;
     assert!(
         seen["items"][0]["red_flags"]
             .as_array()
@@ -738,22 +700,14 @@ async fn personal_data_is_encrypted_at_rest_and_erasable() {
         .await
         .expect("request");
     assert_eq!(erase.status().as_u16(), 204);
-    let after: Value = app
-        .get_as(&format!("/v1/quotes/{id}"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let after: Value = app.get_json_as(&format!("/v1/quotes/{id}"), &token, 200).await;
     assert_eq!(after["status"], "erased");
     assert_eq!(after["patient"], Value::Null);
     assert_eq!(after["notes"], Value::Null);
     let coordinator = app.staff_key("coordinator").await;
     let staff_view: Value = app
-        .get_as(&format!("/v1/quotes/{id}"), &coordinator)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as(&format!("/v1/quotes/{id}"), &coordinator, 200)
+        .await;
     assert_eq!(staff_view["patient"], Value::Null, "nobody can read erased data");
     #[derive(diesel::QueryableByName)]
     struct Left {
@@ -768,11 +722,8 @@ async fn personal_data_is_encrypted_at_rest_and_erasable() {
     .expect("count");
     assert_eq!(left.n, 0);
     let export: Value = app
-        .get_as(&format!("/v1/quotes/{id}/export"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as(&format!("/v1/quotes/{id}/export"), &token, 200)
+        .await;
     assert_eq!(export["quote"]["patient"], Value::Null);
 }
 
@@ -830,12 +781,7 @@ async fn quotes_and_offers_expire_with_the_clock() {
         .await
         .expect("expire");
     assert_eq!((quotes, offers), (1, 1));
-    let quote: Value = app
-        .get_as(&format!("/v1/quotes/{id}"), &token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let quote: Value = app.get_json_as(&format!("/v1/quotes/{id}"), &token, 200).await;
     assert_eq!(quote["status"], "expired");
     let accept = app
         .post_json(

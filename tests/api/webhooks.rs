@@ -316,11 +316,8 @@ async fn a_failing_endpoint_is_retried_then_succeeds_and_can_be_resent() {
         }
     );
     let page: Value = app
-        .get_as("/v1/partner/webhook-deliveries", &liv_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-deliveries", &liv_key, 200)
+        .await;
     let delivery = &page["items"][0];
     assert_eq!(delivery["status"], "succeeded");
     assert_eq!(delivery["attempt_count"], 2);
@@ -364,11 +361,8 @@ async fn a_failing_endpoint_is_retried_then_succeeds_and_can_be_resent() {
         received[0].headers["webhook-id"]
     );
     let page: Value = app
-        .get_as("/v1/partner/webhook-deliveries", &liv_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-deliveries", &liv_key, 200)
+        .await;
     assert_eq!(
         page["items"][0]["attempts"].as_array().expect("attempts").len(),
         3
@@ -379,11 +373,8 @@ async fn a_failing_endpoint_is_retried_then_succeeds_and_can_be_resent() {
         .partner_key("Medipol Group", "medipol-university-hospital")
         .await;
     let theirs: Value = app
-        .get_as("/v1/partner/webhook-deliveries", &medipol_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-deliveries", &medipol_key, 200)
+        .await;
     assert_eq!(theirs["items"], json!([]));
     assert_problem(
         app.post_json(
@@ -414,11 +405,8 @@ async fn deliveries_give_up_three_days_after_the_event() {
         rounds += 1;
         assert!(rounds < 20, "gives up eventually");
         let page: Value = app
-            .get_as("/v1/partner/webhook-deliveries", &liv_key)
-            .await
-            .json()
-            .await
-            .expect("json");
+            .get_json_as("/v1/partner/webhook-deliveries", &liv_key, 200)
+            .await;
         let delivery = &page["items"][0];
         if delivery["status"] == "failed" {
             assert_eq!(round.failed, 1);
@@ -471,7 +459,7 @@ async fn endpoint_registration_honours_idempotency_keys() {
     let racing = json!({"url": format!("{}/race", receiver.base)});
     let ids = app.race_idempotent(path, &liv_key, "hook-race", &racing).await;
     assert_eq!(ids.len(), 1, "one endpoint for one key: {ids:?}");
-    let listed: Value = app.get_as(path, &liv_key).await.json().await.expect("json");
+    let listed: Value = app.get_json_as(path, &liv_key, 200).await;
     let urls: Vec<&str> = listed["items"]
         .as_array()
         .expect("items")
@@ -515,11 +503,8 @@ async fn endpoint_urls_must_be_public_https() {
         .await;
     assert_eq!(unknown.status().as_u16(), 422, "no mass assignment of the secret");
     let listed: Value = app
-        .get_as("/v1/partner/webhook-endpoints", &liv_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-endpoints", &liv_key, 200)
+        .await;
     assert_eq!(listed["items"], json!([]), "nothing was stored");
 }
 
@@ -535,11 +520,8 @@ async fn endpoints_belong_to_their_partner_and_deleting_one_stops_deliveries() {
     let (id, secret) = register(&app, &liv_key, &format!("{}/liv", receiver.base)).await;
 
     let listed: Value = app
-        .get_as("/v1/partner/webhook-endpoints", &liv_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-endpoints", &liv_key, 200)
+        .await;
     assert_eq!(listed["items"][0]["id"], id.as_str());
     assert!(
         !listed.to_string().contains(&secret),
@@ -551,11 +533,8 @@ async fn endpoints_belong_to_their_partner_and_deleting_one_stops_deliveries() {
     // Another partner, staff and anonymous callers.
     assert_problem(app.get_as(&path, &medipol_key).await, 404, "not-found").await;
     let theirs: Value = app
-        .get_as("/v1/partner/webhook-endpoints", &medipol_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-endpoints", &medipol_key, 200)
+        .await;
     assert_eq!(theirs["items"], json!([]));
     let delete_as = |key: &str| {
         app.client
@@ -586,11 +565,8 @@ async fn endpoints_belong_to_their_partner_and_deleting_one_stops_deliveries() {
     assert_eq!(deliver(&app, Utc::now()).await, Round::default());
     assert!(receiver.received("/liv").is_empty());
     let page: Value = app
-        .get_as("/v1/partner/webhook-deliveries", &liv_key)
-        .await
-        .json()
-        .await
-        .expect("json");
+        .get_json_as("/v1/partner/webhook-deliveries", &liv_key, 200)
+        .await;
     let items = page["items"].as_array().expect("items");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["status"], "failed");
