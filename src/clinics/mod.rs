@@ -8,7 +8,7 @@ mod present;
 pub mod repo;
 pub mod routes;
 pub mod scoring;
-pub mod sparse_row;
+mod sparse_row;
 
 pub use present::{ClaimTopic, ClinicResponse};
 pub use routes::configure;

@@ -11,15 +11,14 @@ use uuid::Uuid;
 
 use crate::clinics::domain::{ClinicFilter, ClinicOrder};
 use crate::clinics::model::PublicClinic;
-use crate::clinics::sparse_row::{self, ColumnSets, ListedClinic, CHEAPEST_COLUMNS};
+use crate::clinics::sparse_row::{self, ColumnSets, SparseClinic};
 use crate::db::schema::clinics;
 use crate::db::sql::{prepared, select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
-use crate::sparse_fields::{self, needs, FieldSet};
+use crate::sparse_fields::{self, FieldSet};
 use crate::states::ListingStatus;
-use crate::treatment_packages::repo as packages_repo;
 
 const RESPONSE_TIMES: &str = "
 SELECT r.clinic_id,
@@ -65,10 +64,23 @@ pub async fn find_published(conn: &mut &AsyncPgConnection, id: Uuid) -> QueryRes
         .optional()
 }
 
-/// Runs a page query built by [`list_query`]. Rows decode by column name (`sparse_row`): a page's
-/// columns depend on `fields=`, and one that shows `price_from` carries the cheapest prices too.
-pub async fn load_page(conn: &mut &AsyncPgConnection, sql: SqlBuilder) -> QueryResult<Vec<ListedClinic>> {
-    sql.into_query().load::<ListedClinic>(conn).await
+/// Runs a page query built by [`list_query`] with the same `fields`.
+pub async fn load_page(
+    conn: &mut &AsyncPgConnection,
+    sql: SqlBuilder,
+    fields: Option<&FieldSet>,
+) -> QueryResult<Vec<PublicClinic>> {
+    match fields {
+        None => {
+            sql.into_query_of::<PublicClinic>()
+                .load::<PublicClinic>(conn)
+                .await
+        }
+        Some(_) => {
+            let rows = sql.into_query().load::<SparseClinic>(conn).await?;
+            Ok(rows.into_iter().map(|row| row.0).collect())
+        }
+    }
 }
 
 /// The published state spelt out in the SQL text from [`ListingStatus`] rather than bound: the list
@@ -117,39 +129,14 @@ pub fn list_query(
     let scope_order = format!("{}{}", order.name(), sparse_fields::scope_of(fields));
     let mut query = ListQuery::new(resource, &base, &scope_order);
     narrow(&mut query, filter);
-    let page = query.into_page(
+    query.into_page(
         order,
         order.sort_key(),
         "c.id",
         page_tokens,
         filter.page_token.as_deref(),
         filter.size,
-    )?;
-    Ok(if needs(fields, &["price_from"]) {
-        with_cheapest_prices(page)
-    } else {
-        page
-    })
-}
-
-/// The page as a subquery, each of its rows joined to its clinic's cheapest published package
-/// (ties: lowest id), in the page's order: one statement instead of a second read. The join runs
-/// after the page's LIMIT, for its rows only (inside, a search's sort would run it for every
-/// match).
-fn with_cheapest_prices(page: PageQuery<ClinicOrder>) -> PageQuery<ClinicOrder> {
-    let sort = page.order.sort_key();
-    let direction = if sort.descending { "DESC" } else { "ASC" };
-    // The sort expression names the inner query's columns through its `c` alias.
-    let key = sort.expr.replace("c.", "page.");
-    let before = format!("SELECT page.*, {CHEAPEST_COLUMNS} FROM (");
-    let after = format!(
-        ") page {} ORDER BY {key} {direction}, page.id {direction}",
-        packages_repo::cheapest_published_lateral("page.id")
-    );
-    PageQuery {
-        sql: page.sql.wrap(&before, &after),
-        ..page
-    }
+    )
 }
 
 /// The SQL counting the clinics the same filters match but a critical flag leaves out (over the

@@ -1,10 +1,9 @@
-//! The rows of a clinic page. Under `fields=` (docs/SPARSE_FIELDS.md) the SQL selects only the
-//! columns an asked field needs, and each row is decoded by its column names into a
-//! [`PublicClinic`] whose other fields keep their defaults. Nothing is computed from those
-//! defaults for an asked field (the presenter skips what no asked field needs), and unasked fields
-//! are dropped before serialisation. Decoding only the selected columns is what makes a list
-//! screen cheaper than the full page, not only smaller. A page that shows `price_from` also
-//! carries its clinics' cheapest published prices in the same statement ([`CHEAPEST_COLUMNS`]).
+//! A page of clinics under `fields=` (docs/SPARSE_FIELDS.md): the SQL selects only the columns an
+//! asked field needs, and each row is decoded by its column names into a [`PublicClinic`] whose
+//! other fields keep their defaults. Nothing is computed from those defaults for an asked field
+//! (the presenter skips what no asked field needs), and unasked fields are dropped before
+//! serialisation. Decoding only the selected columns is what makes a list screen cheaper than the
+//! full page, not only smaller.
 
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::pg::{Pg, PgValue};
@@ -17,7 +16,6 @@ use crate::clinics::present::Claim;
 use crate::clinics::scoring::ScorePart;
 use crate::db::json::JsonbOrDefault;
 use crate::sparse_fields::FieldSet;
-use crate::treatment_packages::model::PackagePriceRow;
 
 /// Stores one selected column's value into the clinic.
 type Setter = fn(&mut PublicClinic, Option<PgValue<'_>>) -> deserialize::Result<()>;
@@ -283,65 +281,17 @@ impl ColumnSets {
     }
 }
 
-/// The columns a page adds after its clinic's when it shows `price_from`: the cheapest published
-/// package's price, NULL when the clinic has none (names as in [`PackagePriceRow`], prefixed).
-pub const CHEAPEST_COLUMNS: &str = "cp.price_min AS cheapest_price_min, \
-    cp.price_max AS cheapest_price_max, cp.price_kind AS cheapest_price_kind, \
-    cp.currency AS cheapest_currency, cp.price_provenance AS cheapest_price_provenance";
+/// A clinic of a sparse page: the selected columns decoded, the others left at their defaults.
+pub struct SparseClinic(pub PublicClinic);
 
-/// A clinic of a page: the selected columns decoded, the others left at their defaults, and its
-/// cheapest published price when the page selected it.
-pub struct ListedClinic {
-    pub clinic: PublicClinic,
-    pub cheapest: Option<PackagePriceRow>,
-}
-
-/// The value of the row's column at `index`.
-fn column<'a, ST, T: FromSql<ST, Pg>>(row: &impl NamedRow<'a, Pg>, index: usize) -> deserialize::Result<T> {
-    let field = Row::get(row, index).ok_or("a cheapest-price column is missing")?;
-    T::from_nullable_sql(field.value())
-}
-
-/// Decodes [`CHEAPEST_COLUMNS`], starting at `first`.
-fn cheapest<'a>(
-    row: &impl NamedRow<'a, Pg>,
-    first: usize,
-    clinic_id: uuid::Uuid,
-) -> deserialize::Result<Option<PackagePriceRow>> {
-    let price_min = column::<Nullable<Numeric>, _>(row, first)?;
-    let price_max = column::<Nullable<Numeric>, _>(row, first + 1)?;
-    let price_kind = column::<Nullable<Text>, _>(row, first + 2)?;
-    let currency = column::<Nullable<Text>, _>(row, first + 3)?;
-    let price_provenance = column::<Nullable<Text>, _>(row, first + 4)?;
-    // The lateral join's columns are all NULL exactly when the clinic has no published package.
-    Ok(match (price_min, price_kind, currency, price_provenance) {
-        (Some(price_min), Some(price_kind), Some(currency), Some(price_provenance)) => {
-            Some(PackagePriceRow {
-                clinic_id,
-                price_min,
-                price_max,
-                price_kind,
-                currency,
-                price_provenance,
-            })
-        }
-        _ => None,
-    })
-}
-
-impl QueryableByName<Pg> for ListedClinic {
+impl QueryableByName<Pg> for SparseClinic {
     fn build<'a>(row: &impl NamedRow<'a, Pg>) -> deserialize::Result<Self> {
         let mut clinic = PublicClinic::default();
-        // Selected columns come in `COLUMNS` order, so each is found at or after the last one;
-        // the cheapest price's columns come last.
+        // Selected columns come in `COLUMNS` order, so each is found at or after the last one.
         let mut next = 0;
         for index in 0..row.field_count() {
             let field = Row::get(row, index).ok_or("a column of the row is missing")?;
             let name = field.field_name().ok_or("a column of the row has no name")?;
-            if name == "cheapest_price_min" {
-                let cheapest = cheapest(row, index, clinic.id)?;
-                return Ok(Self { clinic, cheapest });
-            }
             let offset = COLUMNS[next..]
                 .iter()
                 .position(|column| column.name == name)
@@ -350,10 +300,7 @@ impl QueryableByName<Pg> for ListedClinic {
             (column.set)(&mut clinic, field.value())?;
             next += offset + 1;
         }
-        Ok(Self {
-            clinic,
-            cheapest: None,
-        })
+        Ok(Self(clinic))
     }
 }
 

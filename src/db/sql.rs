@@ -54,15 +54,6 @@ impl SqlBuilder {
         format!("${}", self.binds.len())
     }
 
-    /// This query as a subquery: `before` + its text + `after`, with the same binds (their
-    /// placeholders are unchanged).
-    pub fn wrap(self, before: &str, after: &str) -> Self {
-        Self {
-            sql: format!("{before}{}{after}", self.sql),
-            binds: self.binds,
-        }
-    }
-
     /// The SQL text, for logs, tests and the benchmark twins.
     pub fn sql(&self) -> &str {
         &self.sql

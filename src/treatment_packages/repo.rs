@@ -8,14 +8,14 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, treatment_packages};
-use crate::db::sql::{select_list, Bind, SqlBuilder};
+use crate::db::sql::{select_list, statement_of, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
 use crate::sparse_fields::{self, FieldSet};
 use crate::states::ListingStatus;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder};
-use crate::treatment_packages::model::TreatmentPackage;
+use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
 
 /// The clinic facts shown with each package.
 #[derive(Debug, Clone)]
@@ -67,17 +67,24 @@ pub async fn published_for_clinics(
         .await
 }
 
-/// A lateral join (alias `cp`) giving the row whose clinic id is `clinic_id` (an SQL expression)
-/// the price columns of its clinic's cheapest published package (ties: lowest id), NULLs when it
-/// has none; served by `treatment_packages_clinic_idx`. The clinic list composes it into its page
-/// statement, so a page and its prices are one statement.
-pub fn cheapest_published_lateral(clinic_id: &str) -> String {
-    format!(
-        "LEFT JOIN LATERAL (SELECT p.price_min, p.price_max, p.price_kind, p.currency, \
-         p.price_provenance FROM treatment_packages p WHERE p.clinic_id = {clinic_id} \
-         AND p.status = '{}' ORDER BY p.price_min_usd ASC, p.id ASC LIMIT 1) cp ON true",
-        ListingStatus::Published.as_str()
-    )
+/// The price of the cheapest published package of each given clinic (ties: lowest id), one query.
+/// Every clinic page runs it, so its SQL is a constant (see [`statement_of`]).
+pub async fn cheapest_prices_for_clinics(
+    conn: &mut &AsyncPgConnection,
+    clinic_ids: &[Uuid],
+) -> QueryResult<Vec<PackagePriceRow>> {
+    static SQL: OnceLock<String> = OnceLock::new();
+    let sql = statement_of::<PackagePriceRow>(&SQL, "treatment_packages", "p", |columns| {
+        format!(
+            "SELECT DISTINCT ON (p.clinic_id) {columns} FROM treatment_packages p \
+                 WHERE p.clinic_id = ANY($1) AND p.status = '{}' \
+                 ORDER BY p.clinic_id, p.price_min_usd ASC, p.id ASC",
+            ListingStatus::Published.as_str()
+        )
+    })?;
+    let mut query = SqlBuilder::new(sql);
+    query.bind(Bind::UuidArray(clinic_ids.to_vec()));
+    query.into_query_of::<PackagePriceRow>().load(conn).await
 }
 
 pub async fn find_published(
