@@ -28,8 +28,12 @@ pub struct FieldCatalog {
 }
 
 impl FieldCatalog {
+    fn index(&self, name: &str) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+
     fn bit(&self, name: &str) -> Option<u64> {
-        self.names.iter().position(|n| *n == name).map(|i| 1u64 << i)
+        self.index(name).map(|i| 1u64 << i)
     }
 
     /// The allowed names, comma-separated, for error messages and the parameter's description.
@@ -113,7 +117,7 @@ impl FieldSet {
     fn contains_from(&self, cursor: &mut usize, name: &str) -> bool {
         let index = match self.catalog.names.get(*cursor) {
             Some(guess) if *guess == name => *cursor,
-            _ => match self.catalog.names.iter().position(|n| *n == name) {
+            _ => match self.catalog.index(name) {
                 Some(index) => index,
                 None => return false,
             },
