@@ -1,7 +1,10 @@
 //! Database rows of `treatment_packages`.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::deserialize::{self, FromSql};
+use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Numeric, Record, Text};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -50,18 +53,36 @@ pub struct TreatmentPackage {
     pub has_critical_flag: bool,
 }
 
-/// The price columns of a package, all a clinic listing shows of its cheapest one (`price_from`):
-/// a page of clinics decodes these instead of whole packages.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = treatment_packages)]
-#[diesel(check_for_backend(diesel::pg::Pg))]
-pub struct PackagePriceRow {
-    pub clinic_id: Uuid,
+/// The SQL type of a clinic's cheapest published price as one record column (`price_min`,
+/// `price_max`, `price_kind`, `currency`, `price_provenance`; see
+/// [`cheapest_published_price`](crate::treatment_packages::repo::cheapest_published_price)).
+pub type CheapestPriceSql = Record<(Numeric, Nullable<Numeric>, Text, Text, Text)>;
+
+/// The price of a clinic's cheapest published package: all a clinic listing shows of it
+/// (`price_from`). A page of clinics reads it as one column of its own statement.
+#[derive(Debug, Clone)]
+pub struct CheapestPrice {
     pub price_min: Decimal,
     pub price_max: Option<Decimal>,
     pub price_kind: String,
     pub currency: String,
     pub price_provenance: String,
+}
+
+impl FromSql<CheapestPriceSql, Pg> for CheapestPrice {
+    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
+        let (price_min, price_max, price_kind, currency, price_provenance) =
+            <(Decimal, Option<Decimal>, String, String, String) as FromSql<CheapestPriceSql, Pg>>::from_sql(
+                value,
+            )?;
+        Ok(Self {
+            price_min,
+            price_max,
+            price_kind,
+            currency,
+            price_provenance,
+        })
+    }
 }
 
 impl TreatmentPackage {

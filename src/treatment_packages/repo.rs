@@ -8,14 +8,14 @@ use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::db::schema::{clinics, treatment_packages};
-use crate::db::sql::{select_list, statement_of, Bind, SqlBuilder};
+use crate::db::sql::{select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
 use crate::sparse_fields::{self, FieldSet};
 use crate::states::ListingStatus;
 use crate::treatment_packages::domain::{PackageFilter, PackageOrder};
-use crate::treatment_packages::model::{PackagePriceRow, TreatmentPackage};
+use crate::treatment_packages::model::TreatmentPackage;
 
 /// The clinic facts shown with each package.
 #[derive(Debug, Clone)]
@@ -67,24 +67,20 @@ pub async fn published_for_clinics(
         .await
 }
 
-/// The price of the cheapest published package of each given clinic (ties: lowest id), one query.
-/// Every clinic page runs it, so its SQL is a constant (see [`statement_of`]).
-pub async fn cheapest_prices_for_clinics(
-    conn: &mut &AsyncPgConnection,
-    clinic_ids: &[Uuid],
-) -> QueryResult<Vec<PackagePriceRow>> {
-    static SQL: OnceLock<String> = OnceLock::new();
-    let sql = statement_of::<PackagePriceRow>(&SQL, "treatment_packages", "p", |columns| {
-        format!(
-            "SELECT DISTINCT ON (p.clinic_id) {columns} FROM treatment_packages p \
-                 WHERE p.clinic_id = ANY($1) AND p.status = '{}' \
-                 ORDER BY p.clinic_id, p.price_min_usd ASC, p.id ASC",
-            ListingStatus::Published.as_str()
-        )
-    })?;
-    let mut query = SqlBuilder::new(sql);
-    query.bind(Bind::UuidArray(clinic_ids.to_vec()));
-    query.into_query_of::<PackagePriceRow>().load(conn).await
+/// A scalar subquery giving the clinic whose id is `clinic_id` (an SQL expression) the price of
+/// its cheapest published package (ties: lowest id) as one record ([`CheapestPriceSql`]), NULL
+/// when it has none; served by `treatment_packages_clinic_idx`. The clinic list puts it in its
+/// page's select list, so a page and its prices are one statement: in the select list (not a
+/// join), Postgres evaluates it after the page's sort and LIMIT, for the page's rows only.
+///
+/// [`CheapestPriceSql`]: crate::treatment_packages::model::CheapestPriceSql
+pub fn cheapest_published_price(clinic_id: &str) -> String {
+    format!(
+        "(SELECT ROW(p.price_min, p.price_max, p.price_kind, p.currency, p.price_provenance) \
+         FROM treatment_packages p WHERE p.clinic_id = {clinic_id} AND p.status = '{}' \
+         ORDER BY p.price_min_usd ASC, p.id ASC LIMIT 1)",
+        ListingStatus::Published.as_str()
+    )
 }
 
 pub async fn find_published(

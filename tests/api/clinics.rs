@@ -444,3 +444,77 @@ async fn a_malformed_claims_or_score_value_shows_empty_not_a_500() {
         assert!(clinic["name"].is_string());
     }
 }
+
+/// `price_from` on the list (full page, list screen, a page at a time) is the clinic's cheapest
+/// *published* package, read in the page's own statement; a clinic with none shows none. Clinic
+/// detail, which reads the packages themselves, agrees.
+#[tokio::test]
+async fn price_from_is_the_cheapest_published_package_on_every_read() {
+    use diesel_async::RunQueryDsl;
+    use serde_json::{json, Value};
+
+    let app = TestApp::spawn().await;
+    // A partner's own clean clinic (a seeded one with warnings would wait in moderation).
+    let p = app.partner_key("Partner P", "liv-hospital-ulus").await;
+    let clinic = crate::partners::clinic("price-check", "Price Check Clinic");
+    let response = app.post_json("/v1/partner/clinics", Some(&p), &clinic).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let clinic: Value = response.json().await.expect("json");
+    let id = clinic["id"].as_str().expect("id");
+    let slug = clinic["slug"].as_str().expect("slug");
+    let packages = format!("/v1/partner/clinics/{id}/treatment-packages");
+    let mut created = Vec::new();
+    for (min, max) in [("6500.00", "8000.00"), ("5000.00", "5500.00")] {
+        let mut body = crate::partners::package();
+        body["price"] = json!({"min": min, "max": max, "currency": "USD"});
+        let response = app.post_json(&packages, Some(&p), &body).await;
+        assert_eq!(response.status().as_u16(), 201);
+        let package: Value = response.json().await.expect("json");
+        created.push(package["id"].as_str().expect("id").to_owned());
+    }
+    price_from_everywhere(&app, slug, Some("5000.00")).await;
+
+    // Unpublished packages do not count; a clinic with no published package has no price.
+    let mut conn = app.db().await;
+    diesel::sql_query("UPDATE treatment_packages SET status = 'unlisted' WHERE id = $1::uuid")
+        .bind::<diesel::sql_types::Text, _>(&created[1])
+        .execute(&mut conn)
+        .await
+        .expect("unlist");
+    price_from_everywhere(&app, slug, Some("6500.00")).await;
+    diesel::sql_query(
+        "UPDATE treatment_packages SET status = 'unlisted' WHERE clinic_id = \
+         (SELECT id FROM clinics WHERE slug = 'id-clinic-bangkok')",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("unlist");
+    price_from_everywhere(&app, "id-clinic-bangkok", None).await;
+    price_from_everywhere(&app, slug, Some("6500.00")).await;
+}
+
+/// Checks `slug`'s `price_from` (its minimum, or none) on full and sparse list pages walked a page
+/// at a time, and on its detail.
+async fn price_from_everywhere(app: &TestApp, slug: &str, expected: Option<&str>) {
+    let reads = [
+        "/v1/clinics?include_flagged=true",
+        "/v1/clinics?include_flagged=true&page_size=2&order_by=-price",
+        "/v1/clinics?include_flagged=true&fields=slug,price_from",
+        "/v1/clinics?include_flagged=true&fields=slug,price_from&page_size=3&order_by=name",
+    ];
+    let matches = |read: &str, price: &serde_json::Value| match expected {
+        Some(min) => assert_eq!(price["price"]["min"], min, "{read}: {price}"),
+        None => assert!(price.is_null(), "{read}: {price}"),
+    };
+    for read in reads {
+        let items = app.walk(read).await;
+        let clinic = items
+            .iter()
+            .find(|c| c["slug"] == slug)
+            .unwrap_or_else(|| panic!("{read}: {slug} is listed"));
+        matches(read, &clinic["price_from"]);
+    }
+    let id = app.clinic_id(slug).await;
+    let detail = app.get_json(&format!("/v1/clinics/{id}"), 200).await;
+    matches("detail", &detail["price_from"]);
+}

@@ -51,7 +51,8 @@ async fn catalogue_reads_are_served_by_a_healthy_replica() {
     assert_eq!(reads_from(app, &admin, "primary").await, 0);
 
     // The replica itself saw them: its read connections carry their application_name, and
-    // the last statement of one of them read the catalogue's tables.
+    // the last statement of one of them read a table catalogue pages read (a page's last
+    // pipelined statement may be its red flags or its clinics' response times).
     #[derive(QueryableByName)]
     struct Seen {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -63,7 +64,7 @@ async fn catalogue_reads_are_served_by_a_healthy_replica() {
     }
     let mut replica = t.replica.db(&t.dbname).await;
     let seen: Seen = diesel::sql_query(
-        "SELECT count(*) AS connections, count(*) FILTER (WHERE query ~* '(clinics|treatment_packages)') AS catalogue_reads, \
+        "SELECT count(*) AS connections, count(*) FILTER (WHERE query ~* '(clinics|treatment_packages|red_flag_detections|quote_routes)') AS catalogue_reads, \
          coalesce(string_agg(left(query, 200), ' | '), '') AS queries FROM pg_stat_activity WHERE application_name = 'stemcare-replica-read' AND datname = current_database()",
     )
     .get_result(&mut replica)

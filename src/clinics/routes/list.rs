@@ -1,16 +1,14 @@
 //! `GET /v1/clinics`: a screened, filtered, keyset-paged list.
 
-use std::collections::HashMap;
-
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use diesel_async::AsyncPgConnection;
 use uuid::Uuid;
 
 use crate::clinics::domain::ClinicFilter;
 use crate::clinics::fields::CLINIC_FIELDS;
-use crate::clinics::model::PublicClinic;
-use crate::clinics::present::{ClinicResponse, PriceFrom};
+use crate::clinics::present::ClinicResponse;
 use crate::clinics::repo as clinics_repo;
+use crate::clinics::sparse_row::ListedClinic;
 use crate::clinics::ColumnSets;
 use crate::disclaimer::ScreenedPage;
 use crate::error::{ApiError, Problem};
@@ -24,52 +22,44 @@ use crate::reference::ReferenceCache;
 use crate::sparse_fields::{needs, skip_unless, FieldSet, Sparse};
 use crate::state::AppState;
 use crate::treatment_packages::present::PackagePrice;
-use crate::treatment_packages::repo as packages_repo;
 
 use super::params::ClinicListParams;
 use super::{present_listed, price_from};
 
-/// A page of clinics as listed (three queries whatever the page size).
-/// Under `fields=`, the reads no asked field needs are skipped.
+/// A page of clinics as listed (two more queries whatever the page size; the cheapest prices came
+/// with the page). Under `fields=`, the reads no asked field needs are skipped.
 async fn present_clinics(
     conn: &AsyncPgConnection,
-    clinics: Vec<PublicClinic>,
+    rows: Vec<ListedClinic>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
     fields: Option<&FieldSet>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
-    let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
+    let ids: Vec<Uuid> = rows.iter().map(|row| row.clinic.id).collect();
     let wanted = |names: &[&str]| needs(fields, names).then_some(ids.as_slice());
     // Independent reads, pipelined on the one connection.
-    let (mut c1, mut c2, mut c3) = (conn, conn, conn);
-    let (mut flags, speeds, cheapest) = futures_util::future::try_join3(
+    let (mut c1, mut c2) = (conn, conn);
+    let (mut flags, speeds) = futures_util::future::try_join(
         skip_unless(wanted(&["red_flags", "has_critical_red_flags"]), |ids| {
             flags_repo::detections_for(&mut c1, ids)
         }),
         skip_unless(wanted(&["response_time"]), |ids| {
             clinics_repo::response_times(&mut c2, ids)
         }),
-        skip_unless(wanted(&["price_from"]), |ids| {
-            packages_repo::cheapest_prices_for_clinics(&mut c3, ids)
-        }),
     )
     .await?;
-    let mut cheapest: HashMap<Uuid, PriceFrom> = cheapest
+    Ok(rows
         .into_iter()
-        .map(|row| {
-            let price = PackagePrice {
-                kind: row.price_kind,
-                min: row.price_min,
-                max: row.price_max,
-                currency: row.currency,
-            };
-            (row.clinic_id, price_from(price, row.price_provenance, display))
-        })
-        .collect();
-    Ok(clinics
-        .into_iter()
-        .map(|clinic| {
-            let cheapest = cheapest.remove(&clinic.id);
+        .map(|ListedClinic { clinic, cheapest }| {
+            let cheapest = cheapest.map(|row| {
+                let price = PackagePrice {
+                    kind: row.price_kind,
+                    min: row.price_min,
+                    max: row.price_max,
+                    currency: row.currency,
+                };
+                price_from(price, row.price_provenance, display)
+            });
             present_listed(clinic, &mut flags, cheapest, &speeds, reference, fields)
         })
         .collect())
@@ -122,7 +112,7 @@ pub async fn list_clinics(
         crate::db::sql::count_or_zero(&mut c2, excluded),
     )
     .await?;
-    let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
+    let (rows, next) = split_page(rows, size, |row| order.cursor_of(&row.clinic));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display, fields.as_ref()).await?;
     let items = items
