@@ -29,22 +29,34 @@ WHERE r.currency = p.currency
       IS DISTINCT FROM (round(p.price_min / r.units_per_usd, 2), round(p.price_max / r.units_per_usd, 2))
   AND ($1::uuid IS NULL OR p.clinic_id = $1)";
 
+/// Each clinic's aggregates over its published packages: the cheapest one's USD minimum
+/// (`price_from_usd`, for filters and the price order) and listed price (`price_from_*`, what a
+/// page of clinics shows; ties: lowest id), and its conditions and cell types.
 const REFRESH_CLINIC_AGGREGATES: &str = "
 WITH agg AS (
-    SELECT c.id,
-        (SELECT min(p.price_min_usd) FROM treatment_packages p WHERE p.clinic_id = c.id AND p.status = $2) AS price_from_usd,
+    SELECT c.id, cp.price_min_usd AS price_from_usd, cp.price_min, cp.price_max, cp.price_kind,
+        cp.currency, cp.price_provenance,
         ARRAY(SELECT DISTINCT unnest(p.conditions) FROM treatment_packages p
               WHERE p.clinic_id = c.id AND p.status = $2 ORDER BY 1) AS condition_slugs,
         ARRAY(SELECT DISTINCT p.cell_type FROM treatment_packages p
               WHERE p.clinic_id = c.id AND p.status = $2 AND p.cell_type IS NOT NULL ORDER BY 1) AS cell_type_slugs
     FROM clinics c
+    LEFT JOIN LATERAL (
+        SELECT p.price_min_usd, p.price_min, p.price_max, p.price_kind, p.currency, p.price_provenance
+        FROM treatment_packages p WHERE p.clinic_id = c.id AND p.status = $2
+        ORDER BY p.price_min_usd ASC, p.id ASC LIMIT 1) cp ON true
     WHERE $1::uuid IS NULL OR c.id = $1
 )
-UPDATE clinics c SET price_from_usd = agg.price_from_usd, condition_slugs = agg.condition_slugs,
-    cell_type_slugs = agg.cell_type_slugs
+UPDATE clinics c SET price_from_usd = agg.price_from_usd, price_from_min = agg.price_min,
+    price_from_max = agg.price_max, price_from_kind = agg.price_kind,
+    price_from_currency = agg.currency, price_from_provenance = agg.price_provenance,
+    condition_slugs = agg.condition_slugs, cell_type_slugs = agg.cell_type_slugs
 FROM agg
 WHERE agg.id = c.id
-  AND (c.price_from_usd, c.condition_slugs, c.cell_type_slugs) IS DISTINCT FROM (agg.price_from_usd, agg.condition_slugs, agg.cell_type_slugs)";
+  AND (c.price_from_usd, c.price_from_min, c.price_from_max, c.price_from_kind, c.price_from_currency,
+       c.price_from_provenance, c.condition_slugs, c.cell_type_slugs)
+      IS DISTINCT FROM (agg.price_from_usd, agg.price_min, agg.price_max, agg.price_kind, agg.currency,
+       agg.price_provenance, agg.condition_slugs, agg.cell_type_slugs)";
 
 const UPSERT_DETECTION: &str = "
 INSERT INTO red_flag_detections (subject_type, subject_id, code, rule_version, severity, evidence_text, source_url)

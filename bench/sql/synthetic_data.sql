@@ -49,7 +49,8 @@ FROM syn_clinics c
 CROSS JOIN generate_series(1, current_setting('synthetic.packages_per_clinic')::int) AS k;
 
 INSERT INTO clinics (id, slug, name, country_code, city, specialties, patients_per_year, description,
-                     source, status, score, price_from_usd, condition_slugs, cell_type_slugs)
+                     source, status, score, price_from_usd, price_from_min, price_from_kind,
+                     price_from_currency, price_from_provenance, condition_slugs, cell_type_slugs)
 SELECT c.id,
        'synthetic-clinic-' || c.n,
        'Synthetic clinic ' || lpad(c.n::text, 6, '0') || ' ' || initcap(c.word),
@@ -67,6 +68,12 @@ SELECT c.id,
        'published',
        c.score,
        a.price_from_usd,
+       -- The cheapest package's listed price, as `listings` keeps it: every synthetic package is
+       -- priced `from` an amount in USD listed by the clinic, with no maximum.
+       a.price_from_usd,
+       CASE WHEN a.price_from_usd IS NOT NULL THEN 'from' END,
+       CASE WHEN a.price_from_usd IS NOT NULL THEN 'USD' END,
+       CASE WHEN a.price_from_usd IS NOT NULL THEN 'clinic_listed' END,
        a.condition_slugs,
        a.cell_type_slugs
 FROM syn_clinics c

@@ -135,6 +135,9 @@ pub struct PublicClinic {
     #[diesel(deserialize_as = JsonbOrDefault<Vec<ScorePart>>)]
     pub score_parts: Vec<ScorePart>,
     pub price_from_usd: Option<Decimal>,
+    /// The listed price of the same cheapest published package (kept by `listings`).
+    #[diesel(embed)]
+    pub cheapest: CheapestPriceColumns,
     pub condition_slugs: Vec<String>,
     /// A critical red flag on the clinic or one of its published packages (kept by `listings`):
     /// the clinic is left out of default lists.
@@ -242,4 +245,23 @@ impl DisclosureColumns {
             },
         }
     }
+}
+
+/// The listed price of a clinic's cheapest published package (ties: lowest id), kept by `listings`
+/// beside `price_from_usd` (migration 000600 of 2026-12-07) so a page of clinics shows
+/// `price_from` without reading packages; all `None` when the clinic has no published package.
+#[derive(Debug, Default, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = clinics)]
+#[diesel(check_for_backend(diesel::pg::Pg))]
+pub struct CheapestPriceColumns {
+    #[diesel(column_name = price_from_min)]
+    pub min: Option<Decimal>,
+    #[diesel(column_name = price_from_max)]
+    pub max: Option<Decimal>,
+    #[diesel(column_name = price_from_kind)]
+    pub kind: Option<String>,
+    #[diesel(column_name = price_from_currency)]
+    pub currency: Option<String>,
+    #[diesel(column_name = price_from_provenance)]
+    pub provenance: Option<String>,
 }

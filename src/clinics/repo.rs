@@ -4,25 +4,21 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use diesel::dsl::AsSelect;
-use diesel::pg::Pg;
 use diesel::prelude::*;
-use diesel::sql_types::{Array, Nullable, Uuid as SqlUuid};
+use diesel::sql_types::{Array, Uuid as SqlUuid};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::clinics::domain::{ClinicFilter, ClinicOrder};
 use crate::clinics::model::PublicClinic;
-use crate::clinics::sparse_row::{self, ColumnSets, ListedClinic, CHEAPEST_PRICE};
+use crate::clinics::sparse_row::{self, ColumnSets, SparseClinic};
 use crate::db::schema::clinics;
 use crate::db::sql::{prepared, select_list, Bind, SqlBuilder};
 use crate::error::ApiError;
 use crate::filters::{ListQuery, PageQuery};
 use crate::pagination::PageTokens;
-use crate::sparse_fields::{self, needs, FieldSet};
+use crate::sparse_fields::{self, FieldSet};
 use crate::states::ListingStatus;
-use crate::treatment_packages::model::{CheapestPrice, CheapestPriceSql};
-use crate::treatment_packages::repo as packages_repo;
 
 const RESPONSE_TIMES: &str = "
 SELECT r.clinic_id,
@@ -73,21 +69,17 @@ pub async fn load_page(
     conn: &mut &AsyncPgConnection,
     sql: SqlBuilder,
     fields: Option<&FieldSet>,
-) -> QueryResult<Vec<ListedClinic>> {
+) -> QueryResult<Vec<PublicClinic>> {
     match fields {
-        // Every column of `PublicClinic` in order, then the cheapest price: decoded by position.
         None => {
-            type Row = (AsSelect<PublicClinic, Pg>, Nullable<CheapestPriceSql>);
-            let rows = sql
-                .into_query_as::<Row>()
-                .load::<(PublicClinic, Option<CheapestPrice>)>(conn)
-                .await?;
-            Ok(rows
-                .into_iter()
-                .map(|(clinic, cheapest)| ListedClinic { clinic, cheapest })
-                .collect())
+            sql.into_query_of::<PublicClinic>()
+                .load::<PublicClinic>(conn)
+                .await
         }
-        Some(_) => sql.into_query().load::<ListedClinic>(conn).await,
+        Some(_) => {
+            let rows = sql.into_query().load::<SparseClinic>(conn).await?;
+            Ok(rows.into_iter().map(|row| row.0).collect())
+        }
     }
 }
 
@@ -117,17 +109,8 @@ pub fn list_query(
             .to_owned(),
         Some(fields) => sparse_row::select_list(fields, filter.order, column_sets),
     };
-    // The cheapest published price rides along as one more column (the full page always shows it).
-    let cheapest = if needs(fields, &["price_from"]) {
-        format!(
-            ", {} AS {CHEAPEST_PRICE}",
-            packages_repo::cheapest_published_price("c.id")
-        )
-    } else {
-        String::new()
-    };
     let mut base = format!(
-        "SELECT {columns}{cheapest} FROM clinics c WHERE {}",
+        "SELECT {columns} FROM clinics c WHERE {}",
         published_clinics_where()
     );
     if !filter.include_flagged {

@@ -3,8 +3,7 @@
 //! other fields keep their defaults. Nothing is computed from those defaults for an asked field
 //! (the presenter skips what no asked field needs), and unasked fields are dropped before
 //! serialisation. Decoding only the selected columns is what makes a list screen cheaper than the
-//! full page, not only smaller. A page that shows `price_from` (the full one too) also carries its
-//! clinics' cheapest published prices, one record column after the clinic's ([`CHEAPEST_PRICE`]).
+//! full page, not only smaller.
 
 use diesel::deserialize::{self, FromSql, QueryableByName};
 use diesel::pg::{Pg, PgValue};
@@ -17,7 +16,6 @@ use crate::clinics::present::Claim;
 use crate::clinics::scoring::ScorePart;
 use crate::db::json::JsonbOrDefault;
 use crate::sparse_fields::FieldSet;
-use crate::treatment_packages::model::{CheapestPrice, CheapestPriceSql};
 
 /// Stores one selected column's value into the clinic.
 type Setter = fn(&mut PublicClinic, Option<PgValue<'_>>) -> deserialize::Result<()>;
@@ -56,10 +54,11 @@ macro_rules! column {
 
 const AGES: &[&str] = &["ages_served", "unknown_fields"];
 const DISCLOSURES: &[&str] = &["disclosures", "unknown_fields"];
+const PRICE: &[&str] = &["price_from"];
 
 /// Every column of [`PublicClinic`], in its select-list order (a test compares them). The id is
 /// always selected (flags, keyset, cursor), and so is the column of the page's order.
-pub const COLUMNS: [Column; 40] = [
+pub const COLUMNS: [Column; 45] = [
     column!("id", Uuid, id, &[]),
     column!("slug", Text, slug, &["slug"]),
     column!("name", Text, name, &["name"]),
@@ -148,6 +147,16 @@ pub const COLUMNS: [Column; 40] = [
         &["rank_explanation"]
     ),
     column!("price_from_usd", Nullable<Numeric>, price_from_usd, &[]),
+    column!("price_from_min", Nullable<Numeric>, cheapest.min, PRICE),
+    column!("price_from_max", Nullable<Numeric>, cheapest.max, PRICE),
+    column!("price_from_kind", Nullable<Text>, cheapest.kind, PRICE),
+    column!("price_from_currency", Nullable<Text>, cheapest.currency, PRICE),
+    column!(
+        "price_from_provenance",
+        Nullable<Text>,
+        cheapest.provenance,
+        PRICE
+    ),
     column!(
         "condition_slugs",
         Array<Text>,
@@ -283,31 +292,17 @@ impl ColumnSets {
     }
 }
 
-/// The column a page adds after its clinic's columns when it shows `price_from`: the cheapest
-/// published package's price as one record
-/// ([`cheapest_published_price`](crate::treatment_packages::repo::cheapest_published_price)).
-pub const CHEAPEST_PRICE: &str = "cheapest_price";
+/// A clinic of a sparse page: the selected columns decoded, the others left at their defaults.
+pub struct SparseClinic(pub PublicClinic);
 
-/// A clinic of a page and, when the page selected it, its cheapest published price.
-pub struct ListedClinic {
-    pub clinic: PublicClinic,
-    pub cheapest: Option<CheapestPrice>,
-}
-
-/// A row of a sparse page: the selected columns decoded, the others left at their defaults.
-impl QueryableByName<Pg> for ListedClinic {
+impl QueryableByName<Pg> for SparseClinic {
     fn build<'a>(row: &impl NamedRow<'a, Pg>) -> deserialize::Result<Self> {
         let mut clinic = PublicClinic::default();
-        let mut cheapest = None;
         // Selected columns come in `COLUMNS` order, so each is found at or after the last one.
         let mut next = 0;
         for index in 0..row.field_count() {
             let field = Row::get(row, index).ok_or("a column of the row is missing")?;
             let name = field.field_name().ok_or("a column of the row has no name")?;
-            if name == CHEAPEST_PRICE {
-                cheapest = FromSql::<Nullable<CheapestPriceSql>, Pg>::from_nullable_sql(field.value())?;
-                continue;
-            }
             let offset = COLUMNS[next..]
                 .iter()
                 .position(|column| column.name == name)
@@ -316,7 +311,7 @@ impl QueryableByName<Pg> for ListedClinic {
             (column.set)(&mut clinic, field.value())?;
             next += offset + 1;
         }
-        Ok(Self { clinic, cheapest })
+        Ok(Self(clinic))
     }
 }
 

@@ -180,6 +180,11 @@ diesel::table! {
         patients_per_year_scope -> Nullable<Text>,
         patients_per_year_verified_value -> Nullable<Int4>,
         stem_cell_efficacy_claim -> Bool,
+        price_from_min -> Nullable<Numeric>,
+        price_from_max -> Nullable<Numeric>,
+        price_from_kind -> Nullable<Text>,
+        price_from_currency -> Nullable<Bpchar>,
+        price_from_provenance -> Nullable<Text>,
     }
 }
 

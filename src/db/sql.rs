@@ -84,13 +84,6 @@ impl SqlBuilder {
     pub fn into_query_of<T: Selectable<Pg>>(
         self,
     ) -> Typed<Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>>, diesel::dsl::AsSelect<T, Pg>> {
-        self.into_query_as()
-    }
-
-    /// The query, prepared like [`into_query`](Self::into_query), whose rows have the SQL type
-    /// `ST` (a tuple such as `(AsSelect<T, Pg>, Nullable<Text>)` when columns follow `T`'s) and
-    /// decode by position.
-    pub fn into_query_as<ST>(self) -> Typed<Prepared<BoxedSqlQuery<'static, Pg, SqlQuery>>, ST> {
         Typed(self.into_query(), PhantomData)
     }
 }

@@ -1,10 +1,7 @@
 //! Database rows of `treatment_packages`.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use diesel::deserialize::{self, FromSql};
-use diesel::pg::{Pg, PgValue};
 use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Numeric, Record, Text};
 use rust_decimal::Decimal;
 use uuid::Uuid;
 
@@ -51,38 +48,6 @@ pub struct TreatmentPackage {
     /// A critical red flag on the package or its clinic (kept by `listings`): the package is left
     /// out of default lists and quote estimates.
     pub has_critical_flag: bool,
-}
-
-/// The SQL type of a clinic's cheapest published price as one record column (`price_min`,
-/// `price_max`, `price_kind`, `currency`, `price_provenance`; see
-/// [`cheapest_published_price`](crate::treatment_packages::repo::cheapest_published_price)).
-pub type CheapestPriceSql = Record<(Numeric, Nullable<Numeric>, Text, Text, Text)>;
-
-/// The price of a clinic's cheapest published package: all a clinic listing shows of it
-/// (`price_from`). A page of clinics reads it as one column of its own statement.
-#[derive(Debug, Clone)]
-pub struct CheapestPrice {
-    pub price_min: Decimal,
-    pub price_max: Option<Decimal>,
-    pub price_kind: String,
-    pub currency: String,
-    pub price_provenance: String,
-}
-
-impl FromSql<CheapestPriceSql, Pg> for CheapestPrice {
-    fn from_sql(value: PgValue<'_>) -> deserialize::Result<Self> {
-        let (price_min, price_max, price_kind, currency, price_provenance) =
-            <(Decimal, Option<Decimal>, String, String, String) as FromSql<CheapestPriceSql, Pg>>::from_sql(
-                value,
-            )?;
-        Ok(Self {
-            price_min,
-            price_max,
-            price_kind,
-            currency,
-            price_provenance,
-        })
-    }
 }
 
 impl TreatmentPackage {

@@ -67,22 +67,6 @@ pub async fn published_for_clinics(
         .await
 }
 
-/// A scalar subquery giving the clinic whose id is `clinic_id` (an SQL expression) the price of
-/// its cheapest published package (ties: lowest id) as one record ([`CheapestPriceSql`]), NULL
-/// when it has none; served by `treatment_packages_clinic_idx`. The clinic list puts it in its
-/// page's select list, so a page and its prices are one statement: in the select list (not a
-/// join), Postgres evaluates it after the page's sort and LIMIT, for the page's rows only.
-///
-/// [`CheapestPriceSql`]: crate::treatment_packages::model::CheapestPriceSql
-pub fn cheapest_published_price(clinic_id: &str) -> String {
-    format!(
-        "(SELECT ROW(p.price_min, p.price_max, p.price_kind, p.currency, p.price_provenance) \
-         FROM treatment_packages p WHERE p.clinic_id = {clinic_id} AND p.status = '{}' \
-         ORDER BY p.price_min_usd ASC, p.id ASC LIMIT 1)",
-        ListingStatus::Published.as_str()
-    )
-}
-
 pub async fn find_published(
     conn: &mut &AsyncPgConnection,
     id: Uuid,

@@ -446,11 +446,10 @@ async fn a_malformed_claims_or_score_value_shows_empty_not_a_500() {
 }
 
 /// `price_from` on the list (full page, list screen, a page at a time) is the clinic's cheapest
-/// *published* package, read in the page's own statement; a clinic with none shows none. Clinic
-/// detail, which reads the packages themselves, agrees.
+/// *published* package, kept on the clinic's row by `listings` after every package change; a
+/// clinic with none shows none. Clinic detail, which reads the packages themselves, agrees.
 #[tokio::test]
 async fn price_from_is_the_cheapest_published_package_on_every_read() {
-    use diesel_async::RunQueryDsl;
     use serde_json::{json, Value};
 
     let app = TestApp::spawn().await;
@@ -474,23 +473,19 @@ async fn price_from_is_the_cheapest_published_package_on_every_read() {
     }
     price_from_everywhere(&app, slug, Some("5000.00")).await;
 
-    // Unpublished packages do not count; a clinic with no published package has no price.
-    let mut conn = app.db().await;
-    diesel::sql_query("UPDATE treatment_packages SET status = 'unlisted' WHERE id = $1::uuid")
-        .bind::<diesel::sql_types::Text, _>(&created[1])
-        .execute(&mut conn)
-        .await
-        .expect("unlist");
-    price_from_everywhere(&app, slug, Some("6500.00")).await;
-    diesel::sql_query(
-        "UPDATE treatment_packages SET status = 'unlisted' WHERE clinic_id = \
-         (SELECT id FROM clinics WHERE slug = 'id-clinic-bangkok')",
-    )
-    .execute(&mut conn)
-    .await
-    .expect("unlist");
-    price_from_everywhere(&app, "id-clinic-bangkok", None).await;
-    price_from_everywhere(&app, slug, Some("6500.00")).await;
+    // A withdrawn package no longer counts; a clinic with no published package has no price.
+    for (withdrawn, left) in [(&created[1], Some("6500.00")), (&created[0], None)] {
+        let response = app
+            .request(
+                reqwest::Method::DELETE,
+                &format!("{packages}/{withdrawn}"),
+                Some(&p),
+                None,
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 204);
+        price_from_everywhere(&app, slug, left).await;
+    }
 }
 
 /// Checks `slug`'s `price_from` (its minimum, or none) on full and sparse list pages walked a page

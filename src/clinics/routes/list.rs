@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use crate::clinics::domain::ClinicFilter;
 use crate::clinics::fields::CLINIC_FIELDS;
-use crate::clinics::present::ClinicResponse;
+use crate::clinics::model::{CheapestPriceColumns, PublicClinic};
+use crate::clinics::present::{ClinicResponse, PriceFrom};
 use crate::clinics::repo as clinics_repo;
-use crate::clinics::sparse_row::ListedClinic;
 use crate::clinics::ColumnSets;
 use crate::disclaimer::ScreenedPage;
 use crate::error::{ApiError, Problem};
@@ -26,16 +26,16 @@ use crate::treatment_packages::present::PackagePrice;
 use super::params::ClinicListParams;
 use super::{present_listed, price_from};
 
-/// A page of clinics as listed (two more queries whatever the page size; the cheapest prices came
-/// with the page). Under `fields=`, the reads no asked field needs are skipped.
+/// A page of clinics as listed (two queries whatever the page size; each row carries its cheapest
+/// price). Under `fields=`, the reads no asked field needs are skipped.
 async fn present_clinics(
     conn: &AsyncPgConnection,
-    rows: Vec<ListedClinic>,
+    clinics: Vec<PublicClinic>,
     reference: &Reference,
     display: Option<(&Rates, &str)>,
     fields: Option<&FieldSet>,
 ) -> Result<Vec<ClinicResponse>, ApiError> {
-    let ids: Vec<Uuid> = rows.iter().map(|row| row.clinic.id).collect();
+    let ids: Vec<Uuid> = clinics.iter().map(|c| c.id).collect();
     let wanted = |names: &[&str]| needs(fields, names).then_some(ids.as_slice());
     // Independent reads, pipelined on the one connection.
     let (mut c1, mut c2) = (conn, conn);
@@ -48,21 +48,33 @@ async fn present_clinics(
         }),
     )
     .await?;
-    Ok(rows
+    Ok(clinics
         .into_iter()
-        .map(|ListedClinic { clinic, cheapest }| {
-            let cheapest = cheapest.map(|row| {
-                let price = PackagePrice {
-                    kind: row.price_kind,
-                    min: row.price_min,
-                    max: row.price_max,
-                    currency: row.currency,
-                };
-                price_from(price, row.price_provenance, display)
-            });
+        .map(|mut clinic| {
+            let cheapest = listed_price(std::mem::take(&mut clinic.cheapest), display);
             present_listed(clinic, &mut flags, cheapest, &speeds, reference, fields)
         })
         .collect())
+}
+
+/// The clinic's cheapest published price from its own columns; `None` when it has no published
+/// package (or the page did not select them: no asked field needs it).
+fn listed_price(columns: CheapestPriceColumns, display: Option<(&Rates, &str)>) -> Option<PriceFrom> {
+    let CheapestPriceColumns {
+        min,
+        max,
+        kind,
+        currency,
+        provenance,
+    } = columns;
+    let (min, kind, currency, provenance) = (min?, kind?, currency?, provenance?);
+    let price = PackagePrice {
+        kind,
+        min,
+        max,
+        currency,
+    };
+    Some(price_from(price, provenance, display))
 }
 
 /// List clinics
@@ -112,7 +124,7 @@ pub async fn list_clinics(
         crate::db::sql::count_or_zero(&mut c2, excluded),
     )
     .await?;
-    let (rows, next) = split_page(rows, size, |row| order.cursor_of(&row.clinic));
+    let (rows, next) = split_page(rows, size, |c| order.cursor_of(c));
     let display = currency.as_deref().map(|c| (rates, c));
     let items = present_clinics(&conn, rows, &reference, display, fields.as_ref()).await?;
     let items = items
