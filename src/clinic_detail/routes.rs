@@ -18,6 +18,7 @@ use crate::http_cache::cacheable_json;
 use crate::ids::ClinicId;
 use crate::practitioners::{repo as practitioners_repo, view as practitioners_view};
 use crate::red_flags::repo as flags_repo;
+use crate::red_flags::verified::SubjectKind;
 use crate::reference::ReferenceCache;
 use crate::reviews::dto::ReviewSummary;
 use crate::reviews::repo as reviews_repo;
@@ -107,7 +108,8 @@ pub async fn get_clinic(
             practitioners_repo::published_of_clinic(&mut c6, *id)
         }),
         skip_unless(wanted(&["practitioners"]), |_| {
-            verifications_repo::newest_licences_of_clinic(&mut c7, *id)
+            let clinic = verifications_repo::Subjects::OfClinic(*id);
+            verifications_repo::newest_of_each(&mut c7, SubjectKind::PractitionerLicence, clinic)
         }),
         skip_unless(wanted(&["trial_claims"]), |_| {
             registry_repo::cited_by_public_listing(&mut c8, *id)

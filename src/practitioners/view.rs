@@ -23,7 +23,8 @@ pub async fn licence_records(
     rows: &[Practitioner],
 ) -> diesel::QueryResult<HashMap<Uuid, Verification>> {
     let ids: Vec<Uuid> = rows.iter().map(|p| p.id).collect();
-    verifications::newest_for(conn, SubjectKind::PractitionerLicence, &ids).await
+    let ids = verifications::Subjects::Ids(&ids);
+    verifications::newest_of_each(&mut &*conn, SubjectKind::PractitionerLicence, ids).await
 }
 
 /// The licence as the partner wrote it.

@@ -192,42 +192,38 @@ pub async fn current_among(conn: &mut AsyncPgConnection, ids: &[Uuid]) -> QueryR
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// The newest record of each subject of `kind` among `subject_ids` (any key).
-pub async fn newest_for(
-    conn: &mut AsyncPgConnection,
-    kind: SubjectKind,
-    subject_ids: &[Uuid],
-) -> QueryResult<HashMap<Uuid, Verification>> {
-    let rows: Vec<Verification> = verifications::table
-        .filter(verifications::subject_kind.eq(kind))
-        .filter(verifications::subject_id.eq_any(subject_ids))
-        .order((verifications::subject_id, verifications::sequence.desc()))
-        .distinct_on(verifications::subject_id)
-        .select(Verification::as_select())
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.subject_id, r)).collect())
+/// Whose records [`newest_of_each`] reads.
+#[derive(Debug, Clone, Copy)]
+pub enum Subjects<'a> {
+    /// These subjects.
+    Ids(&'a [Uuid]),
+    /// Every subject recorded under this clinic (e.g. its practitioners' licences, any key).
+    OfClinic(Uuid),
 }
 
-/// The newest licence record of each practitioner of `clinic_id` (any key), by practitioner id.
-/// Takes a shared connection so clinic detail can pipeline it with its other reads.
-pub async fn newest_licences_of_clinic(
+/// The newest `kind` record of each of `subjects`, by subject id. Takes a shared connection so
+/// clinic detail can pipeline it with its other reads.
+pub async fn newest_of_each(
     conn: &mut &AsyncPgConnection,
-    clinic_id: Uuid,
+    kind: SubjectKind,
+    subjects: Subjects<'_>,
 ) -> QueryResult<HashMap<Uuid, Verification>> {
-    let rows: Vec<Verification> = verifications::table
-        .filter(verifications::subject_kind.eq(SubjectKind::PractitionerLicence))
-        .filter(verifications::clinic_id.eq(clinic_id))
+    let query = verifications::table
+        .filter(verifications::subject_kind.eq(kind))
         .order((verifications::subject_id, verifications::sequence.desc()))
         .distinct_on(verifications::subject_id)
         .select(Verification::as_select())
-        .load(conn)
-        .await?;
+        .into_boxed();
+    let query = match subjects {
+        Subjects::Ids(ids) => query.filter(verifications::subject_id.eq_any(ids)),
+        Subjects::OfClinic(clinic_id) => query.filter(verifications::clinic_id.eq(clinic_id)),
+    };
+    let rows: Vec<Verification> = query.load(conn).await?;
     Ok(rows.into_iter().map(|r| (r.subject_id, r)).collect())
 }
 
 /// The newest record of each trial claim of `clinic_id`, by NCT id (a trial claim is one subject
-/// per NCT id, unlike a licence). Takes a shared connection, as [`newest_licences_of_clinic`].
+/// per NCT id, unlike a licence). Takes a shared connection, as [`newest_of_each`].
 pub async fn newest_trial_claims_of_clinic(
     conn: &mut &AsyncPgConnection,
     clinic_id: Uuid,
