@@ -142,18 +142,9 @@ async fn every_endpoint_of_issue_20_answers_each_kind_of_caller_as_the_conventio
     let link = link_of(id.clone(), patient.token.clone()).await;
     let other_link = link_of(other.quote_id.clone(), other.token.clone()).await;
     let (link_id, link_url) = (&link["id"], link["url"].as_str().expect("url"));
-    let endpoint = app
-        .post_json(
-            "/v1/admin/webhook-endpoints",
-            Some(&admin),
-            &json!({"url": "http://127.0.0.1:9/follow-ups"}),
-        )
+    let endpoint_id = app
+        .staff_webhook_endpoint(&admin, "http://127.0.0.1:9/follow-ups")
         .await;
-    assert_eq!(endpoint.status().as_u16(), 201);
-    let endpoint_id = endpoint.json::<Value>().await.expect("json")["id"]
-        .as_str()
-        .expect("id")
-        .to_owned();
 
     let bearers: [Option<&str>; 9] = [
         None,

@@ -410,22 +410,8 @@ async fn the_worker_announces_each_due_follow_up_once_and_never_a_score() {
     })
     .await;
     let admin = app.staff_key("admin").await;
-    let endpoint = app
-        .post_json(
-            "/v1/admin/webhook-endpoints",
-            Some(&admin),
-            &json!({"url": "http://127.0.0.1:9/follow-ups"}),
-        )
+    app.staff_webhook_endpoint(&admin, "http://127.0.0.1:9/follow-ups")
         .await;
-    assert_eq!(endpoint.status().as_u16(), 201);
-    assert_eq!(
-        endpoint.headers()["location"]
-            .to_str()
-            .expect("location")
-            .split('/')
-            .nth(2),
-        Some("admin")
-    );
     let liv = liv(&app).await;
     let Patient { quote_id: id, token } = accepted_quote(&app, "worker@example.com", &liv).await;
 

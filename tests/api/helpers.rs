@@ -431,6 +431,26 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// Registers a staff webhook endpoint (where `follow_up.due` goes) with an admin key and
+    /// returns its id, after checking the 201 and that its `Location` is an admin path.
+    pub async fn staff_webhook_endpoint(&self, admin: &str, url: &str) -> String {
+        let response = self
+            .post_json(
+                "/v1/admin/webhook-endpoints",
+                Some(admin),
+                &serde_json::json!({ "url": url }),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 201);
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("location")
+            .to_owned();
+        assert_eq!(location.split('/').nth(2), Some("admin"), "{location}");
+        let body: serde_json::Value = response.json().await.expect("json");
+        body["id"].as_str().expect("id").to_owned()
+    }
+
     pub async fn get_as(&self, path: &str, bearer: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
