@@ -81,7 +81,7 @@ pub async fn get_clinic(
     let (mut c5, mut c6, mut c7, mut c8, mut c9) = (&*conn, &*conn, &*conn, &*conn, &*conn);
     let listing = try_join4(
         find_published(&mut c1, *id),
-        skip_unless(wanted(&["price_from", "treatment_packages"]), |ids| {
+        skip_unless(wanted(&["treatment_packages"]), |ids| {
             packages_repo::published_for_clinics(&mut c2, ids)
         })
         .err_into::<ApiError>(),

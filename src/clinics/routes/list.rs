@@ -6,8 +6,8 @@ use uuid::Uuid;
 
 use crate::clinics::domain::ClinicFilter;
 use crate::clinics::fields::CLINIC_FIELDS;
-use crate::clinics::model::{CheapestPriceColumns, PublicClinic};
-use crate::clinics::present::{ClinicResponse, PriceFrom};
+use crate::clinics::model::PublicClinic;
+use crate::clinics::present::ClinicResponse;
 use crate::clinics::repo as clinics_repo;
 use crate::clinics::ColumnSets;
 use crate::disclaimer::ScreenedPage;
@@ -21,10 +21,9 @@ use crate::reference::Reference;
 use crate::reference::ReferenceCache;
 use crate::sparse_fields::{needs, skip_unless, FieldSet, Sparse};
 use crate::state::AppState;
-use crate::treatment_packages::present::PackagePrice;
 
 use super::params::ClinicListParams;
-use super::{present_listed, price_from};
+use super::{listed_price, present_listed};
 
 /// A page of clinics as listed (two queries whatever the page size; each row carries its cheapest
 /// price). Under `fields=`, the reads no asked field needs are skipped.
@@ -55,26 +54,6 @@ async fn present_clinics(
             present_listed(clinic, &mut flags, cheapest, &speeds, reference, fields)
         })
         .collect())
-}
-
-/// The clinic's cheapest published price from its own columns; `None` when it has no published
-/// package (or the page did not select them: no asked field needs it).
-fn listed_price(columns: CheapestPriceColumns, display: Option<(&Rates, &str)>) -> Option<PriceFrom> {
-    let CheapestPriceColumns {
-        min,
-        max,
-        kind,
-        currency,
-        provenance,
-    } = columns;
-    let (min, kind, currency, provenance) = (min?, kind?, currency?, provenance?);
-    let price = PackagePrice {
-        kind,
-        min,
-        max,
-        currency,
-    };
-    Some(price_from(price, provenance, display))
 }
 
 /// List clinics

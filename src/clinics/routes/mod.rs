@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::clinics::model::PublicClinic;
+use crate::clinics::model::{CheapestPriceColumns, PublicClinic};
 use crate::clinics::present::{present, ClinicResponse, PriceFrom};
 use crate::clinics::repo::ResponseTime;
 use crate::error::ApiError;
@@ -40,6 +40,26 @@ fn price_from(price: PackagePrice, price_provenance: String, display: Option<(&R
         price_provenance,
         converted_price,
     }
+}
+
+/// The clinic's cheapest published price from its own columns (kept by `listings`); `None` when
+/// it has no published package (or the read did not select them: no asked field needs it).
+fn listed_price(columns: CheapestPriceColumns, display: Option<(&Rates, &str)>) -> Option<PriceFrom> {
+    let CheapestPriceColumns {
+        min,
+        max,
+        kind,
+        currency,
+        provenance,
+    } = columns;
+    let (min, kind, currency, provenance) = (min?, kind?, currency?, provenance?);
+    let price = PackagePrice {
+        kind,
+        min,
+        max,
+        currency,
+    };
+    Some(price_from(price, provenance, display))
 }
 
 /// One clinic as listed: red flags, regulatory status, cheapest price, response time and evidence
@@ -76,11 +96,11 @@ fn present_listed(
 }
 
 /// A clinic as its detail shows it, with its published `packages` (cheapest first, as
-/// `treatment_packages::repo::published_for_clinics` reads them): the cheapest gives
-/// `price_from`; `flags` holds the detections of the clinic and its packages (each is taken out
-/// as it is presented).
+/// `treatment_packages::repo::published_for_clinics` reads them) and `price_from` from its own
+/// row, as lists show it; `flags` holds the detections of the clinic and its packages (each is
+/// taken out as it is presented).
 pub fn present_with_packages(
-    clinic: PublicClinic,
+    mut clinic: PublicClinic,
     packages: &[TreatmentPackage],
     flags: &mut HashMap<Uuid, Vec<DetectionRow>>,
     speeds: &HashMap<Uuid, ResponseTime>,
@@ -88,13 +108,7 @@ pub fn present_with_packages(
     display: Option<(&Rates, &str)>,
     fields: Option<&FieldSet>,
 ) -> Result<(ClinicResponse, Vec<TreatmentPackageResponse>), ApiError> {
-    let cheapest = packages.first().map(|package| {
-        price_from(
-            PackagePrice::of(package),
-            package.price_provenance.clone(),
-            display,
-        )
-    });
+    let cheapest = listed_price(std::mem::take(&mut clinic.cheapest), display);
     let summary = ClinicSummary::of(&clinic.name, &clinic.country_code);
     let presented = present_listed(clinic, flags, cheapest, speeds, reference, fields);
     let packages = present_packages(packages, |_| Some(&summary), flags, reference, display)?;
