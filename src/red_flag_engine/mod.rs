@@ -167,7 +167,7 @@ impl RuleBook {
 /// The version of the detection code itself (negation scope, figures, structured rules): bump it
 /// whenever a change there can change a detection without any rule's version changing, so every
 /// stored detection is re-evaluated at the next start-up (it is part of the rule book fingerprint).
-pub const ENGINE_VERSION: u32 = 3;
+pub const ENGINE_VERSION: u32 = 4;
 
 /// Runs every evaluated rule of `book` against `subject`.
 ///

@@ -149,7 +149,7 @@ fn cellular_hope_claims_raise_celebrity_and_guarantee() {
         "The doctors have a 100% success rate on getting a result for autistic cases."
     );
     assert_eq!(guarantee.severity, Severity::Critical);
-    assert_eq!(guarantee.rule_version, 2);
+    assert_eq!(guarantee.rule_version, 3);
 }
 
 #[test]

@@ -17,6 +17,11 @@ pub(super) const PSEUDO_TRIGGERS: &[&str] = &[
     "without doubt",
     "without a doubt",
     "no questions asked",
+    // Reassurances, not negations of what follows ("nothing to worry about, it is 100% safe").
+    "nothing to worry about",
+    "no need to worry",
+    "no reason to worry",
+    "no need to fear",
 ];
 
 /// Negations and doubts: scope runs forward to a terminator.

@@ -314,7 +314,7 @@ async fn cellular_hope_shows_its_red_flags_with_evidence() {
         .as_str()
         .unwrap_or("")
         .contains("100% success rate"));
-    assert_eq!(guaranteed["rule_version"], 2);
+    assert_eq!(guaranteed["rule_version"], 3);
     // Back pain and autism span two body systems: below the reference's threshold of three.
     assert!(!flags.contains("SAME_CELLS_MANY_CONDITIONS"), "{flags:?}");
     assert_eq!(clinic["has_critical_red_flags"], true);
