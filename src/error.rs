@@ -98,6 +98,8 @@ impl ApiError {
     /// A 422 for body values that parse but break a rule.
     pub fn validation(errors: Vec<FieldError>) -> Self {
         let detail = match errors.len() {
+            // An error about the body as a whole has no pointer: no leading space then.
+            1 if errors[0].pointer.is_empty() => errors[0].message.clone(),
             1 => format!("{} {}", errors[0].pointer, errors[0].message),
             n => format!("{n} fields are invalid"),
         };
