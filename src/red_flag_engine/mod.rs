@@ -9,7 +9,9 @@
 //! - `text` rules fire when one of their patterns (compiled case-insensitively) matches a sentence
 //!   of a text outside a negation or hypothetical scope (`context`: ConText-style trigger terms
 //!   whose scope ends at punctuation or a conjunction) and no exception pattern (`!…`) matches the
-//!   sentence; the evidence is the sentence holding the first match. `GUARANTEED_OUTCOME` and
+//!   sentence; the evidence is the sentence holding the first match. A rhetorical question with a
+//!   short answer ("Side effects? None.") is also read as the claim it makes (`answers`), and its
+//!   evidence is the pair. `GUARANTEED_OUTCOME` and
 //!   `OUTCOME_CLAIM_UNSOURCED` also fire on numeric outcome claims (`figures`: percentages and
 //!   "N out of M" about an outcome, not cited in the same text).
 //! - the `always` rule `NOT_APPROVED_INDICATION` fires for every spine / back-pain indication.
@@ -18,6 +20,7 @@
 //!   [`Facts::practitioners`] (clinics only); `PAY_TO_PARTICIPATE` is published but not evaluated
 //!   yet (see [`RuleBook::is_evaluated`]).
 
+mod answers;
 mod context;
 mod figures;
 mod structured;

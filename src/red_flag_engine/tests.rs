@@ -301,3 +301,36 @@ fn sentence_splitting_and_clipping() {
         "{ev}"
     );
 }
+
+#[test]
+fn a_rhetorical_question_and_its_short_answer_are_one_claim() {
+    let book = book();
+    let flagged = |text: &'static str| -> Vec<String> {
+        evaluate(&book, &texts(&[text]))
+            .into_iter()
+            .filter(|d| d.severity >= Severity::Warn)
+            .map(|d| d.code)
+            .collect()
+    };
+    // A denial of a harm, and a confirmation of an outcome, are claims; the evidence quotes both.
+    let detections = evaluate(
+        &book,
+        &texts(&["Fast recovery. Side effects? None. Book a call."]),
+    );
+    let no_risk = find(&detections, "NO_RISK_CLAIM").expect("NO_RISK_CLAIM");
+    assert_eq!(no_risk.evidence_text, "Side effects? None.");
+    assert_eq!(flagged("Risk of rejection? Zero."), ["NO_RISK_CLAIM"]);
+    assert_eq!(flagged("Back pain? Gone."), ["GUARANTEED_OUTCOME"]);
+    // A denied benefit stays under the denial's scope; a real question or a long answer is not
+    // restated; an answer that neither denies nor confirms restates nothing.
+    for honest in [
+        "Miracle cure? No.",
+        "Guaranteed results? Not from any honest clinic.",
+        "Is it completely safe? No.",
+        "Side effects? Yes, soreness for a few days is common.",
+        "Side effects? Ask your doctor.",
+        "A cure? Nobody can promise that.",
+    ] {
+        assert!(flagged(honest).is_empty(), "{honest}: {:?}", flagged(honest));
+    }
+}

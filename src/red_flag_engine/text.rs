@@ -2,6 +2,7 @@
 
 use regex::Regex;
 
+use super::answers::{self, RestatedPair};
 use super::context::{blocked_ranges, is_blocked};
 
 /// Longest evidence text, in characters (including any "…").
@@ -34,13 +35,15 @@ impl Sentence<'_> {
 pub(super) struct AnalysedText<'t> {
     pub text: &'t str,
     pub sentences: Vec<Sentence<'t>>,
+    /// Rhetorical questions with their short answers, restated as claims ("Side effects? None.").
+    pub pairs: Vec<RestatedPair>,
     /// True when the text cites a DOI, PMID, PMC or NCT id.
     pub cited: bool,
 }
 
 impl<'t> AnalysedText<'t> {
     pub fn new(text: &'t str, citation: &Regex) -> AnalysedText<'t> {
-        let sentences = sentence_spans(text)
+        let sentences: Vec<Sentence> = sentence_spans(text)
             .into_iter()
             .map(|(s, e)| {
                 let sentence = text.get(s..e).unwrap_or_default();
@@ -53,6 +56,7 @@ impl<'t> AnalysedText<'t> {
             .collect();
         AnalysedText {
             text,
+            pairs: answers::restate(&sentences),
             sentences,
             cited: citation.is_match(text),
         }
@@ -103,9 +107,10 @@ pub(super) struct CompiledPatterns {
 }
 
 /// Earliest asserted match `(start, end)` (byte offsets in the text) of `patterns` in `text`,
-/// skipping sentences that hold an exception.
+/// skipping sentences that hold an exception; failing that, the first restated question and answer
+/// that matches, as the span of the pair.
 pub(super) fn first_match(patterns: &CompiledPatterns, text: &AnalysedText) -> Option<(usize, usize)> {
-    text.sentences.iter().find_map(|sentence| {
+    let in_sentences = text.sentences.iter().find_map(|sentence| {
         if patterns.exceptions.iter().any(|re| re.is_match(sentence.text)) {
             return None;
         }
@@ -118,10 +123,27 @@ pub(super) fn first_match(patterns: &CompiledPatterns, text: &AnalysedText) -> O
             })
             .min_by_key(|m| m.start())
             .map(|m| (sentence.start + m.start(), sentence.start + m.end()))
+    });
+    in_sentences.or_else(|| {
+        text.pairs
+            .iter()
+            .find(|pair| {
+                let written = text.text.get(pair.start..pair.end).unwrap_or_default();
+                !patterns
+                    .exceptions
+                    .iter()
+                    .any(|re| re.is_match(&pair.text) || re.is_match(written))
+                    && patterns
+                        .triggers
+                        .iter()
+                        .any(|re| re.find_iter(&pair.text).any(|m| pair.asserts_at(m.start())))
+            })
+            .map(|pair| (pair.start, pair.end))
     })
 }
 
-/// The trimmed sentence holding the match `[start, end)`, cut to [`MAX_EVIDENCE_CHARS`].
+/// The trimmed sentence holding the match `[start, end)` (through `end` when the match runs past
+/// it), cut to [`MAX_EVIDENCE_CHARS`].
 pub(super) fn sentence_evidence(text: &AnalysedText, start: usize, end: usize) -> String {
     let (s, sentence) = text
         .sentences
@@ -129,6 +151,8 @@ pub(super) fn sentence_evidence(text: &AnalysedText, start: usize, end: usize) -
         .rev()
         .find(|s| s.start <= start)
         .map_or((0, text.text), |s| (s.start, s.text));
+    // A match may run past its sentence (a question and its answer): quote up to its end.
+    let sentence = text.text.get(s..end.max(s + sentence.len())).unwrap_or(sentence);
     let leading = sentence.len() - sentence.trim_start().len();
     let trimmed = sentence.trim();
     let rel_start = start.saturating_sub(s + leading).min(trimmed.len());
