@@ -5,7 +5,6 @@
 //! any other, outside the same negation scopes, and a match there quotes the pair as written.
 
 use super::context::blocked_ranges;
-use super::text::Sentence;
 
 /// Longest question, in words, read as rhetorical: a bare noun phrase ("Side effects?"), not a
 /// question put to the reader ("Does the clinic promise a cure?").
@@ -69,22 +68,26 @@ impl RestatedPair {
     }
 }
 
-/// The rhetorical question-and-answer pairs among consecutive `sentences`, restated.
-pub(super) fn restate(sentences: &[Sentence]) -> Vec<RestatedPair> {
+/// The rhetorical question-and-answer pairs among consecutive `sentences` (each its byte offset in
+/// the text and its text), restated.
+pub(super) fn restate(sentences: &[(usize, &str)]) -> Vec<RestatedPair> {
     sentences
         .windows(2)
-        .filter_map(|pair| restate_pair(&pair[0], &pair[1]))
+        .filter_map(|pair| restate_pair(pair[0], pair[1]))
         .collect()
 }
 
-fn restate_pair(question: &Sentence, answer: &Sentence) -> Option<RestatedPair> {
-    let asked = question.text.trim().strip_suffix('?')?.trim();
+fn restate_pair(
+    (question_start, question): (usize, &str),
+    (answer_start, answer): (usize, &str),
+) -> Option<RestatedPair> {
+    let asked = question.trim().strip_suffix('?')?.trim();
     let asked_words = words(asked);
     let opener = asked_words.first()?;
     if asked_words.len() > MAX_QUESTION_WORDS || QUESTION_OPENERS.contains(&opener.as_str()) {
         return None;
     }
-    let answered = answer.text.trim().trim_end_matches(['.', '!']);
+    let answered = answer.trim().trim_end_matches(['.', '!']);
     let answer_words = words(answered);
     let (first, rest) = answer_words.split_first()?;
     if answer_words.len() > MAX_ANSWER_WORDS {
@@ -103,8 +106,8 @@ fn restate_pair(question: &Sentence, answer: &Sentence) -> Option<RestatedPair> 
     Some(RestatedPair {
         blocked: blocked_ranges(&text),
         text,
-        start: question.start,
-        end: answer.start + answer.text.trim_end().len(),
+        start: question_start,
+        end: answer_start + answer.trim_end().len(),
     })
 }
 

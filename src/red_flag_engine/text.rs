@@ -56,7 +56,7 @@ impl<'t> AnalysedText<'t> {
             .collect();
         AnalysedText {
             text,
-            pairs: answers::restate(&sentences),
+            pairs: answers::restate(&sentences.iter().map(|s| (s.start, s.text)).collect::<Vec<_>>()),
             sentences,
             cited: citation.is_match(text),
         }
