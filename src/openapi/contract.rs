@@ -214,10 +214,73 @@ const LINKS: &[LinkSpec] = &[
         &[("id", "$response.body#/id")],
     ),
     (
+        "create_clinic",
+        "201",
+        "PatchOwnClinic",
+        "patch_clinic",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_clinic",
+        "201",
+        "ListOwnPractitioners",
+        "list_own_practitioners",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_clinic",
+        "201",
+        "CreatePractitioner",
+        "create_practitioner",
+        &[("id", "$response.body#/id")],
+    ),
+    // A package response names its clinic only in the request's path.
+    (
+        "create_package",
+        "201",
+        "PatchPackage",
+        "patch_package",
+        &[("id", "$request.path.id"), ("package_id", "$response.body#/id")],
+    ),
+    (
+        "create_package",
+        "201",
+        "DeletePackage",
+        "delete_package",
+        &[("id", "$request.path.id"), ("package_id", "$response.body#/id")],
+    ),
+    (
+        "create_practitioner",
+        "201",
+        "GetOwnPractitioner",
+        "get_own_practitioner",
+        &[
+            ("id", "$response.body#/clinic_id"),
+            ("practitioner_id", "$response.body#/id"),
+        ],
+    ),
+    (
+        "create_practitioner",
+        "201",
+        "PatchPractitioner",
+        "patch_practitioner",
+        &[
+            ("id", "$response.body#/clinic_id"),
+            ("practitioner_id", "$response.body#/id"),
+        ],
+    ),
+    (
         "create_webhook_endpoint",
         "201",
         "GetWebhookEndpoint",
         "get_webhook_endpoint",
+        &[("id", "$response.body#/id")],
+    ),
+    (
+        "create_staff_webhook_endpoint",
+        "201",
+        "GetStaffWebhookEndpoint",
+        "get_staff_webhook_endpoint",
         &[("id", "$response.body#/id")],
     ),
 ];

@@ -300,3 +300,96 @@ fn pages_refer_to_their_item_schema() {
         assert!(schemas[item]["properties"].is_object(), "{item}");
     }
 }
+
+/// The schema of property `name` of `schema`, following `$ref`s and `allOf` / `oneOf` / `anyOf`.
+fn property<'a>(
+    document: &'a serde_json::Value,
+    schema: &'a serde_json::Value,
+    name: &str,
+) -> Option<&'a serde_json::Value> {
+    if let Some(target) = schema["$ref"].as_str() {
+        let resolved = document
+            .pointer(&target[1..])
+            .unwrap_or_else(|| panic!("dangling {target}"));
+        return property(document, resolved, name);
+    }
+    schema["properties"].get(name).or_else(|| {
+        ["allOf", "oneOf", "anyOf"].iter().find_map(|key| {
+            schema[*key]
+                .as_array()?
+                .iter()
+                .find_map(|part| property(document, part, name))
+        })
+    })
+}
+
+/// Every OpenAPI link (what the fuzz gate's stateful phase and generated clients follow) names an
+/// operation that exists, fills every path parameter of it and nothing else, and takes each value
+/// from a field the source response documents or a path parameter the source request has.
+#[test]
+fn every_link_fills_a_real_operation_from_real_values() {
+    let spec: serde_json::Value = serde_json::from_str(&generated()).expect("json");
+    let path_parameters = |operation: &serde_json::Value| -> Vec<String> {
+        operation["parameters"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["in"] == "path")
+            .filter_map(|p| p["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let operations: Vec<(String, &serde_json::Value)> = spec["paths"]
+        .as_object()
+        .expect("paths")
+        .values()
+        .flat_map(|item| item.as_object().expect("path item").values())
+        .filter_map(|op| Some((op["operationId"].as_str()?.to_owned(), op)))
+        .collect();
+    let mut links = 0;
+    for (source_id, source) in &operations {
+        for (status, response) in source["responses"].as_object().expect("responses") {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                links += 1;
+                let target_id = link["operationId"].as_str().expect("link operationId");
+                let (_, target) = operations
+                    .iter()
+                    .find(|(id, _)| id == target_id)
+                    .unwrap_or_else(|| panic!("{source_id} {status} {name}: no operation {target_id}"));
+                let mut filled: Vec<String> = link["parameters"]
+                    .as_object()
+                    .expect("link parameters")
+                    .keys()
+                    .cloned()
+                    .collect();
+                let mut wanted = path_parameters(target);
+                filled.sort();
+                wanted.sort();
+                assert_eq!(
+                    filled, wanted,
+                    "{source_id} {status} {name}: path parameters of {target_id}"
+                );
+                for expression in link["parameters"].as_object().expect("parameters").values() {
+                    let expression = expression.as_str().expect("expression");
+                    if let Some(field) = expression.strip_prefix("$response.body#/") {
+                        let body = &response["content"]["application/json"]["schema"];
+                        let found = field
+                            .split('/')
+                            .try_fold(body, |schema, step| property(&spec, schema, step));
+                        assert!(
+                            found.is_some(),
+                            "{source_id} {status} {name}: the response has no `{field}`"
+                        );
+                    } else if let Some(parameter) = expression.strip_prefix("$request.path.") {
+                        assert!(
+                            path_parameters(source).iter().any(|p| p == parameter),
+                            "{source_id} {status} {name}: the request has no path parameter `{parameter}`"
+                        );
+                    } else {
+                        panic!("{source_id} {status} {name}: unexpected expression {expression}");
+                    }
+                }
+            }
+        }
+    }
+    assert!(links >= 13, "{links} links");
+}
