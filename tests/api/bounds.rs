@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, location, TestApp};
 use crate::partners::clinic;
 use crate::quotes::{create_quote, offer_request, quote_request};
 
@@ -244,10 +244,7 @@ async fn admin_and_partner_inputs_are_bounded() {
         )
         .await;
     assert_eq!(created.status().as_u16(), 201);
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = location(&created);
     let too_long = reqwest::header::HeaderValue::from_str(&"\"1\"".repeat(342)).expect("header");
     let not_ascii = reqwest::header::HeaderValue::from_bytes(b"\"1\"\xe9").expect("header");
     for if_match in [too_long, not_ascii] {

@@ -318,6 +318,14 @@ impl TestApp {
     }
 }
 
+/// The `Location` header of a response (a created resource's path).
+pub fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned()
+}
+
 /// The values of `field` in `items`.
 pub fn field(items: &[serde_json::Value], name: &str) -> Vec<String> {
     items
@@ -442,10 +450,7 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status().as_u16(), 201);
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("location")
-            .to_owned();
+        let location = location(&response);
         assert_eq!(location.split('/').nth(2), Some("admin"), "{location}");
         let body: serde_json::Value = response.json().await.expect("json");
         body["id"].as_str().expect("id").to_owned()

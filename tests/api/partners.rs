@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, location, TestApp};
 
 pub(crate) fn clinic(external_id: &str, name: &str) -> Value {
     json!({
@@ -66,10 +66,7 @@ async fn partners_manage_their_own_clinics_with_etags() {
         .await;
     assert_eq!(created.status().as_u16(), 201);
     let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = location(&created);
     let body: Value = created.json().await.expect("json");
     assert_eq!(body["status"], "published", "a clean listing is public at once");
     let id = body["id"].as_str().expect("id").to_owned();
@@ -251,10 +248,7 @@ async fn concurrent_patches_with_one_etag_let_exactly_one_win() {
         .post_json("/v1/partner/clinics", Some(&p), &clinic("p-9", "Race Clinic"))
         .await;
     let etag = created.headers()["etag"].to_str().expect("etag").to_owned();
-    let location = created.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = location(&created);
     let (merida, tulum) = (json!({"city": "Merida"}), json!({"city": "Tulum"}));
     let (a, b) = tokio::join!(
         patch(&app, &location, &p, Some(&etag), &merida),

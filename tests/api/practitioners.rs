@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, location, TestApp};
 
 pub(crate) fn physician() -> Value {
     json!({
@@ -67,10 +67,7 @@ async fn partners_manage_practitioners_with_etags() {
 
     let response = app.post_json(&base, Some(&key), &physician()).await;
     assert_eq!(response.status().as_u16(), 201);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = location(&response);
     assert_eq!(response.headers()["etag"], "\"1\"");
     let created: Value = response.json().await.expect("json");
     let id = created["id"].as_str().expect("id").to_owned();

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, location, TestApp};
 
 pub(crate) fn quote_request(email: &str, share_with: Value) -> Value {
     json!({
@@ -78,10 +78,7 @@ async fn the_whole_flow_from_request_to_accepted_offer() {
         )
         .await;
     assert_eq!(response.status().as_u16(), 201);
-    let location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let location = location(&response);
     assert!(response.headers().contains_key("etag"));
     assert_eq!(response.headers()["cache-control"], "no-store");
     let created: Value = response.json().await.expect("json");
@@ -334,12 +331,7 @@ async fn concurrent_retries_with_one_key_create_one_quote() {
         let status = response.status().as_u16();
         assert!(status == 201 || status == 409, "status {status}");
         if status == 201 {
-            locations.insert(
-                response.headers()["location"]
-                    .to_str()
-                    .expect("location")
-                    .to_owned(),
-            );
+            locations.insert(location(&response));
         }
     }
     assert_eq!(locations.len(), 1, "every success names the same quote");

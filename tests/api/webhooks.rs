@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use stemcare::webhooks::delivery::{deliver_due, Deliverer, Round};
 use stemcare::webhooks::url_check::{delivery_client, UrlPolicy};
 
-use crate::helpers::{assert_problem, TestApp};
+use crate::helpers::{assert_problem, location, TestApp};
 
 /// One request the receiver got.
 #[derive(Clone)]
@@ -118,10 +118,7 @@ async fn register(app: &TestApp, key: &str, url: &str) -> (String, String) {
         )
         .await;
     assert_eq!(response.status().as_u16(), 201);
-    let id_location = response.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
+    let id_location = location(&response);
     let body: Value = response.json().await.expect("json");
     let id = body["id"].as_str().expect("id").to_owned();
     assert_eq!(id_location, format!("/v1/partner/webhook-endpoints/{id}"));
