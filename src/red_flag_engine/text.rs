@@ -111,35 +111,37 @@ pub(super) struct CompiledPatterns {
 /// that matches, as the span of the pair.
 pub(super) fn first_match(patterns: &CompiledPatterns, text: &AnalysedText) -> Option<(usize, usize)> {
     let in_sentences = text.sentences.iter().find_map(|sentence| {
-        if patterns.exceptions.iter().any(|re| re.is_match(sentence.text)) {
-            return None;
-        }
-        patterns
-            .triggers
-            .iter()
-            .filter_map(|re| {
-                re.find_iter(sentence.text)
-                    .find(|m| sentence.asserts_at(m.start()))
-            })
-            .min_by_key(|m| m.start())
-            .map(|m| (sentence.start + m.start(), sentence.start + m.end()))
+        earliest_asserted(patterns, sentence.text, |pos| sentence.asserts_at(pos))
+            .map(|(start, end)| (sentence.start + start, sentence.start + end))
     });
     in_sentences.or_else(|| {
         text.pairs
             .iter()
             .find(|pair| {
                 let written = text.text.get(pair.start..pair.end).unwrap_or_default();
-                !patterns
-                    .exceptions
-                    .iter()
-                    .any(|re| re.is_match(&pair.text) || re.is_match(written))
-                    && patterns
-                        .triggers
-                        .iter()
-                        .any(|re| re.find_iter(&pair.text).any(|m| pair.asserts_at(m.start())))
+                !patterns.exceptions.iter().any(|re| re.is_match(written))
+                    && earliest_asserted(patterns, &pair.text, |pos| pair.asserts_at(pos)).is_some()
             })
             .map(|pair| (pair.start, pair.end))
     })
+}
+
+/// Earliest match `(start, end)` (byte offsets in `sentence`) of a trigger at a position
+/// `asserted` accepts; none when an exception matches the sentence.
+fn earliest_asserted(
+    patterns: &CompiledPatterns,
+    sentence: &str,
+    asserted: impl Fn(usize) -> bool,
+) -> Option<(usize, usize)> {
+    if patterns.exceptions.iter().any(|re| re.is_match(sentence)) {
+        return None;
+    }
+    patterns
+        .triggers
+        .iter()
+        .filter_map(|re| re.find_iter(sentence).find(|m| asserted(m.start())))
+        .min_by_key(|m| m.start())
+        .map(|m| (m.start(), m.end()))
 }
 
 /// The trimmed sentence holding the match `[start, end)` (through `end` when the match runs past
